@@ -1,0 +1,278 @@
+"""Policy profiles: every rule's name, its numbers, its source, and scenario overrides.
+
+A `Policy` is a fully resolved set of numbers. The profile `cn-national` holds the national
+defaults of DESIGN.md; a scenario picks a profile and overrides any number by its path,
+nested (``{"class_size_cap": {"primary": 40}}``) or dotted (``{"class_size_cap.primary": 40}``).
+Rule names in `RULES` are the names used in the model, in `verify`, in violations and in docs.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PerLevelInt(_Strict):
+    primary: int = Field(ge=1)
+    junior: int = Field(ge=1)
+
+
+class PerLevelFloat(_Strict):
+    primary: float = Field(gt=0)
+    junior: float = Field(gt=0)
+
+
+class PerKindInt(_Strict):
+    primary: int = Field(ge=1)
+    junior: int = Field(ge=1)
+    nine_year: int = Field(ge=1)
+    teaching_point: int = Field(ge=1)
+
+
+class Radius(_Strict):
+    rural: float = Field(gt=0, description="km, rural blocks")
+    urban: float = Field(gt=0, description="km, urban blocks")
+
+
+class DayRadius(_Strict):
+    primary: Radius
+    junior: Radius
+
+
+class ClassBands(_Strict):
+    large: int = Field(56, ge=1, description="大班额: classes of this size or more")
+    very_large: int = Field(66, ge=1, description="超大班额: classes of this size or more")
+
+
+class SmallSchoolStaffing(_Strict):
+    max_pupils: int = Field(100, ge=0, description="schools below this many pupils are small")
+    teachers_per_class: PerLevelFloat = Field(
+        default_factory=lambda: PerLevelFloat(primary=1.7, junior=2.5)
+    )
+    rural_only: bool = True
+
+
+class Staffing(_Strict):
+    pupils_per_teacher: PerLevelFloat
+    small_school: SmallSchoolStaffing = Field(default_factory=SmallSchoolStaffing)
+    subject_teachers_per_class: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="optional per level: subject -> teachers per class (e.g. PE 0.15)",
+    )
+    senior_min_primary: int = Field(1, ge=0, description="senior-title teachers per primary")
+    senior_share_junior: float = Field(0.05, ge=0, le=1, description="senior share per junior")
+
+
+class Rotation(_Strict):
+    quota: float = Field(0.10, ge=0, le=1, description="share of eligible teachers rotating")
+    quota_per_school: bool = False
+    backbone_share: float = Field(0.20, ge=0, le=1)
+    backbone_basis: str = Field("rotating", pattern="^(rotating|eligible_backbone)$")
+    min_years_at_school: int = Field(6, ge=0)
+    retirement_age: dict[str, int] = Field(default_factory=lambda: {"male": 60, "female": 55})
+    exempt_years_before_retirement: int = Field(5, ge=0)
+    exempt_reasons: list[str] = Field(
+        default_factory=lambda: ["pregnancy", "illness", "rotated_this_term", "other"]
+    )
+    direction: str = Field(
+        "urban_to_rural_or_strong_to_weak",
+        pattern="^(urban_to_rural_or_strong_to_weak|urban_to_rural|strong_to_weak|within_group|any)$",
+    )
+    max_sending_share: float = Field(0.15, ge=0, le=1)
+    one_for_one: bool = False
+    max_distance_km: float | None = Field(None, gt=0)
+
+
+class Balance(_Strict):
+    cv_max: PerLevelFloat
+
+
+class Funding(_Strict):
+    per_pupil_yuan: PerLevelFloat
+    small_school_floor: int = Field(100, ge=0, description="schools below are funded as this many")
+    boarding_subsidy_yuan: PerLevelFloat
+    fixed_cost_per_school_yuan: float = Field(0.0, ge=0)
+
+
+class Penalties(_Strict):
+    """Elastic-mode cost of one unit of each broken rule, in pupil-km."""
+
+    class_size_cap: float = Field(100.0, ge=0, description="per pupil above cap x classes")
+    classrooms: float = Field(1000.0, ge=0, description="per class beyond the classrooms")
+    school_size_cap: float = Field(100.0, ge=0, description="per pupil above the size cap")
+    boarding_beds: float = Field(100.0, ge=0, description="per boarder without a bed")
+
+
+class Policy(_Strict):
+    """A resolved policy: every number a rule needs."""
+
+    profile: str
+    class_size_cap: PerLevelInt
+    large_class_band: ClassBands = Field(default_factory=ClassBands)
+    school_size_cap: PerKindInt
+    day_radius_km: DayRadius
+    min_boarding_grade: int = Field(4, ge=1, le=10)
+    staffing: Staffing
+    rotation: Rotation = Field(default_factory=Rotation)
+    balance: Balance
+    funding: Funding
+    penalties: Penalties = Field(default_factory=Penalties)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    parameter: str
+    source: str
+
+
+RULES: dict[str, Rule] = {
+    r.name: r
+    for r in [
+        Rule("served_grades", "a school only takes the grades it serves", "kind / grades",
+             "school kind (primary 1-6, junior 7-9, nine-year 1-9, teaching point 1-3)"),
+        Rule("one_school_per_level", "a block's children of one level attend one school; only "
+             "lower grades may attend a school that serves just them (teaching point)", "-",
+             "就近入学 catchment practice"),
+        Rule("locked_assignment", "locked block-level assignments are kept", "options.locked",
+             "planner's decision"),
+        Rule("class_size_cap", "pupils per class at most the cap", "class_size_cap",
+             "GB 50099-2011; 县域义务教育优质均衡发展督导评估办法"),
+        Rule("classrooms", "classes per school at most its classrooms", "classrooms",
+             "building stock"),
+        Rule("school_size_cap", "pupils per school at most the cap", "school_size_cap",
+             "县域义务教育优质均衡发展督导评估办法 (2000; nine-year 2500)"),
+        Rule("no_young_boarding", "grades below the boarding grade never board: they attend "
+             "a school within the day radius", "min_boarding_grade, day_radius_km",
+             "国办发〔2018〕27号"),
+        Rule("boarding_beds", "a pupil beyond the day radius boards and needs a bed there",
+             "day_radius_km", "国办发〔2018〕27号; local day-radius rules"),
+        Rule("staffing_ratio", "teachers at least pupils / ratio (small rural schools per class)",
+             "staffing", "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准"),
+        Rule("senior_title", "every primary >= 1 senior-title teacher, every junior >= 5%",
+             "staffing.senior_min_primary, staffing.senior_share_junior", "宝山 2018"),
+        Rule("rotation_quota", ">= 10% of eligible teachers rotate per year", "rotation.quota",
+             "教育部等 2014 关于推进县（区）域内义务教育学校校长教师交流轮岗的意见"),
+        Rule("rotation_backbone_share", "backbone teachers >= 20% of those rotating",
+             "rotation.backbone_share", "2014 交流轮岗意见"),
+        Rule("rotation_eligibility", "only eligible teachers rotate (years at school, "
+             "exemptions)", "rotation.min_years_at_school", "provincial rules"),
+        Rule("rotation_direction", "urban/strong -> rural/weak, or within a school group",
+             "rotation.direction", "2014 交流轮岗意见"),
+        Rule("rotation_sending_share", "a sending school loses at most a share of its teachers",
+             "rotation.max_sending_share", "provincial rules"),
+        Rule("balance_cv", "enrolment-weighted CV of each resource indicator across schools",
+             "balance.cv_max", "县域义务教育优质均衡发展督导评估办法 (0.50 / 0.45)"),
+        Rule("funding", "per-pupil funding; small schools funded as 100; boarding subsidy",
+             "funding", "财政部 教育部 公用经费 基准定额"),
+        Rule("contiguity", "a block joins a school only with a closer neighbour",
+             "options.contiguity", "planning practice"),
+    ]
+}
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "cn-national": {
+        "profile": "cn-national",
+        "class_size_cap": {"primary": 45, "junior": 50},
+        "large_class_band": {"large": 56, "very_large": 66},
+        "school_size_cap": {"primary": 2000, "junior": 2000, "nine_year": 2500,
+                            "teaching_point": 2000},
+        "day_radius_km": {"primary": {"rural": 3.0, "urban": 1.0},
+                          "junior": {"rural": 5.0, "urban": 2.0}},
+        "min_boarding_grade": 4,
+        "staffing": {"pupils_per_teacher": {"primary": 19.0, "junior": 13.5}},
+        "balance": {"cv_max": {"primary": 0.50, "junior": 0.45}},
+        "funding": {"per_pupil_yuan": {"primary": 650.0, "junior": 850.0},
+                    "small_school_floor": 100,
+                    "boarding_subsidy_yuan": {"primary": 200.0, "junior": 300.0}},
+    },
+}
+
+
+class PolicyError(ValueError):
+    """An unknown profile or a bad override; the message names the path."""
+
+
+def expand_dotted(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Turn {"a.b": 1, "c": {"d": 2}} into nested {"a": {"b": 1}, "c": {"d": 2}}."""
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            value = expand_dotted(value)
+        parts = str(key).split(".")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise PolicyError(f"policy override '{key}' clashes with a value at '{p}'")
+        last = parts[-1]
+        if isinstance(value, dict) and isinstance(node.get(last), dict):
+            node[last] = _merge(node[last], value)
+        else:
+            node[last] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def resolve_policy(profile: str = "cn-national", overrides: dict[str, Any] | None = None) -> Policy:
+    """Return the profile's numbers with the overrides applied.
+
+    Raises PolicyError naming the override path for an unknown profile, an unknown key or a
+    value of the wrong type or range.
+    """
+    if profile not in PROFILES:
+        raise PolicyError(
+            f"unknown policy profile '{profile}' (known: {', '.join(sorted(PROFILES))})"
+        )
+    data = _merge(PROFILES[profile], expand_dotted(overrides or {}))
+    data["profile"] = profile
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        msgs = []
+        for e in exc.errors():
+            path = ".".join(str(p) for p in e["loc"])
+            msg = "unknown policy setting" if e["type"] == "extra_forbidden" else e["msg"]
+            msgs.append(f"policy.overrides '{path}': {msg}")
+        raise PolicyError("; ".join(msgs)) from None
+
+
+def describe_policy(policy: Policy) -> list[dict[str, str]]:
+    """Rows (rule, title, value, source) for printing: one per rule, values from `policy`."""
+    dumped = policy.model_dump()
+    rows = []
+    for rule in RULES.values():
+        values = []
+        for part in rule.parameter.split(", "):
+            key = part.split(".")
+            node: Any = dumped
+            for k in key:
+                node = node.get(k) if isinstance(node, dict) else None
+            if node is not None:
+                values.append(f"{part}={_compact(node)}")
+        rows.append({"rule": rule.name, "title": rule.title, "value": "; ".join(values),
+                     "source": rule.source})
+    return rows
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_compact(v)}" for k, v in value.items()) + "}"
+    return str(value)

@@ -1,0 +1,408 @@
+"""The scenario: the contract with users (pydantic v2).
+
+`load_scenario(path)` reads a JSON file and returns a `Scenario`, or raises `ScenarioError`
+whose findings name the file, the record id and the field of every problem. Cross-record rules
+(unknown ids, capacity shortfalls, ...) live in `allocator.checks`; this module only checks
+what one record can say about itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .grades import KIND_GRADES, Kind, Level, parse_grade_key
+from .policy import PolicyError, resolve_policy
+
+Point = tuple[float, float]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _grades_to_list(value: Any) -> Any:
+    """Accept a list of nine counts (grades 1..9) or a mapping {"1": n, ..., "1-3": n}."""
+    if isinstance(value, dict):
+        out = [0] * 9
+        for key, n in value.items():
+            grades = parse_grade_key(key)
+            if len(grades) != 1:
+                raise ValueError(f"key '{key}': give one count per grade, not a range")
+            out[grades[0] - 1] = n
+        return out
+    if isinstance(value, (list, tuple)) and len(value) != 9:
+        raise ValueError(f"needs 9 counts (grades 1-9), got {len(value)}")
+    return value
+
+
+GradeCounts = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=9, max_length=9)]
+
+
+class LevelClassrooms(_Model):
+    primary: int = Field(0, ge=0)
+    junior: int = Field(0, ge=0)
+
+
+class School(_Model):
+    """One school (or teaching point). `grades` overrides the grades its kind serves."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    kind: Kind
+    location: Point | None = Field(None, description="[x, y] in the scenario CRS")
+    township: str | None = None
+    urban: bool = False
+    grades: list[Annotated[int, Field(ge=1, le=9)]] | None = None
+    classrooms: int | None = Field(None, ge=0, description="classrooms for all levels")
+    classrooms_by_level: LevelClassrooms | None = None
+    boarding_beds: int = Field(0, ge=0)
+    max_students: int | None = Field(None, ge=0, description="overrides the policy size cap")
+    group: str | None = Field(None, description="学区 / 集团")
+    strength: float | None = Field(None, description="school-strength score (higher = stronger)")
+    annual_fixed_cost: float | None = Field(None, ge=0, description="yuan per year when open")
+    teaching_area_m2: float | None = Field(None, ge=0)
+    sports_area_m2: float | None = Field(None, ge=0)
+    equipment_value: float | None = Field(None, ge=0, description="yuan")
+    multimedia_rooms: int | None = Field(None, ge=0)
+    status: Literal["open", "closed", "planned"] = "open"
+
+    def served_grades(self) -> tuple[int, ...]:
+        """Grades this school takes: its `grades` override, else those of its kind."""
+        return tuple(sorted(set(self.grades))) if self.grades else KIND_GRADES[self.kind]
+
+
+class Block(_Model):
+    """A residential area (village, community, estate block): the indivisible catchment unit."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    location: Point | None = None
+    geometry: dict[str, Any] | None = Field(None, description="GeoJSON Polygon / MultiPolygon")
+    township: str | None = None
+    urban: bool = False
+    students: GradeCounts = Field(description="pupils in grades 1..9 (list or mapping)")
+    students_by_year: dict[str, GradeCounts] | None = None
+    left_behind: int | None = Field(None, ge=0, description="留守儿童 among the pupils")
+    current_school: dict[str, str] | None = Field(
+        None, description='today\'s school by level or grade range: {"primary": "S1", "7-9": "J2"}'
+    )
+
+    @field_validator("students", mode="before")
+    @classmethod
+    def _grade_list(cls, value: Any) -> Any:
+        return _grades_to_list(value)
+
+    @field_validator("students_by_year", mode="before")
+    @classmethod
+    def _years(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): _grades_to_list(v) for k, v in value.items()}
+        return value
+
+    @field_validator("current_school")
+    @classmethod
+    def _current_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            parse_grade_key(key)
+        return value
+
+    def current_by_grade(self) -> list[str | None]:
+        """Today's school for each grade 1..9 (None where not given)."""
+        out: list[str | None] = [None] * 9
+        for key, school in (self.current_school or {}).items():
+            for g in parse_grade_key(key):
+                out[g - 1] = school
+        return out
+
+    def pupils(self, year: str | None = None) -> list[int]:
+        """Pupils per grade 1..9, for a projection year when given and present."""
+        if year is not None and self.students_by_year and year in self.students_by_year:
+            return list(self.students_by_year[year])
+        return list(self.students)
+
+
+class Teacher(_Model):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    school: str
+    subject: str
+    level: Level
+    title: Literal["senior", "intermediate", "junior", "none"] = "none"
+    backbone: bool = False
+    years_at_school: float = Field(0, ge=0)
+    age: int | None = Field(None, ge=16, le=80)
+    sex: Literal["male", "female"] | None = None
+    degree: Literal["doctor", "master", "bachelor", "associate", "secondary", "other"] | None = None
+    exempt: str | None = Field(None, description="reason the teacher may not rotate")
+    volunteer: bool = False
+    pe_art: bool = Field(False, description="PE / art / music teacher (balance indicator)")
+
+
+class CloseOp(_Model):
+    op: Literal["close"]
+    school: str
+
+
+class MergeOp(_Model):
+    op: Literal["merge"]
+    schools: list[str] = Field(min_length=1, alias="from")
+    into: str
+
+
+class OpenOp(_Model):
+    op: Literal["open"]
+    school: School
+
+
+class ExpandOp(_Model):
+    op: Literal["expand"]
+    school: str
+    classrooms: int = Field(0, ge=0, description="classrooms added")
+    boarding_beds: int = Field(0, ge=0, description="beds added")
+    max_students: int | None = Field(None, ge=0)
+
+
+class ConvertOp(_Model):
+    op: Literal["convert"]
+    school: str
+    kind: Kind | Literal["closed"]
+    grades: list[Annotated[int, Field(ge=1, le=9)]] | None = None
+
+
+class AddBedsOp(_Model):
+    op: Literal["add_beds"]
+    school: str
+    beds: int = Field(ge=0)
+
+
+class ChooseOp(_Model):
+    """Let the solver pick which candidates stay open: exactly `keep`, or close at most
+    `close_at_most`. `fixed_cost` (yuan/year per open school) defaults to each school's
+    `annual_fixed_cost`, then to the policy's funding.fixed_cost_per_school_yuan."""
+
+    op: Literal["choose"]
+    candidates: list[str] = Field(min_length=1)
+    keep: int | None = Field(None, ge=0)
+    close_at_most: int | None = Field(None, ge=0)
+    fixed_cost: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> ChooseOp:
+        if (self.keep is None) == (self.close_at_most is None):
+            raise ValueError("give exactly one of keep or close_at_most")
+        return self
+
+
+LayoutOp = Annotated[
+    Union[CloseOp, MergeOp, OpenOp, ExpandOp, ConvertOp, AddBedsOp, ChooseOp],
+    Field(discriminator="op"),
+]
+
+
+class PolicySpec(_Model):
+    profile: str = "cn-national"
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class Weights(_Model):
+    travel: float = Field(1.0, ge=0, description="per pupil-km")
+    stability: float = Field(1.0, ge=0, description="per pupil moved from today's school (km)")
+    balance: float = Field(0.0, ge=0)
+    fixed_cost: float = Field(0.0, ge=0, description="pupil-km per yuan of fixed cost")
+
+
+class Lock(_Model):
+    block: str
+    level: Level
+    school: str
+
+
+class DistanceOptions(_Model):
+    metric: Literal["straight", "network"] = "straight"
+    roads: str | None = Field(None, description="road layer path (network metric)")
+    matrix: str | None = Field(None, description="precomputed block x school distances (CSV)")
+    speed_attribute: str | None = None
+    unit: Literal["km", "minutes"] = "km"
+
+
+class Options(_Model):
+    time_limit_s: float = Field(60.0, gt=0)
+    workers: int = Field(8, ge=1)
+    seed: int = 0
+    strict: bool = False
+    relative_gap: float = Field(0.001, ge=0, description="stop once this close to the bound")
+    candidates_k: int = Field(8, ge=1, description="nearest admissible schools per block-level")
+    weights: Weights = Field(default_factory=Weights)
+    locked: list[Lock] = Field(default_factory=list)
+    contiguity: bool = False
+    distance: DistanceOptions = Field(default_factory=DistanceOptions)
+    year: str | None = Field(None, description="use students_by_year[year]")
+
+
+class Scenario(_Model):
+    name: str = "scenario"
+    year: int | None = None
+    crs: str = "EPSG:4326"
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+    schools: list[School] = Field(min_length=1)
+    blocks: list[Block] = Field(min_length=1)
+    teachers: list[Teacher] = Field(default_factory=list)
+    layout: list[LayoutOp] = Field(default_factory=list)
+    options: Options = Field(default_factory=Options)
+    boundary: dict[str, Any] | None = Field(None, description="county boundary, GeoJSON")
+
+    @field_validator("crs")
+    @classmethod
+    def _crs_known(cls, value: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(value)
+        except CRSError:
+            raise ValueError(f"'{value}' is not a coordinate reference system pyproj knows")
+        return value
+
+
+# ---------------------------------------------------------------------------------------------
+# loading with readable errors
+
+
+class Finding(BaseModel):
+    """One problem in the input: severity, rule/code, the record and field, and a message."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+    record: str | None = None
+    field: str | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = ", ".join(p for p in (self.record, self.field and f"field '{self.field}'") if p)
+        if not where and self.path:
+            where = self.path
+        return f"{self.severity}: {where + ': ' if where else ''}{self.message}"
+
+
+class ScenarioError(Exception):
+    """The input cannot be used; `findings` say where and why."""
+
+    def __init__(self, findings: list[Finding], source: str | None = None):
+        self.findings = findings
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "; ".join(str(f) for f in findings))
+
+
+_RECORD_LISTS = ("schools", "blocks", "teachers", "layout", "locked")
+
+
+def _record_name(raw: Any, loc: tuple[Any, ...]) -> tuple[str | None, str]:
+    """Map a pydantic error location to (record label, field path)."""
+    node = raw
+    record = None
+    field_parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int) and i > 0 and loc[i - 1] in _RECORD_LISTS:
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            label = loc[i - 1]
+            rid = item.get("id") if isinstance(item, dict) else None
+            if label == "layout":
+                op = item.get("op") if isinstance(item, dict) else None
+                record = f"layout[{part}]" + (f" ({op})" if op else "")
+            else:
+                record = f"{label[:-1]} '{rid}'" if rid is not None else f"{label}[{part}]"
+            field_parts = []
+        elif isinstance(part, int) and field_parts and field_parts[-1] in ("students",):
+            field_parts[-1] = f"students (grade {part + 1})"
+        else:
+            field_parts.append(str(part))
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return record, ".".join(field_parts)
+
+
+def parse_scenario(raw: Any, source: str | None = None) -> Scenario:
+    """Validate a decoded JSON document into a Scenario (and resolve its policy).
+
+    Raises ScenarioError with one finding per problem, each naming record and field.
+    """
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            [Finding(severity="error", code="schema", message="the scenario must be a JSON object")],
+            source,
+        )
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        findings = []
+        for e in exc.errors():
+            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+            record, field = _record_name(raw, loc)
+            msg = e["msg"]
+            if e["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; `allocator schema` lists the fields)"
+            elif e["type"] == "missing":
+                msg = "required field is missing"
+            findings.append(Finding(severity="error", code="schema", message=msg, record=record,
+                                    field=field or None, path=".".join(str(p) for p in loc)))
+        raise ScenarioError(findings, source) from None
+    try:
+        resolve_policy(scenario.policy.profile, scenario.policy.overrides)
+    except PolicyError as exc:
+        raise ScenarioError(
+            [Finding(severity="error", code="policy", message=str(exc), field="policy")], source
+        ) from None
+    return scenario
+
+
+_UNION_TAGS = {"close", "merge", "open", "expand", "convert", "add_beds", "choose"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario JSON file; errors name the file, record and field."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError(
+            [Finding(severity="error", code="file", message="file not found")], str(p)
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(
+            [Finding(severity="error", code="file", message=f"cannot read: {exc}")], str(p)
+        ) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            [Finding(severity="error", code="json",
+                     message=f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")],
+            str(p),
+        ) from None
+    return parse_scenario(raw, str(p))
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file (what `allocator schema` prints)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "School-district allocation scenario"
+    return schema
+

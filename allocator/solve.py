@@ -1,0 +1,222 @@
+"""One solve of the student stage, end to end: scenario in, Result out.
+
+checks -> instance -> units and candidate arcs -> flow bound with pricing -> rounded and
+repaired hint -> CP-SAT -> result rows, KPIs. The lower bound reported is valid for the
+unpruned problem: the flow bound, raised to CP-SAT's bound on the candidate arcs only as far
+as reduced costs prove that no excluded arc can appear in a better plan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arcs import Arcs, Units, build_candidates, build_units, price_units
+from .bounds import Relaxation, relax_with_pricing
+from .checks import check_locks, check_scenario, check_units
+from .instance import LEVEL_INDEX, Instance, build_instance
+from .kpi import compute_kpis
+from .objective import SCALE
+from .policy import Policy, resolve_policy
+from .repair import improve_plan, round_flow
+from .report import build_assignments, build_objective, build_schools
+from .result import Result
+from .scenario import Finding, Scenario, ScenarioError, School
+from .students import solve_students
+
+
+@dataclass
+class Event:
+    """A progress report: the stage and, during search, incumbent / bound / gap."""
+
+    stage: str
+    message: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+
+
+Progress = Callable[[Event], None]
+
+
+def effective_schools(scenario: Scenario) -> list[School]:
+    """The schools open in this scenario (layout operations applied)."""
+    if scenario.layout:
+        raise ScenarioError([Finding(
+            severity="error", code="layout_unsupported", field="layout",
+            message="layout operations are not supported by this version; remove them or "
+                    "apply them to the schools by hand")])
+    return [s for s in scenario.schools if s.status == "open"]
+
+
+def relative_gap(objective: int, bound: int) -> float:
+    """(objective - bound) / objective, 0 when equal, in [0, 1]."""
+    if objective <= bound:
+        return 0.0
+    return (objective - bound) / max(abs(objective), 1)
+
+
+def prepare(scenario: Scenario, policy: Policy) -> tuple[Instance, list[Finding]]:
+    """Checks and the numeric instance; raises ScenarioError when an error is found."""
+    schools = effective_schools(scenario)
+    findings = check_scenario(scenario, schools)
+    if any(f.severity == "error" for f in findings):
+        raise ScenarioError([f for f in findings if f.severity == "error"])
+    inst = build_instance(scenario, policy, schools)
+    errors = check_locks(inst, scenario.options.locked)
+    if errors:
+        raise ScenarioError(errors)
+    return inst, [f for f in findings if f.severity == "warning"]
+
+
+def lock_map(inst: Instance) -> dict[tuple[int, int], int]:
+    sidx, bidx = inst.school_index(), inst.block_index()
+    return {(bidx[lk.block], LEVEL_INDEX[lk.level]): sidx[lk.school]
+            for lk in inst.scenario.options.locked}
+
+
+def excluded_margin(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation) -> int:
+    """Least increase over the flow bound of any plan that uses a non-candidate arc."""
+    best_ex, val = price_units(inst, units, rel.school_value, rel.board_value, exclude=arcs)
+    has = best_ex >= 0
+    if not has.any():
+        return np.iinfo(np.int64).max // 4
+    return int((units.total[has] * (val[has] - rel.unit_best[has])).min())
+
+
+def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
+                   strict: bool | None = None, progress: Progress | None = None) -> Result:
+    """Solve the student stage. Raises ScenarioError for bad input (nothing solved)."""
+    t_start = time.perf_counter()
+    opts = scenario.options
+    strict = opts.strict if strict is None else strict
+    limit = opts.time_limit_s if time_limit is None else time_limit
+    say = progress or (lambda e: None)
+    timings: dict[str, float] = {}
+
+    def lap(name: str, t0: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - t0, 3)
+        return now
+
+    t = time.perf_counter()
+    say(Event("checks", "checking the scenario"))
+    policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
+    inst, warnings = prepare(scenario, policy)
+    t = lap("checks", t)
+    say(Event("arcs", f"{inst.n_blocks} blocks, {inst.n_schools} schools: candidate arcs"))
+    units = build_units(inst, lock_map(inst))
+    arcs = build_candidates(inst, units, opts.candidates_k)
+    findings = check_units(inst, units, arcs, strict)
+    if any(f.severity == "error" for f in findings):
+        raise ScenarioError([f for f in findings if f.severity == "error"])
+    warnings += findings
+    t = lap("arcs", t)
+    say(Event("bound", f"{len(units)} units, {len(arcs)} arcs: flow relaxation"))
+    rel, arcs = relax_with_pricing(inst, units, arcs, elastic=not strict)
+    t = lap("bound", t)
+    base = Result(scenario=scenario.name, status="unknown", strict=strict,
+                  warnings=warnings)
+    solver_info = {"units": len(units), "arcs": len(arcs), "k": opts.candidates_k,
+                   "pricing_rounds": rel.rounds, "arcs_added": rel.arcs_added,
+                   "flow_bound": rel.bound / SCALE}
+    if strict and not rel.feasible:
+        towns: dict[str, int] = {}
+        for u in rel.unplaced_units:
+            town = scenario.blocks[units.block[u]].township or "(no township)"
+            towns[town] = towns.get(town, 0) + 1
+        solver_info["unplaced_blocks_by_township"] = towns
+        reason = (f"even splitting blocks freely, {rel.shortfall} pupils find no seat, room "
+                  "or bed within the rules")
+        return explain_infeasible(scenario, base, reason, limit, t_start, timings,
+                                  solver_info, say)
+    say(Event("hint", "rounding and repairing the relaxation", bound=rel.bound / SCALE))
+    hint = improve_plan(inst, units, arcs, round_flow(units, arcs, rel.arc_flow), strict)
+    _, _, hint_pen = build_schools(inst, units, arcs, hint)
+    hint_cost = int(arcs.cost[hint].sum()) + hint_pen
+    t = lap("hint", t)
+    bound = rel.bound
+    say(Event("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
+              relative_gap(hint_cost, bound)))
+    remaining = limit - (time.perf_counter() - t_start)
+    choice, cp_stats, cp_bound, cp_status = hint, {}, None, "skipped"
+    if relative_gap(hint_cost, bound) > opts.relative_gap and remaining > 0.05:
+
+        def on_solution(obj: int, _cp_bound: int) -> bool:
+            gap = relative_gap(obj, bound)
+            say(Event("search", "", obj / SCALE, bound / SCALE, gap))
+            return gap <= opts.relative_gap
+
+        say(Event("search", f"CP-SAT, {opts.workers} workers, {remaining:.0f} s left"))
+        sol = solve_students(inst, units, arcs, hint, strict=strict, time_limit=remaining,
+                             workers=opts.workers, seed=opts.seed, on_solution=on_solution)
+        cp_stats, cp_status = sol.stats, sol.status
+        if sol.choice is not None:
+            choice, cp_bound = sol.choice, sol.cp_bound
+    t = lap("search", t)
+    if strict and cp_status == "infeasible" and _all_arcs(inst, units, arcs):
+        return explain_infeasible(scenario, base, "CP-SAT proves that no plan meets every "
+                                  "rule", limit, t_start, timings, solver_info, say)
+    schools, violations, pen_total = build_schools(inst, units, arcs, choice)
+    obj_units = int(arcs.cost[choice].sum()) + pen_total
+    if cp_bound is not None:
+        margin = excluded_margin(inst, units, arcs, rel)
+        bound = max(bound, min(cp_bound, rel.bound + margin))
+    message = None
+    if strict and violations:
+        status = "unknown"
+        message = ("no plan that meets every rule was found within the time limit; the "
+                   "violations show the best plan found")
+    else:
+        status = "optimal" if obj_units <= bound else "feasible"
+    rows = build_assignments(inst, units, arcs, choice)
+    result = base.model_copy(update=dict(
+        status=status, objective=obj_units / SCALE, lower_bound=bound / SCALE,
+        gap=round(relative_gap(obj_units, bound), 6),
+        objective_terms=build_objective(inst, units, arcs, choice, violations, pen_total),
+        solver={**solver_info, "cp_status": cp_status, **cp_stats},
+        students={"assignments": rows}, schools=schools, violations=violations,
+        kpis=compute_kpis(rows, schools, policy), message=message,
+    ))
+    lap("report", t)
+    timings["total"] = round(time.perf_counter() - t_start, 3)
+    result.timings = timings
+    say(Event("done", status, result.objective, result.lower_bound, result.gap))
+    return result
+
+
+def _all_arcs(inst: Instance, units: Units, arcs: Arcs) -> bool:
+    """Whether the candidate arcs are every admissible arc (infeasibility is then proven)."""
+    z = np.zeros((inst.n_schools, 2), dtype=np.int64)
+    best, _ = price_units(inst, units, z, z, exclude=arcs)
+    return bool((best < 0).all())
+
+
+def summarize(violations) -> str:
+    """Short text of the rules broken, by rule, with the schools involved."""
+    by_rule: dict[str, list[str]] = {}
+    for v in violations:
+        by_rule.setdefault(v.rule, []).append(f"{v.subject} ({v.amount:g} {v.unit})")
+    return "; ".join(f"{rule} at {', '.join(items[:8])}" + (" ..." if len(items) > 8 else "")
+                     for rule, items in by_rule.items())
+
+
+def explain_infeasible(scenario: Scenario, base: Result, reason: str, limit: float,
+                       t_start: float, timings: dict[str, float], solver_info: dict,
+                       say: Progress) -> Result:
+    """Strict rules proven impossible: explain with the least-bad (elastic) plan."""
+    say(Event("explain", f"strict rules cannot all hold ({reason}); finding the least-bad "
+                         "plan to explain which"))
+    remaining = max(1.0, limit - (time.perf_counter() - t_start))
+    elastic = solve_scenario(scenario, time_limit=remaining, strict=False)
+    msg = (f"the rules cannot all hold: {reason}. The least-bad plan breaks: "
+           + summarize(elastic.violations))
+    timings["total"] = round(time.perf_counter() - t_start, 3)
+    return elastic.model_copy(update=dict(
+        status="infeasible", strict=True, message=msg, timings=timings,
+        solver={**solver_info, "explained_by": "elastic solve", **elastic.solver},
+        warnings=base.warnings + elastic.warnings,
+    ))
