@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .instance import LEVEL_INDEX, Instance
+from .instance import Instance
 from .objective import assignment_units
 
 NO_ARC = np.int64(1) << 60
@@ -232,19 +232,13 @@ def add_arcs(inst: Instance, units: Units, arcs: Arcs, unit: np.ndarray,
     return make_arcs(inst, units, u, s)
 
 
-def price_units(inst: Instance, units: Units, school_value: np.ndarray,
-                board_value: np.ndarray, exclude: Arcs | None = None,
-                chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """For every unit, the admissible school minimising cost per pupil + a school value.
+def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
+                   board_value: np.ndarray, exclude: Arcs | None, chunk: int):
+    """Yield (unit ids, eligible schools, value matrix) over every admissible arc.
 
-    `school_value[j, level]` is added for day arcs and `board_value[j, level]` for boarding
-    arcs (values are dual prices from the bound). Scans every admissible school, in chunks,
-    so the answer holds for the unpruned problem; with `exclude`, only schools that are not
-    already candidate arcs of the unit are considered. Returns (best school, best value per
-    pupil); -1 / NO_ARC for units with no admissible school. Integer arithmetic throughout.
+    value = cost per pupil + school_value (day arc) or board_value (boarding arc), both
+    indexed [school, level]; NO_ARC marks inadmissible (or excluded) pairs.
     """
-    best_s = np.full(len(units), -1, dtype=np.int64)
-    best_v = np.full(len(units), NO_ARC, dtype=np.int64)
     weights = inst.scenario.options.weights
     for _, members in unit_groups(units).items():
         elig = eligible_schools(inst, units.grades[members[0]])
@@ -271,12 +265,46 @@ def price_units(inst: Instance, units: Units, school_value: np.ndarray,
             bad |= (locked[:, None] >= 0) & (elig[None, :] != locked[:, None])
             if exclude is not None:
                 bad |= _candidate_matrix(exclude, m, elig, inst.n_schools)
-            val = np.where(bad, NO_ARC, val)
-            j = np.argmin(val, axis=1)
-            v = val[np.arange(len(m)), j]
-            best_s[m] = np.where(v < NO_ARC, elig[j], -1)
-            best_v[m] = v
+            yield m, elig, np.where(bad, NO_ARC, val)
+
+
+def price_units(inst: Instance, units: Units, school_value: np.ndarray,
+                board_value: np.ndarray, exclude: Arcs | None = None,
+                chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """For every unit, the admissible school minimising cost per pupil + a school value.
+
+    `school_value[j, level]` is added for day arcs and `board_value[j, level]` for boarding
+    arcs (values are dual prices from the bound). Scans every admissible school, in chunks,
+    so the answer holds for the unpruned problem; with `exclude`, only schools that are not
+    already candidate arcs of the unit are considered. Returns (best school, best value per
+    pupil); -1 / NO_ARC for units with no admissible school. Integer arithmetic throughout.
+    """
+    best_s = np.full(len(units), -1, dtype=np.int64)
+    best_v = np.full(len(units), NO_ARC, dtype=np.int64)
+    for m, elig, val in _priced_chunks(inst, units, school_value, board_value, exclude, chunk):
+        j = np.argmin(val, axis=1)
+        v = val[np.arange(len(m)), j]
+        best_s[m] = np.where(v < NO_ARC, elig[j], -1)
+        best_v[m] = v
     return best_s, best_v
+
+
+def improving_arcs(inst: Instance, units: Units, school_value: np.ndarray,
+                   board_value: np.ndarray, threshold: np.ndarray, per_unit: int = 4,
+                   chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """(unit, school) pairs whose priced value is below the unit's `threshold`, at most
+    `per_unit` per unit (the best ones)."""
+    us, ss = [], []
+    for m, elig, val in _priced_chunks(inst, units, school_value, board_value, None, chunk):
+        k = min(per_unit, val.shape[1])
+        idx = np.argpartition(val, k - 1, axis=1)[:, :k]
+        v = np.take_along_axis(val, idx, axis=1)
+        ok = v < threshold[m][:, None]
+        us.append(np.repeat(m, k)[ok.ravel()])
+        ss.append(elig[idx].ravel()[ok.ravel()])
+    if not us:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(us), np.concatenate(ss)
 
 
 def _candidate_matrix(arcs: Arcs, m: np.ndarray, elig: np.ndarray, n: int) -> np.ndarray:
@@ -291,3 +319,16 @@ def _candidate_matrix(arcs: Arcs, m: np.ndarray, elig: np.ndarray, n: int) -> np
     out = np.zeros((len(m), len(elig)), dtype=bool)
     out[r[ok], c[ok]] = True
     return out
+
+
+def subset_units(units: Units, idx: np.ndarray) -> Units:
+    """Units `idx` (sorted) renumbered 0..len-1; links kept when both ends are inside."""
+    pos = np.full(len(units), -1, dtype=np.int64)
+    pos[idx] = np.arange(len(idx))
+    links = units.links
+    if len(links):
+        keep = (pos[links[:, 0]] >= 0) & (pos[links[:, 1]] >= 0)
+        links = pos[links[keep]]
+    return Units(block=units.block[idx], level=units.level[idx], grades=units.grades[idx],
+                 pupils=units.pupils[idx], total=units.total[idx], young=units.young[idx],
+                 radius=units.radius[idx], locked=units.locked[idx], links=links)

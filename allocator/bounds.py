@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from .arcs import NO_ARC, Arcs, Units, add_arcs, price_units
+from .arcs import NO_ARC, Arcs, Units, add_arcs, improving_arcs, price_units, subset_units
 from .instance import Instance
 from .objective import penalty_units
 
@@ -43,55 +43,62 @@ class Relaxation:
 
 
 class _Net:
-    """Node numbering and the non-unit (capacity) arcs of the relaxation."""
+    """Node numbering and the non-unit (capacity) arcs of the relaxation.
 
-    def __init__(self, inst: Instance, units: Units, elastic: bool):
+        unit --day--> L(j, level) --rooms_level x cap--> R(j) --shared rooms--> S(j) --size--> T
+        unit --boarding--> Bed(j) --beds--> L(j, level) (one level) or R(j) (both levels)
+    R(j) -> S(j) caps the pupils of a school whose levels share classrooms at rooms x the
+    larger class cap; elsewhere it is uncapacitated.
+    """
+
+    def __init__(self, inst: Instance, units: Units, elastic: bool,
+                 shrink: np.ndarray | None = None):
         n, U = inst.n_schools, len(units)
         self.U, self.n = U, n
         self.L = U  # L(j, lv) = L + 2j + lv
-        self.B = U + 2 * n
+        self.Bed = U + 2 * n
+        self.R = U + 3 * n
         self.S = U + 4 * n
         self.T = U + 5 * n
         self.nodes = self.T + 1
-        total = int(units.total.sum())
-        big = total + 1
+        big = int(units.total.sum()) + 1
         pen = penalty_units(inst.policy)
         cap = inst.class_cap
         lvl_cap = np.array([cap[0], cap[6]], dtype=np.int64)
-        tails, heads, caps, costs = [], [], [], []
+        room_pen = [min(pen["class_size_cap"], pen["classrooms"] // int(c)) for c in lvl_cap]
+        arcs: list[tuple[int, int, int, int]] = []
 
-        def add(t, h, c, w):
-            tails.append(t)
-            heads.append(h)
-            caps.append(c)
-            costs.append(w)
+        def add(t: int, h: int, c: int, overflow: int | None) -> None:
+            """A capacity arc at no cost, and in elastic mode its priced overflow."""
+            arcs.append((t, h, max(0, c), 0))
+            if elastic and overflow is not None:
+                arcs.append((t, h, big, overflow))
 
-        serves_lv = np.column_stack([inst.serves[:, :6].any(axis=1), inst.serves[:, 6:].any(axis=1)])
+        serves_lv = np.column_stack([inst.serves[:, :6].any(axis=1),
+                                     inst.serves[:, 6:].any(axis=1)])
+        cut = shrink if shrink is not None else np.zeros((n, 3), dtype=np.int64)
         for j in range(n):
-            for lv in (0, 1):
-                if not serves_lv[j, lv]:
-                    continue
-                rooms = inst.rooms_level[j, lv] if inst.rooms_level[j, lv] >= 0 else inst.rooms[j]
-                lnode, bnode = self.L + 2 * j + lv, self.B + 2 * j + lv
-                add(bnode, lnode, int(inst.beds[j]), 0)
-                add(lnode, self.S + j, int(rooms * lvl_cap[lv]), 0)
-                if elastic:
-                    add(bnode, lnode, big, pen["boarding_beds"])
-                    add(lnode, self.S + j, big,
-                        min(pen["class_size_cap"], pen["classrooms"] // int(lvl_cap[lv])))
-            add(self.S + j, self.T, int(inst.size_cap[j]), 0)
-            if elastic:
-                add(self.S + j, self.T, big, pen["school_size_cap"])
-        self.tail = np.array(tails, dtype=np.int64)
-        self.head = np.array(heads, dtype=np.int64)
-        self.cap = np.array(caps, dtype=np.int64)
-        self.cost = np.array(costs, dtype=np.int64)
+            levels = [lv for lv in (0, 1) if serves_lv[j, lv]]
+            shared = inst.rooms_level[j, 0] < 0
+            for lv in levels:
+                rooms = inst.rooms_level[j, lv] if not shared else inst.rooms[j]
+                add(self.L + 2 * j + lv, self.R + j,
+                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), room_pen[lv])
+            bed_to = self.L + 2 * j + levels[0] if len(levels) == 1 else self.R + j
+            add(self.Bed + j, bed_to, int(inst.beds[j]) - int(cut[j, 2]), pen["boarding_beds"])
+            if shared and len(levels) == 2:
+                add(self.R + j, self.S + j, int(inst.rooms[j] * lvl_cap.max()), min(room_pen))
+            else:
+                add(self.R + j, self.S + j, big, None)
+            add(self.S + j, self.T, int(inst.size_cap[j]), pen["school_size_cap"])
+        a = np.array(arcs, dtype=np.int64).reshape(-1, 4)
+        self.tail, self.head, self.cap, self.cost = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
 
 
 def unit_arc_ends(net: _Net, units: Units, arcs: Arcs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tail, head, per-pupil cost) of the unit arcs in the network."""
     lv = units.level[arcs.unit]
-    head = np.where(arcs.board, net.B, net.L) + 2 * arcs.school + lv
+    head = np.where(arcs.board, net.Bed + arcs.school, net.L + 2 * arcs.school + lv)
     per = arcs.cost // np.maximum(units.total[arcs.unit], 1)
     return arcs.unit, head, per
 
@@ -115,9 +122,15 @@ def _potentials(nodes: int, tail: np.ndarray, head: np.ndarray, w: np.ndarray) -
     raise RuntimeError("negative cycle in the residual graph: the flow is not optimal")
 
 
-def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool) -> Relaxation:
-    """Solve the flow relaxation on `arcs` and price every admissible arc with its duals."""
-    net = _Net(inst, units, elastic)
+def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
+                     shrink: np.ndarray | None = None) -> Relaxation:
+    """Solve the flow relaxation on `arcs` and price every admissible arc with its duals.
+
+    `shrink` (n, 3): pupils taken off each school's primary and junior room capacity and
+    beds. A shrunk network is no relaxation: its flow serves as a warm start only, and its
+    `bound` is not computed (set to its value).
+    """
+    net = _Net(inst, units, elastic, shrink)
     ut, uh, uc = unit_arc_ends(net, units, arcs)
     tail = np.concatenate([ut, net.tail])
     head = np.concatenate([uh, net.head])
@@ -142,9 +155,9 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool) ->
     value = int(mcf.optimal_cost())
     feasible = shortfall == 0
     arc_flow = flow[: len(ut)].astype(np.int64)
-    if not feasible:
+    if not feasible or shrink is not None:
         z = np.zeros((inst.n_schools, 2), dtype=np.int64)
-        return Relaxation(False, value, value, arc_flow, z, z.copy(),
+        return Relaxation(feasible, value, value, arc_flow, z, z.copy(),
                           np.zeros(net.U, np.int64), shortfall, unplaced)
     # residual graph: forward where flow < cap, backward where flow > 0
     fwd = flow < cap
@@ -154,8 +167,8 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool) ->
     rw = np.concatenate([cost[fwd], -cost[bwd]])
     d = _potentials(net.nodes, rt, rh, rw)
     y = -d
-    school_value = y[net.L: net.B].reshape(-1, 2)
-    board_value = y[net.B: net.S].reshape(-1, 2)
+    school_value = y[net.L: net.Bed].reshape(-1, 2)
+    board_value = np.repeat(y[net.Bed: net.R][:, None], 2, axis=1)
     _, best = price_units(inst, units, school_value, board_value)
     ncap = net.cap
     rc = net.cost - y[net.tail] + y[net.head]
@@ -180,11 +193,12 @@ def candidate_best(units: Units, arcs: Arcs, rel: Relaxation) -> np.ndarray:
 
 def relax_with_pricing(
     inst: Instance, units: Units, arcs: Arcs, elastic: bool, max_rounds: int = 30,
-    per_round: int = 1,
+    per_unit: int = 4,
 ) -> tuple[Relaxation, Arcs]:
     """Solve the relaxation, adding the arcs its duals ask for until none improves.
 
-    Returns the last relaxation and the grown arc set. `bound` of the result is valid for the
+    Each round adds, for every unit with an improving admissible arc, up to `per_unit` of
+    them. Returns the last relaxation and the grown arc set; its `bound` is valid for the
     unpruned problem whatever the number of rounds.
     """
     added = 0
@@ -194,28 +208,18 @@ def relax_with_pricing(
         rel = solve_relaxation(inst, units, arcs, elastic)
         if not rel.feasible or rounds >= max_rounds:
             break
-        need = np.flatnonzero(rel.unit_best < candidate_best(units, arcs, rel))
+        cand = candidate_best(units, arcs, rel)
+        need = np.flatnonzero(rel.unit_best < cand)
         if len(need) == 0:
             break
-        new_s = _best_excluded(inst, units, arcs, rel, need, per_round)
+        sub = subset_units(units, need)
+        u, s = improving_arcs(inst, sub, rel.school_value, rel.board_value, cand[need],
+                              per_unit)
         before = len(arcs)
-        arcs = add_arcs(inst, units, arcs, new_s[0], new_s[1])
+        arcs = add_arcs(inst, units, arcs, need[u], s)
         added += len(arcs) - before
         if len(arcs) == before:
             break
     rel.rounds = rounds
     rel.arcs_added = added
     return rel, arcs
-
-
-def _best_excluded(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
-                   need: np.ndarray, per_round: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each unit in `need`, its best-priced admissible school (one per round)."""
-    sub = Units(
-        block=units.block[need], level=units.level[need], grades=units.grades[need],
-        pupils=units.pupils[need], total=units.total[need], young=units.young[need],
-        radius=units.radius[need], locked=units.locked[need], links=np.zeros((0, 2), np.int64),
-    )
-    s, _ = price_units(inst, sub, rel.school_value, rel.board_value)
-    ok = s >= 0
-    return need[ok], s[ok]

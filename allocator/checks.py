@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from .arcs import Arcs, Units
+from .arcs import Arcs, Units, eligible_schools
 from .grades import GRADES, LEVEL_GRADES, format_grades, parse_grade_key
 from .instance import Instance
 from .scenario import Finding, Scenario
@@ -170,8 +170,9 @@ def check_locks(inst: Instance, locks_raw) -> list[Finding]:
     return out
 
 
-def check_units(inst: Instance, units: Units, arcs: Arcs, strict: bool) -> list[Finding]:
-    """No admissible school (error) and per-level capacity shortfall (error when strict)."""
+def check_units(inst: Instance, units: Units, arcs: Arcs) -> list[Finding]:
+    """No admissible school (error) and per-level capacity shortfall (warning: strict mode
+    then proves infeasibility and explains it)."""
     out = []
     has_arc = np.zeros(len(units), dtype=bool)
     has_arc[arcs.unit] = True
@@ -184,17 +185,22 @@ def check_units(inst: Instance, units: Units, arcs: Arcs, strict: bool) -> list[
                    f"{units.radius[u]:g} km day radius of its grades {grades} pupils, who may "
                    "not board (rule no_young_boarding)")
         else:
+            elig = eligible_schools(inst, units.grades[u])
+            near = ""
+            if len(elig):
+                tg, km = inst.distance.nearest(np.array([b]), elig, 1)
+                near = f" (nearest: '{inst.school_ids[tg[0, 0]]}' at {km[0, 0]:.1f} km)"
             msg = (f"no open school serving grades {grades} lies within the {units.radius[u]:g} "
-                   f"km day radius, and pupils below grade {inst.policy.min_boarding_grade} may "
-                   "not board (rule no_young_boarding); open a school or teaching point "
-                   "nearby or raise policy day_radius_km")
+                   f"km day radius{near}, and pupils below grade "
+                   f"{inst.policy.min_boarding_grade} may not board (rule no_young_boarding); "
+                   "open a school or teaching point nearby or raise policy day_radius_km")
         out.append(_err("no_admissible_school", msg, f"block '{inst.block_ids[b]}'",
                         f"students ({lv})"))
-    out += check_capacity(inst, units, strict)
+    out += check_capacity(inst)
     return out
 
 
-def check_capacity(inst: Instance, units: Units, strict: bool) -> list[Finding]:
+def check_capacity(inst: Instance) -> list[Finding]:
     """Per level: seats (classrooms x class cap, within size caps) against pupils."""
     out = []
     towns = [s.township or "(no township)" for s in inst.schools]
@@ -216,8 +222,6 @@ def check_capacity(inst: Instance, units: Units, strict: bool) -> list[Finding]:
         detail = ", ".join(f"{t} {n}" for t, n in sorted(short.items(), key=lambda x: -x[1]))
         msg = (f"{name}: {int(pupils.sum())} pupils but only {int(seats.sum())} seats "
                f"(classrooms x {cap}, within size caps); shortfall by township: {detail}")
-        out.append(_err("capacity_shortfall", msg + "; strict mode cannot hold", None, name)
-                   if strict else
-                   _warn("capacity_shortfall", msg + "; the plan will break capacity rules",
-                         None, name))
+        out.append(_warn("capacity_shortfall", msg + "; the plan must break capacity rules "
+                         "(strict mode: infeasible)", None, name))
     return out

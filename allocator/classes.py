@@ -21,20 +21,37 @@ class ClassPlan:
     extra_rooms: int  # classes beyond the classrooms (all levels)
 
 
-def _reduce(p: np.ndarray, cap: np.ndarray, c: np.ndarray, excess: int,
+def _reduce(p: list[int], cap: list[int], c: list[int], grades: range, excess: int,
             pen_over: int, pen_room: int) -> None:
-    """Drop up to `excess` classes (in place) while a drop costs less than a room."""
+    """Drop up to `excess` classes among `grades` (in place) while a drop costs less than a
+    room. The cost of dropping classes in a grade is convex, so greedy is optimal."""
     while excess > 0:
-        # cost of dropping one more class in each grade (convex in the number dropped)
-        over_now = np.maximum(0, p - cap * c)
-        over_next = np.maximum(0, p - cap * (c - 1))
-        cost = (over_next - over_now) * pen_over
-        cost = np.where(c > 1, cost, np.iinfo(np.int64).max)
-        g = int(np.argmin(cost))
-        if cost[g] >= pen_room:
+        best, best_cost = -1, pen_room
+        for g in grades:
+            if c[g] > 1:
+                cost = (max(0, p[g] - cap[g] * (c[g] - 1)) - max(0, p[g] - cap[g] * c[g])) \
+                    * pen_over
+                if cost < best_cost:
+                    best, best_cost = g, cost
+        if best < 0:
             return
-        c[g] -= 1
+        c[best] -= 1
         excess -= 1
+
+
+def class_counts(p: list[int], cap: list[int], rooms: int, rooms_primary: int,
+                 rooms_junior: int, pen_over: int, pen_room: int) -> tuple[list[int], int]:
+    """Classes per grade (plain ints) and classes beyond the rooms; see `plan_classes`."""
+    c = [-(-p[g] // cap[g]) for g in range(9)]
+    if rooms_primary >= 0:
+        extra = 0
+        for grades, r in ((range(0, 6), rooms_primary), (range(6, 9), rooms_junior)):
+            _reduce(p, cap, c, grades, sum(c[g] for g in grades) - r, pen_over, pen_room)
+            extra += max(0, sum(c[g] for g in grades) - r)
+    else:
+        _reduce(p, cap, c, range(9), sum(c) - rooms, pen_over, pen_room)
+        extra = max(0, sum(c) - rooms)
+    return c, extra
 
 
 def plan_classes(
@@ -46,20 +63,25 @@ def plan_classes(
     Every grade with pupils keeps at least one class. `rooms_level` (2,) holds classrooms per
     level, or -1 when all levels share `rooms`.
     """
-    p = np.asarray(pupils, dtype=np.int64)
-    cap = np.asarray(cap, dtype=np.int64)
-    c = -(-p // cap)
-    if rooms_level[0] >= 0:
-        extra = 0
-        for lv, sl in enumerate(LEVEL_SLICES):
-            sub = c[sl]
-            _reduce(p[sl], cap[sl], sub, int(sub.sum() - rooms_level[lv]), pen_over, pen_room)
-            c[sl] = sub
-            extra += max(0, int(sub.sum() - rooms_level[lv]))
-    else:
-        _reduce(p, cap, c, int(c.sum() - rooms), pen_over, pen_room)
-        extra = max(0, int(c.sum() - rooms))
-    return ClassPlan(classes=c, over=np.maximum(0, p - cap * c), extra_rooms=extra)
+    p = [int(v) for v in pupils]
+    k = [int(v) for v in cap]
+    c, extra = class_counts(p, k, int(rooms), int(rooms_level[0]), int(rooms_level[1]),
+                            pen_over, pen_room)
+    classes = np.array(c, dtype=np.int64)
+    return ClassPlan(classes=classes,
+                     over=np.maximum(0, np.asarray(pupils, dtype=np.int64) - cap * classes),
+                     extra_rooms=extra)
+
+
+def load_penalty(p: list[int], boarders: int, cap: list[int], rooms: int, rooms_primary: int,
+                 rooms_junior: int, size_cap: int, beds: int, pen: dict[str, int]) -> int:
+    """Elastic cost of one school's load, plain-int fast path of `school_penalty`."""
+    c, extra = class_counts(p, cap, rooms, rooms_primary, rooms_junior,
+                            pen["class_size_cap"], pen["classrooms"])
+    over = sum(max(0, p[g] - cap[g] * c[g]) for g in range(9))
+    return (pen["class_size_cap"] * over + pen["classrooms"] * extra
+            + pen["school_size_cap"] * max(0, sum(p) - size_cap)
+            + pen["boarding_beds"] * max(0, boarders - beds))
 
 
 def class_sizes(pupils: int, classes: int) -> list[int]:

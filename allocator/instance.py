@@ -15,7 +15,7 @@ from geo.distance import MatrixDistance, StraightLine
 
 from .grades import GRADES, level_of
 from .policy import Policy
-from .scenario import Block, School, Scenario
+from .scenario import Block, Scenario, School
 
 LEVEL_INDEX = {"primary": 0, "junior": 1}
 

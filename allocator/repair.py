@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arcs import Arcs, Units
-from .classes import plan_classes, school_penalty
+from .classes import load_penalty, plan_classes
 from .instance import Instance
 from .objective import penalty_units
 
@@ -23,6 +23,7 @@ class Loads:
     def __init__(self, inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
                  pen: dict[str, int]):
         self.inst, self.units, self.arcs, self.pen = inst, units, arcs, pen
+        self._cap = [int(v) for v in inst.class_cap]
         n = inst.n_schools
         s = arcs.school[choice]
         self.P = np.zeros((n, 9), dtype=np.int64)
@@ -33,11 +34,20 @@ class Loads:
                                 dtype=np.int64)
 
     def school_cost(self, j: int, P: np.ndarray, boarders: int) -> int:
+        """Elastic penalty of school j holding pupils P (per grade) and `boarders`."""
         inst = self.inst
-        plan = plan_classes(P, inst.class_cap, int(inst.rooms[j]), inst.rooms_level[j],
-                            self.pen["class_size_cap"], self.pen["classrooms"])
-        return school_penalty(plan, int(P.sum()), int(inst.size_cap[j]), boarders,
-                              int(inst.beds[j]), self.pen)
+        return load_penalty(P.tolist(), int(boarders), self._cap, int(inst.rooms[j]),
+                            int(inst.rooms_level[j, 0]), int(inst.rooms_level[j, 1]),
+                            int(inst.size_cap[j]), int(inst.beds[j]), self.pen)
+
+
+def search_penalties(inst: Instance, strict: bool) -> dict[str, int]:
+    """Penalty units that heuristics minimise: the policy's, or in strict mode far larger
+    ones, so that breaking a hard rule never pays for any travel saved."""
+    pen = penalty_units(inst.policy)
+    if strict:
+        pen = {k: max(v, 1) * 1000 for k, v in pen.items()}
+    return pen
 
 
 def round_flow(units: Units, arcs: Arcs, arc_flow: np.ndarray) -> np.ndarray:
@@ -76,9 +86,7 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
 
     Units in segment links are left as they are (their moves must be joint).
     """
-    pen = penalty_units(inst.policy)
-    if strict:
-        pen = {k: max(v, 1) * 1000 for k, v in pen.items()}
+    pen = search_penalties(inst, strict)
     loads = Loads(inst, units, arcs, choice, pen)
     start = arcs.start(len(units))
     linked = np.zeros(len(units), dtype=bool)
@@ -126,3 +134,25 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
         if not improved:
             break
     return choice
+
+
+def shrink_for(loads: Loads) -> np.ndarray:
+    """Per school (n, 3): pupils above what whole classes, rooms, size and beds allow,
+    as primary / junior room capacity and beds to take off the next flow."""
+    inst = loads.inst
+    cut = np.zeros((inst.n_schools, 3), dtype=np.int64)
+    for j in np.flatnonzero(loads.penalty > 0):
+        P = loads.P[j]
+        plan = plan_classes(P, inst.class_cap, int(inst.rooms[j]), inst.rooms_level[j],
+                            loads.pen["class_size_cap"], loads.pen["classrooms"])
+        for lv, sl in enumerate((slice(0, 6), slice(6, 9))):
+            cut[j, lv] += int(plan.over[sl].sum())
+        if plan.extra_rooms:
+            lv = int(P[6:].sum() > P[:6].sum())
+            cut[j, lv] += plan.extra_rooms * int(inst.class_cap[6 * lv])
+        size_over = int(P.sum()) - int(inst.size_cap[j])
+        if size_over > 0:
+            lv = int(P[6:].sum() > P[:6].sum())
+            cut[j, lv] += size_over
+        cut[j, 2] = max(0, int(loads.Bd[j]) - int(inst.beds[j]))
+    return cut

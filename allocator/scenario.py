@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -205,7 +205,7 @@ class ChooseOp(_Model):
 
 
 LayoutOp = Annotated[
-    Union[CloseOp, MergeOp, OpenOp, ExpandOp, ConvertOp, AddBedsOp, ChooseOp],
+    CloseOp | MergeOp | OpenOp | ExpandOp | ConvertOp | AddBedsOp | ChooseOp,
     Field(discriminator="op"),
 ]
 
@@ -271,7 +271,8 @@ class Scenario(_Model):
         try:
             CRS.from_user_input(value)
         except CRSError:
-            raise ValueError(f"'{value}' is not a coordinate reference system pyproj knows")
+            raise ValueError(
+                f"'{value}' is not a coordinate reference system pyproj knows") from None
         return value
 
 
@@ -345,7 +346,8 @@ def parse_scenario(raw: Any, source: str | None = None) -> Scenario:
     """
     if not isinstance(raw, dict):
         raise ScenarioError(
-            [Finding(severity="error", code="schema", message="the scenario must be a JSON object")],
+            [Finding(severity="error", code="schema",
+                     message="the scenario must be a JSON object")],
             source,
         )
     try:

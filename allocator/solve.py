@@ -21,11 +21,11 @@ from .instance import LEVEL_INDEX, Instance, build_instance
 from .kpi import compute_kpis
 from .objective import SCALE
 from .policy import Policy, resolve_policy
-from .repair import improve_plan, round_flow
 from .report import build_assignments, build_objective, build_schools
 from .result import Result
 from .scenario import Finding, Scenario, ScenarioError, School
-from .students import solve_students
+from .search import search_plan
+from .warmstart import warm_start
 
 
 @dataclass
@@ -110,7 +110,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     say(Event("arcs", f"{inst.n_blocks} blocks, {inst.n_schools} schools: candidate arcs"))
     units = build_units(inst, lock_map(inst))
     arcs = build_candidates(inst, units, opts.candidates_k)
-    findings = check_units(inst, units, arcs, strict)
+    findings = check_units(inst, units, arcs)
     if any(f.severity == "error" for f in findings):
         raise ScenarioError([f for f in findings if f.severity == "error"])
     warnings += findings
@@ -134,7 +134,8 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
         return explain_infeasible(scenario, base, reason, limit, t_start, timings,
                                   solver_info, say)
     say(Event("hint", "rounding and repairing the relaxation", bound=rel.bound / SCALE))
-    hint = improve_plan(inst, units, arcs, round_flow(units, arcs, rel.arc_flow), strict)
+    hint = warm_start(inst, units, arcs, rel, strict,
+                      time_limit=0.2 * (limit - (time.perf_counter() - t_start)))
     _, _, hint_pen = build_schools(inst, units, arcs, hint)
     hint_cost = int(arcs.cost[hint].sum()) + hint_pen
     t = lap("hint", t)
@@ -142,20 +143,16 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     say(Event("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
               relative_gap(hint_cost, bound)))
     remaining = limit - (time.perf_counter() - t_start)
-    choice, cp_stats, cp_bound, cp_status = hint, {}, None, "skipped"
-    if relative_gap(hint_cost, bound) > opts.relative_gap and remaining > 0.05:
+    say(Event("search", f"improving, {remaining:.0f} s left"))
 
-        def on_solution(obj: int, _cp_bound: int) -> bool:
-            gap = relative_gap(obj, bound)
-            say(Event("search", "", obj / SCALE, bound / SCALE, gap))
-            return gap <= opts.relative_gap
+    def report(message: str, cost: int, gap: float) -> None:
+        say(Event("search", message, cost / SCALE, bound / SCALE, gap))
 
-        say(Event("search", f"CP-SAT, {opts.workers} workers, {remaining:.0f} s left"))
-        sol = solve_students(inst, units, arcs, hint, strict=strict, time_limit=remaining,
-                             workers=opts.workers, seed=opts.seed, on_solution=on_solution)
-        cp_stats, cp_status = sol.stats, sol.status
-        if sol.choice is not None:
-            choice, cp_bound = sol.choice, sol.cp_bound
+    found = search_plan(inst, units, arcs, hint, bound=bound, strict=strict,
+                        deadline=t_start + limit, target_gap=opts.relative_gap,
+                        workers=opts.workers, seed=opts.seed, report=report)
+    choice, cp_bound, cp_status, cp_stats = (found.choice, found.cp_bound, found.cp_status,
+                                             found.stats)
     t = lap("search", t)
     if strict and cp_status == "infeasible" and _all_arcs(inst, units, arcs):
         return explain_infeasible(scenario, base, "CP-SAT proves that no plan meets every "
@@ -220,3 +217,15 @@ def explain_infeasible(scenario: Scenario, base: Result, reason: str, limit: flo
         solver={**solver_info, "explained_by": "elastic solve", **elastic.solver},
         warnings=base.warnings + elastic.warnings,
     ))
+
+
+def validate_scenario(scenario: Scenario) -> list[Finding]:
+    """Every finding the solve would stop on or carry, without solving."""
+    policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
+    try:
+        inst, warnings = prepare(scenario, policy)
+    except ScenarioError as exc:
+        return exc.findings
+    units = build_units(inst, lock_map(inst))
+    arcs = build_candidates(inst, units, scenario.options.candidates_k)
+    return warnings + check_units(inst, units, arcs)

@@ -157,16 +157,17 @@ def solve_students(
     inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, strict: bool,
     time_limit: float, workers: int, seed: int,
     on_solution: Callable[[int, int], bool] | None = None,
+    penalties: dict[str, int] | None = None,
 ) -> StudentSolve:
     """Solve the CP-SAT model from the complete `hint` (a candidate arc per unit).
 
     `on_solution(objective, cp_bound)` is called on every improving solution; returning
     True stops the search. Objective and bound are in integer objective units and hold for
-    the candidate arcs.
+    the candidate arcs. `penalties` replaces the policy's elastic penalty units.
     """
     t0 = time.perf_counter()
     elastic = not strict
-    pen = penalty_units(inst.policy)
+    pen = penalties or penalty_units(inst.policy)
     m = cp_model.CpModel()
     x = [m.new_bool_var(f"x{a}") for a in range(len(arcs))]
     mm = _Model(m=m, x=x, hint={}, penalty_terms=[])

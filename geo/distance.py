@@ -51,7 +51,8 @@ def haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Great-circle distance in km between lon/lat rows of `a` and `b` (broadcasting)."""
     lon1, lat1 = np.radians(a[..., 0]), np.radians(a[..., 1])
     lon2, lat2 = np.radians(b[..., 0]), np.radians(b[..., 1])
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    h = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 

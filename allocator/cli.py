@@ -1,0 +1,211 @@
+"""The `allocator` command line: solve, validate, verify, schema, policy, generate.
+
+Exit codes: 0 success; 1 no plan meets the rules (strict mode) or a result fails
+verification; 2 bad input (the message names the file, record and field).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .policy import PolicyError, describe_policy, resolve_policy
+from .scenario import ScenarioError, load_scenario, scenario_json_schema
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="School-district allocation optimizer (义务教育学区资源配置).")
+out = Console()
+err = Console(stderr=True)
+
+
+def fail_input(exc: Exception) -> None:
+    """Report bad input and exit 2."""
+    if isinstance(exc, ScenarioError):
+        head = f"{exc.source}: " if exc.source else ""
+        err.print(f"[bold red]error[/]: {head}the input cannot be used ({len(exc.findings)} "
+                  "problem(s))", highlight=False)
+        for f in exc.findings[:50]:
+            err.print(f"  - {f}", highlight=False, markup=False)
+        if len(exc.findings) > 50:
+            err.print(f"  ... and {len(exc.findings) - 50} more", highlight=False)
+    else:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+    raise typer.Exit(2)
+
+
+def read_scenario(path: Path):
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        fail_input(exc)
+
+
+@app.command()
+def solve(
+    scenario: Path = typer.Argument(..., help="scenario JSON file"),
+    outdir: Path = typer.Option(..., "-o", "--out", help="folder for result.json and CSVs"),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="seconds (default: "
+                                               "the scenario's options.time_limit_s)"),
+    strict: bool = typer.Option(False, "--strict", help="make every rule hard; explain if "
+                                "they cannot all hold"),
+    workers: int | None = typer.Option(None, "--workers", help="CP-SAT workers"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
+) -> None:
+    """Solve a scenario and write result.json, assignments.csv and schools.csv."""
+    from .progress import make_progress
+    from .result import write_outputs
+    from .solve import solve_scenario
+
+    sc = read_scenario(scenario)
+    if workers is not None:
+        sc.options.workers = workers
+    try:
+        with make_progress(quiet) as progress:
+            result = solve_scenario(sc, time_limit=time_limit, strict=strict or None,
+                                    progress=progress)
+    except ScenarioError as exc:
+        exc.source = exc.source or str(scenario)
+        fail_input(exc)
+    try:
+        write_outputs(result, outdir)
+    except OSError as exc:
+        fail_input(ValueError(f"cannot write {outdir}: {exc}"))
+    print_summary(result, outdir)
+    if result.status in ("infeasible", "unknown", "error"):
+        raise typer.Exit(1)
+
+
+def print_summary(result, outdir: Path) -> None:
+    style = {"optimal": "green", "feasible": "green"}.get(result.status, "red")
+    out.print(f"[bold {style}]{result.status}[/]  objective {result.objective:,.2f}  "
+              f"lower bound {result.lower_bound:,.2f}  gap {100 * (result.gap or 0):.3f}%  "
+              f"({result.timings.get('total', 0):.1f} s)", highlight=False)
+    if result.message:
+        out.print(result.message, highlight=False, markup=False)
+    k = result.kpis
+    if k:
+        t = k["travel"]
+        out.print(f"pupils {k['pupils']:,}  primary mean {t['primary']['mean_km']} km "
+                  f"(p95 {t['primary']['p95_km']})  junior mean {t['junior']['mean_km']} km "
+                  f"(p95 {t['junior']['p95_km']})  boarders {k['boarding']['boarders']:,} "
+                  f"/ beds {k['boarding']['beds']:,}  moved {k['moved_pupils']:,}",
+                  highlight=False)
+    if result.violations:
+        by_rule: dict[str, int] = {}
+        for v in result.violations:
+            by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
+        out.print("violations: " + ", ".join(f"{r} x{n}" for r, n in by_rule.items()),
+                  highlight=False)
+    else:
+        out.print("no rule broken", highlight=False)
+    out.print(f"wrote {outdir}/result.json, assignments.csv, schools.csv", highlight=False)
+
+
+@app.command()
+def validate(
+    scenario: Path = typer.Argument(..., help="scenario JSON file"),
+) -> None:
+    """Check a scenario without solving: errors (exit 2) and warnings."""
+    from .solve import validate_scenario
+
+    sc = read_scenario(scenario)
+    findings = validate_scenario(sc)
+    for f in findings:
+        (err if f.severity == "error" else out).print(f"  - {f}", highlight=False,
+                                                      markup=False)
+    n_err = sum(f.severity == "error" for f in findings)
+    out.print(f"{scenario}: {n_err} error(s), {len(findings) - n_err} warning(s)",
+              highlight=False)
+    if n_err:
+        raise typer.Exit(2)
+
+
+@app.command()
+def verify(
+    scenario: Path = typer.Argument(..., help="scenario JSON file"),
+    result: Path = typer.Argument(..., help="result.json or the folder holding it"),
+) -> None:
+    """Recompute every rule and KPI of a result from the scenario alone."""
+    from pydantic import ValidationError
+
+    from .result import load_result
+    from .verify import verify_result
+
+    sc = read_scenario(scenario)
+    try:
+        res = load_result(result)
+    except (OSError, ValidationError, ValueError) as exc:
+        fail_input(ValueError(f"{result}: not a readable result.json ({exc})"))
+    report = verify_result(sc, res)
+    for p in report.problems[:100]:
+        err.print(f"  - {p}", highlight=False, markup=False)
+    if len(report.problems) > 100:
+        err.print(f"  ... and {len(report.problems) - 100} more", highlight=False)
+    checked = ", ".join(f"{k} {v}" for k, v in report.checked.items())
+    if report.ok:
+        out.print(f"[green]verified[/]: {checked}", highlight=False)
+    else:
+        out.print(f"[red]not verified[/]: {len(report.problems)} problem(s)", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(output: Path | None = typer.Option(None, "-o", "--out")) -> None:
+    """Print the JSON Schema of a scenario file (or write it to a file)."""
+    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def policy(
+    profile: str = typer.Option("cn-national", "--profile"),
+    scenario: Path | None = typer.Option(None, "--scenario", help="apply its overrides"),
+) -> None:
+    """Print the rules of a policy profile with their numbers and sources."""
+    overrides = {}
+    if scenario is not None:
+        sc = read_scenario(scenario)
+        profile, overrides = sc.policy.profile, sc.policy.overrides
+    try:
+        pol = resolve_policy(profile, overrides)
+    except PolicyError as exc:
+        fail_input(exc)
+    table = Table(title=f"policy {profile}", show_lines=False)
+    for col in ("rule", "value", "source"):
+        table.add_column(col, overflow="fold")
+    for row in describe_policy(pol):
+        table.add_row(row["rule"], row["value"], row["source"])
+    out.print(table)
+
+
+@app.command()
+def generate(
+    output: Path = typer.Option(..., "-o", "--out", help="scenario JSON to write"),
+    schools: int = typer.Option(50, "--schools", min=2),
+    blocks: int = typer.Option(1000, "--blocks", min=1),
+    seed: int = typer.Option(0, "--seed"),
+    tight: bool = typer.Option(False, "--tight", help="lumpy blocks, little spare capacity"),
+    teachers: bool = typer.Option(False, "--teachers", help="include a teacher roster"),
+) -> None:
+    """Write a seeded synthetic county scenario."""
+    from .generate import generate_to_file
+
+    generate_to_file(output, schools=schools, blocks=blocks, seed=seed, tight=tight,
+                     teachers=teachers)
+    out.print(f"wrote {output}", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
