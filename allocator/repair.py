@@ -54,6 +54,8 @@ def round_flow(units: Units, arcs: Arcs, arc_flow: np.ndarray) -> np.ndarray:
     """For each unit, the candidate arc carrying most of its flow (ties: cheapest)."""
     start = arcs.start(len(units))
     choice = np.empty(len(units), dtype=np.int64)
+    if len(units) == 0:
+        return choice
     key = np.lexsort((arcs.cost, -arc_flow, arcs.unit))
     first = np.r_[True, arcs.unit[key][1:] != arcs.unit[key][:-1]]
     choice[arcs.unit[key][first]] = key[first]

@@ -1,0 +1,1 @@
+"""Reproducible speed and quality benchmarks (`python -m benchmarks run --help`)."""
