@@ -21,7 +21,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/allocator solve scenarios/rural-county.json -o $(OUT)/rural-county --time-limit 30
 	$(BIN)/allocator verify scenarios/rural-county.json $(OUT)/rural-county
-	@echo "demo outputs in $(OUT)/rural-county"
+	$(BIN)/allocator map $(OUT)/rural-county -o $(OUT)/rural-county/map.html
+	$(BIN)/allocator map $(OUT)/rural-county -o $(OUT)/rural-county/map.png
+	@echo "demo outputs in $(OUT)/rural-county (map.html: open in a browser, works offline)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -1,4 +1,5 @@
-"""The `allocator` command line: solve, validate, verify, schema, policy, generate.
+"""The `allocator` command line: solve, validate, verify, schema, policy, generate, serve,
+map, import.
 
 Exit codes: 0 success; 1 no plan meets the rules (strict mode) or a result fails
 verification; 2 bad input (the message names the file, record and field).
@@ -40,9 +41,13 @@ def fail_input(exc: Exception) -> None:
 
 def read_scenario(path: Path):
     try:
-        return load_scenario(path)
+        sc = load_scenario(path)
     except ScenarioError as exc:
         fail_input(exc)
+    from .roads import resolve_paths
+
+    resolve_paths(sc, Path(path).parent)  # road layer / matrix paths: from the file's folder
+    return sc
 
 
 @app.command()
@@ -72,7 +77,8 @@ def solve(
         exc.source = exc.source or str(scenario)
         fail_input(exc)
     try:
-        write_outputs(result, outdir)
+        # scenario.json: a copy of the input, so `allocator map OUT` needs nothing else
+        write_outputs(result, outdir, extra={"scenario.json": scenario.read_bytes()})
     except OSError as exc:
         fail_input(ValueError(f"cannot write {outdir}: {exc}"))
     print_summary(result, outdir)
@@ -201,6 +207,73 @@ def generate(
     generate_to_file(output, schools=schools, blocks=blocks, seed=seed, tight=tight,
                      teachers=teachers)
     out.print(f"wrote {output}", highlight=False)
+
+
+# -- serve (HTTP service; issue 6) ------------------------------------------------------------
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (default: loopback "
+                             "only)"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="job solves running at "
+                                       "once (default: ALLOCATOR_WORKERS or 2)"),
+) -> None:
+    """Start the HTTP service (uvicorn; settings from ALLOCATOR_* variables or .env)."""
+    import os
+
+    import uvicorn
+
+    if workers is not None:
+        os.environ["ALLOCATOR_WORKERS"] = str(workers)
+    # the import string keeps `allocator` free of imports from `api`; one server process:
+    # the solves themselves run in worker processes
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=1)
+# -- end serve ---------------------------------------------------------------------------------
+
+
+# -- map, import (GIS; issue 5) ----------------------------------------------------------------
+@app.command("map")
+def map_(
+    result_dir: Path = typer.Argument(..., help="result folder (holding result.json)"),
+    output: Path = typer.Option(..., "-o", "--out", help="map file: .geojson, .gpkg, .png "
+                                "or .html (offline interactive map)"),
+    scenario: Path | None = typer.Option(None, "--scenario", help="scenario JSON (default: "
+                                         "scenario.json in the result folder)"),
+) -> None:
+    """Export catchments, schools, blocks and boarding flows of a result as a map."""
+    from pydantic import ValidationError
+
+    from .maps import find_scenario, write_map
+    from .result import load_result
+
+    try:
+        res = load_result(result_dir)
+    except (OSError, ValidationError, ValueError) as exc:
+        fail_input(ValueError(f"{result_dir}: not a readable result.json ({exc})"))
+    try:
+        sc = read_scenario(find_scenario(result_dir, scenario))
+        written = write_map(res, sc, output)
+    except ScenarioError as exc:
+        fail_input(exc)
+    except (ValueError, OSError) as exc:
+        fail_input(ValueError(f"cannot write {output}: {exc}"))
+    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+
+
+@app.command("import")
+def import_(
+    mapping: Path = typer.Argument(..., help="column-mapping file (.toml or .json)"),
+    output: Path = typer.Option(..., "-o", "--out", help="scenario JSON to write"),
+) -> None:
+    """Build a scenario JSON from CSV / XLSX / GIS layers named in a column-mapping file."""
+    from .importer import import_scenario
+
+    try:
+        summary = import_scenario(mapping, output)
+    except ScenarioError as exc:
+        fail_input(exc)
+    out.print(f"wrote {output}: {summary}", highlight=False)
+# -- end map, import ---------------------------------------------------------------------------
 
 
 def main() -> None:

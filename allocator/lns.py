@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .arcs import Arcs, Units, subset_units
+from .contiguity import ContiguityRule, region_clauses
 from .instance import Instance
 from .repair import Loads, search_penalties
 from .students import solve_students
@@ -45,8 +46,9 @@ class RegionSearch:
     """State of the regional search: the plan, school loads and penalties."""
 
     def __init__(self, inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
-                 strict: bool, seed: int):
+                 strict: bool, seed: int, contiguity: ContiguityRule | None = None):
         self.inst, self.units, self.arcs = inst, units, arcs
+        self.contiguity = contiguity  # rule contiguity: outside units are constants
         self.choice = choice.copy()
         self.strict = strict
         self.rng = np.random.default_rng(seed)
@@ -85,10 +87,13 @@ class RegionSearch:
         local[global_of] = np.arange(len(global_of))
         hint = local[self.choice[idx]]
         before = int(arcs.cost[self.choice[idx]].sum() + self.loads.penalty[schools].sum())
+        clauses = (None if self.contiguity is None else
+                   region_clauses(self.contiguity, arcs, self.choice, free, local, in_region))
         sol = solve_students(self.inst, sub_units, sub_arcs, hint, strict=False,
                              time_limit=time_limit, workers=workers,
                              seed=int(self.rng.integers(1 << 30)), penalties=self.pen,
-                             on_solution=(lambda obj, _b: obj < before) if FIRST else None)
+                             on_solution=(lambda obj, _b: obj < before) if FIRST else None,
+                             clauses=clauses)
         self.stats["regions_solved"] += 1
         if sol.choice is None:
             return 0
@@ -118,16 +123,18 @@ def improve_by_regions(
     inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, *, strict: bool,
     time_limit: float, seed: int = 0, target_units: int = 150, max_schools: int = 12,
     sub_time: float = 1.0, workers: int = 8, on_improve: Callable[[int], bool] | None = None,
+    contiguity: ContiguityRule | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Regional LNS from `choice` within `time_limit` seconds; never returns a worse plan.
     Returns the plan and counters (regions solved and improved, final region size).
 
     Regions hold about `target_units` units (at most `max_schools` schools); after a sweep
     without gain they double. `on_improve(cost)` is called after each improvement (cost in
-    search-penalty units); returning True stops the search.
+    search-penalty units); returning True stops the search. With `contiguity`, every region
+    sub-model keeps the closer-neighbour rule (`choice` must obey it already).
     """
     t_end = time.perf_counter() + time_limit
-    rs = RegionSearch(inst, units, arcs, choice, strict, seed)
+    rs = RegionSearch(inst, units, arcs, choice, strict, seed, contiguity)
     neigh = school_neighbours(inst, max_schools)
     target = target_units
     while time.perf_counter() < t_end:

@@ -59,6 +59,16 @@ class SchoolResult(BaseModel):
     teachers_after: int | None = None
 
 
+class CatchmentSummary(BaseModel):
+    """One school's catchment for one level (issue 5): its blocks and connected parts."""
+
+    school: str
+    level: Literal["primary", "junior"]
+    blocks: int
+    pupils: int
+    parts: int = Field(description="connected groups of blocks under the block adjacency")
+
+
 class Violation(BaseModel):
     """A broken rule: which rule, on which record, by how much."""
 
@@ -105,6 +115,7 @@ class Result(BaseModel):
     solver: dict[str, Any] = Field(default_factory=dict)
     students: dict[str, list[Assignment]] = Field(default_factory=lambda: {"assignments": []})
     schools: list[SchoolResult] = Field(default_factory=list)
+    catchments: list[CatchmentSummary] = Field(default_factory=list)
     teachers: dict[str, Any] = Field(default_factory=lambda: {"moves": []})
     violations: list[Violation] = Field(default_factory=list)
     kpis: dict[str, Any] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .arcs import Arcs, Units
+from .contiguity import ContiguityRule, whole_clauses
 from .instance import Instance
 from .lns import improve_by_regions
 from .repair import Loads, search_penalties
@@ -44,12 +45,14 @@ def gap_of(cost: int, bound: int) -> float:
 def search_plan(
     inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, bound: int, strict: bool,
     deadline: float, target_gap: float, workers: int, seed: int,
-    report: Callable[[str, int, float], None],
+    report: Callable[[str, int, float], None], contiguity: ContiguityRule | None = None,
 ) -> Outcome:
     """Improve `hint` until `deadline` (perf_counter time) or the target gap.
 
-    `report(message, cost, gap)` receives progress (cost in objective units).
+    `report(message, cost, gap)` receives progress (cost in objective units). With
+    `contiguity` every model keeps the closer-neighbour rule (`hint` must obey it).
     """
+    clauses = None if contiguity is None else whole_clauses(contiguity)
     pen = search_penalties(inst, strict)
     out = Outcome(choice=hint)
     cost = plan_cost(inst, units, arcs, hint, pen)
@@ -64,7 +67,8 @@ def search_plan(
     if len(units) <= FULL_MODEL_UNITS and left > 0.05:
         share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
         sol = solve_students(inst, units, arcs, hint, strict=strict, time_limit=share,
-                             workers=workers, seed=seed, on_solution=on_solution)
+                             workers=workers, seed=seed, on_solution=on_solution,
+                             clauses=clauses)
         out.cp_status, out.stats = sol.status, dict(sol.stats)
         if sol.choice is None:
             return out
@@ -82,14 +86,15 @@ def search_plan(
 
         out.choice, region_stats = improve_by_regions(
             inst, units, arcs, out.choice, strict=strict, time_limit=left, seed=seed,
-            on_improve=on_improve)
+            on_improve=on_improve, contiguity=contiguity)
         out.stats.update(region_stats, regions_s=round(time.perf_counter() - t0, 3))
     if strict and len(units) <= FULL_MODEL_UNITS:
         left = deadline - time.perf_counter()
         if plan_cost(inst, units, arcs, out.choice, pen) > int(
                 arcs.cost[out.choice].sum()) and left > 0.05:
             sol = solve_students(inst, units, arcs, out.choice, strict=True, time_limit=left,
-                                 workers=workers, seed=seed, on_solution=on_solution)
+                                 workers=workers, seed=seed, on_solution=on_solution,
+                                 clauses=clauses)
             out.cp_status = sol.status
             if sol.choice is not None:
                 out.choice, out.cp_bound = sol.choice, sol.cp_bound

@@ -17,12 +17,14 @@ import numpy as np
 from .arcs import Arcs, Units, build_candidates, build_units, price_units
 from .bounds import Relaxation, relax_with_pricing
 from .checks import check_locks, check_scenario, check_units
+from .contiguity import block_adjacency, build_rule, catchment_parts, repair_plan
 from .instance import LEVEL_INDEX, Instance, build_instance
 from .kpi import compute_kpis
 from .objective import SCALE
 from .policy import Policy, resolve_policy
 from .report import build_assignments, build_objective, build_schools
 from .result import Result
+from .roads import distance_matrix
 from .scenario import Finding, Scenario, ScenarioError, School
 from .search import search_plan
 from .warmstart import warm_start
@@ -65,7 +67,11 @@ def prepare(scenario: Scenario, policy: Policy) -> tuple[Instance, list[Finding]
     findings = check_scenario(scenario, schools)
     if any(f.severity == "error" for f in findings):
         raise ScenarioError([f for f in findings if f.severity == "error"])
-    inst = build_instance(scenario, policy, schools)
+    matrix, dist_findings = distance_matrix(scenario, schools)  # option distance (issue 5)
+    if any(f.severity == "error" for f in dist_findings):
+        raise ScenarioError([f for f in dist_findings if f.severity == "error"])
+    findings += dist_findings
+    inst = build_instance(scenario, policy, schools, distance_matrix=matrix)
     errors = check_locks(inst, scenario.options.locked)
     if errors:
         raise ScenarioError(errors)
@@ -106,6 +112,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     say(Event("checks", "checking the scenario"))
     policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
     inst, warnings = prepare(scenario, policy)
+    edges = block_adjacency(scenario)  # for contiguity and each catchment's parts (issue 5)
     t = lap("checks", t)
     say(Event("arcs", f"{inst.n_blocks} blocks, {inst.n_schools} schools: candidate arcs"))
     units = build_units(inst, lock_map(inst))
@@ -136,6 +143,11 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     say(Event("hint", "rounding and repairing the relaxation", bound=rel.bound / SCALE))
     hint = warm_start(inst, units, arcs, rel, strict,
                       time_limit=0.2 * (limit - (time.perf_counter() - t_start)))
+    rule = None
+    if opts.contiguity:  # rule contiguity: the hint and every model obey it
+        rule = build_rule(inst, units, arcs, edges)
+        hint = repair_plan(inst, units, arcs, hint, rule)
+        solver_info.update(rule.stats())
     _, _, hint_pen = build_schools(inst, units, arcs, hint)
     hint_cost = int(arcs.cost[hint].sum()) + hint_pen
     t = lap("hint", t)
@@ -150,7 +162,8 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
 
     found = search_plan(inst, units, arcs, hint, bound=bound, strict=strict,
                         deadline=t_start + limit, target_gap=opts.relative_gap,
-                        workers=opts.workers, seed=opts.seed, report=report)
+                        workers=opts.workers, seed=opts.seed, report=report,
+                        contiguity=rule)
     choice, cp_bound, cp_status, cp_stats = (found.choice, found.cp_bound, found.cp_status,
                                              found.stats)
     t = lap("search", t)
@@ -177,6 +190,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
         solver={**solver_info, "cp_status": cp_status, **cp_stats},
         students={"assignments": rows}, schools=schools, violations=violations,
         kpis=compute_kpis(rows, schools, policy), message=message,
+        catchments=catchment_parts(inst, units, arcs, choice, edges),
     ))
     lap("report", t)
     timings["total"] = round(time.perf_counter() - t_start, 3)

@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 
 from .arcs import Arcs, Units
 from .classes import plan_classes
+from .contiguity import Clauses, add_closer_neighbour_rule
 from .instance import Instance
 from .objective import penalty_units
 from .repair import Loads
@@ -158,12 +159,14 @@ def solve_students(
     time_limit: float, workers: int, seed: int,
     on_solution: Callable[[int, int], bool] | None = None,
     penalties: dict[str, int] | None = None,
+    clauses: Clauses | None = None,
 ) -> StudentSolve:
     """Solve the CP-SAT model from the complete `hint` (a candidate arc per unit).
 
     `on_solution(objective, cp_bound)` is called on every improving solution; returning
     True stops the search. Objective and bound are in integer objective units and hold for
-    the candidate arcs. `penalties` replaces the policy's elastic penalty units.
+    the candidate arcs. `penalties` replaces the policy's elastic penalty units; `clauses`
+    adds the closer-neighbour rule (`contiguity`), in this model's arc numbering.
     """
     t0 = time.perf_counter()
     elastic = not strict
@@ -178,6 +181,8 @@ def solve_students(
     add_segment_links(mm, inst, units, arcs)
     for j, idx in enumerate(_school_arcs(arcs, inst.n_schools)):
         add_school_rules(mm, inst, units, arcs, j, idx, elastic, pen, loads)
+    if clauses is not None:  # rule contiguity (issue 5)
+        add_closer_neighbour_rule(m, x, clauses)
     obj_vars = x + [v for v, _ in mm.penalty_terms]
     obj_coef = arcs.cost.tolist() + [w for _, w in mm.penalty_terms]
     m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coef))

@@ -1,0 +1,179 @@
+"""Map export: GIS layers (GeoPackage, GeoJSON) and a static PNG map (matplotlib, Agg).
+
+Layers are GeoDataFrames by name (`catchments`, `schools`, `blocks`, `flows`; see
+`allocator.maps` for their columns). Every file is written to a temporary file beside the
+target and renamed into place, so a failed export leaves no partial file. GeoJSON is written
+in WGS84 lon/lat (RFC 7946), GeoPackage in the layers' own CRS.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import shapely
+from geopandas import GeoDataFrame
+
+from .adjacency import adjacency_lists, cell_adjacency
+from .catchments import unit_km, working_crs
+from .io import write_atomically
+
+PALETTE = ("#a6cee3", "#cab2d6", "#d9d9d9", "#80cdc1", "#f1b6da", "#bcbddc", "#dfc27d",
+           "#9ecae1", "#e7d4e8", "#c7eae5", "#bababa", "#decbe4")  # no reds/greens: those
+# colours tell school utilisation
+UTILISATION_CLASSES = (  # (upper bound, colour, label): classes per classroom
+    (0.6, "#1a9850", "under 60%"), (0.85, "#91cf60", "60-85%"), (1.0, "#fee08b", "85-100%"),
+    (1.1, "#fc8d59", "100-110%"), (float("inf"), "#d73027", "over 110%"))
+
+
+def utilisation_color(u: float) -> str:
+    """Colour of a utilisation (classes / classrooms) class, see UTILISATION_CLASSES."""
+    for upper, colour, _ in UTILISATION_CLASSES:
+        if u <= upper:
+            return colour
+    return UTILISATION_CLASSES[-1][1]
+
+
+def color_catchments(catchments: GeoDataFrame) -> list[str]:
+    """A fill colour per catchment such that touching catchments of one level differ
+    (greedy colouring, largest first; deterministic)."""
+    colors = [PALETTE[0]] * len(catchments)
+    if len(catchments) == 0:
+        return colors
+    geoms = catchments.geometry.to_crs(working_crs(catchments.geometry)).values
+    levels = catchments["level"].to_numpy()
+    for lv in sorted(set(levels)):
+        idx = np.flatnonzero(levels == lv)
+        edges = cell_adjacency(np.asarray(geoms[idx], dtype=object))
+        ptr, nbr = adjacency_lists(len(idx), edges)
+        order = np.argsort(-(ptr[1:] - ptr[:-1]), kind="stable")
+        got = np.full(len(idx), -1)
+        for i in order:
+            used = set(got[nbr[ptr[i]:ptr[i + 1]]].tolist())
+            got[i] = next(c for c in range(len(PALETTE) + 1) if c not in used)
+        for k, i in enumerate(idx):
+            colors[i] = PALETTE[got[k] % len(PALETTE)]
+    return colors
+
+
+def geojson_paths(path: Path, names: list[str]) -> dict[str, Path]:
+    """The first layer goes to `path`, the others beside it as <stem>-<layer>.geojson."""
+    return {n: path if k == 0 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+            for k, n in enumerate(names)}
+
+
+def write_layers(layers: dict[str, GeoDataFrame], path: str | Path) -> list[Path]:
+    """Write the layers to a .gpkg (one file, one layer each) or .geojson (one file per layer,
+    see `geojson_paths`). Returns the files written; raises ValueError for other suffixes.
+    Nothing is renamed into place until every file is complete."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".gpkg":
+        def write(tmp: Path) -> None:
+            for name, frame in layers.items():
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        return [write_atomically(p, write)]
+    if suffix not in (".geojson", ".json"):
+        raise ValueError(f"unknown layer format '{p.suffix}' (use .gpkg or .geojson)")
+    targets = geojson_paths(p, list(layers))
+    temps: dict[str, Path] = {}
+    try:
+        for name, frame in layers.items():
+            tmp = targets[name].with_name(f".{targets[name].name}.tmp{os.getpid()}.geojson")
+            frame.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio",
+                                              layer_options={"COORDINATE_PRECISION": 7,
+                                                             "RFC7946": "YES"})
+            temps[name] = tmp
+        for name, tmp in temps.items():
+            os.replace(tmp, targets[name])
+    finally:
+        for tmp in temps.values():
+            if tmp.exists():
+                tmp.unlink()
+    return list(targets.values())
+
+
+def _find_cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    names = sorted({f.name for f in font_manager.fontManager.ttflist})
+    for keys in (("Sans CJK",), ("CJK", "WenQuanYi", "Hei", "Droid Sans Fallback"), ("Song",)):
+        for name in names:
+            if any(k in name for k in keys):
+                return name
+    return None
+
+
+def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
+               dpi: int = 150) -> Path:
+    """A static map per level (side by side): catchments coloured so neighbours differ,
+    boarding flows, schools sized by enrolment and coloured by utilisation, with legends.
+
+    Drawn in a projected CRS, axes in km. Text that the installed fonts cannot show (Chinese
+    without a CJK font) is left out rather than drawn as boxes.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    cat = layers["catchments"]
+    schools = layers["schools"]
+    flows = layers.get("flows")
+    wcrs = working_crs(schools.geometry)
+    km = unit_km(wcrs)
+    cjk = _find_cjk_font()
+    if not cjk and not title.isascii():
+        title = "".join(c for c in title if c.isascii()).strip(" -:") or "catchments"
+    levels = [lv for lv in ("primary", "junior") if (cat["level"] == lv).any()] or ["primary"]
+    fig, axes = plt.subplots(1, len(levels), figsize=(7.5 * len(levels), 8.2), squeeze=False)
+    with plt.rc_context({"font.family": [cjk, "DejaVu Sans"] if cjk else ["DejaVu Sans"]}):
+        cat_w = cat.to_crs(wcrs)
+        colors = np.array(color_catchments(cat), dtype=object)
+        sch_w = schools.to_crs(wcrs)
+        size_max = max(float(schools["enrolment"].max()), 1.0) if len(schools) else 1.0
+        for ax, lv in zip(axes[0], levels, strict=True):
+            sel = (cat["level"] == lv).to_numpy()
+            part = cat_w[sel]
+            if len(part):
+                part.assign(geometry=part.geometry.scale(km, km, origin=(0, 0))).plot(
+                    ax=ax, color=list(colors[sel]), edgecolor="white", linewidth=0.8)
+            if flows is not None and len(flows):
+                fl = flows[flows["level"] == lv].to_crs(wcrs)
+                if len(fl):
+                    fl.assign(geometry=fl.geometry.scale(km, km, origin=(0, 0))).plot(
+                        ax=ax, color="#4a1486", linewidth=0.4 + 2.0 * fl["boarders"]
+                        / max(flows["boarders"].max(), 1), alpha=0.55)
+            here = sch_w[sch_w["levels"].str.contains(lv)]
+            xy = shapely.get_coordinates(here.geometry.values) * km
+            enrol = here["enrolment"].to_numpy(dtype=float)
+            ax.scatter(xy[:, 0], xy[:, 1], s=12 + 400 * enrol / size_max,
+                       c=[utilisation_color(u) for u in here["utilisation"]],
+                       edgecolors="#222222", linewidths=0.6, zorder=3)
+            ax.set_title(f"{title} - {lv}", fontsize=12)
+            ax.set_aspect("equal")
+            ax.set_xlabel("km")
+            ax.set_ylabel("km")
+            ax.tick_params(labelsize=8)
+        util = [Patch(facecolor=c, edgecolor="#222222", label=lab)
+                for _, c, lab in UTILISATION_CLASSES]
+        sizes = [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                        markeredgecolor="#222222", label=f"{int(v):,} pupils",
+                        markersize=float(np.sqrt(12 + 400 * v / size_max)))
+                 for v in (size_max / 4, size_max)]
+        flow = [Line2D([], [], color="#4a1486", alpha=0.55, lw=1.5, label="boarding flow")]
+        fig.legend(handles=util + sizes + flow, loc="lower center", ncol=8, fontsize=8,
+                   title="school utilisation (classes / classrooms), size by enrolment",
+                   title_fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+
+        def write(tmp: Path) -> None:
+            fig.savefig(tmp, dpi=dpi, format="png")
+
+        try:
+            return write_atomically(path, write)
+        finally:
+            plt.close(fig)
