@@ -1,0 +1,159 @@
+"""Asynchronous jobs: submit, watch, fetch outputs, cancel.
+
+A job is visible only to the token that created it (another token gets 404, as for an
+unknown id). Outputs of a finished job are built from its stored result.json by
+`load_result`; a new output (catchments.geojson, the HTML map) is one more route here.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from allocator.result import Result, assignments_frame
+
+from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
+from ..errors import ApiError, problem_of
+from ..jobs import Job, JobStore
+from ..schemas import JobList, JobState, JobStatus, scenario_request_body
+from . import problems
+from .scenarios import Strict, TimeLimit
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+JobId = Annotated[str, Path(description="the id POST /v1/jobs answered", max_length=64)]
+
+
+def _time(t: float | None) -> datetime | None:
+    return None if t is None else datetime.fromtimestamp(t, UTC)
+
+
+def status_of(job: Job, store: JobStore) -> JobStatus:
+    """The API view of a stored job (progress estimated from the time limit)."""
+    if job.final:
+        progress = 1.0
+    elif job.status == "running" and job.started_at is not None:
+        progress = min(0.99, max(0.0, (time.time() - job.started_at) / job.time_limit))
+    else:
+        progress = 0.0
+    base = f"/v1/jobs/{job.id}"
+    return JobStatus(
+        id=job.id, name=job.name, status=job.status, stage=job.stage, message=job.message,
+        progress=round(progress, 3), objective=job.objective, bound=job.bound, gap=job.gap,
+        result_status=job.result_status, time_limit_s=job.time_limit, strict=job.strict,
+        attempts=job.attempts,
+        queue_position=store.queue_position(job) if job.status == "queued" else None,
+        created_at=_time(job.created_at), started_at=_time(job.started_at),
+        finished_at=_time(job.finished_at),
+        error=problem_of(job.error) if job.error else None,
+        links={"self": base, "result": f"{base}/result",
+               "assignments_csv": f"{base}/assignments.csv"})
+
+
+def find_job(store: JobStore, job_id: str, owner: str) -> Job:
+    """The caller's job, or 404."""
+    job = store.get(job_id, owner)
+    if job is None:
+        raise ApiError(404, "not_found", f"no job '{job_id}' (unknown id, or created with "
+                       "another token)")
+    return job
+
+
+def load_result_text(store: JobStore, job_id: str, owner: str) -> str:
+    """result.json of the caller's finished job; 404 unknown, 409 not done (says why)."""
+    job = find_job(store, job_id, owner)
+    if job.status != "done":
+        why = {"queued": "is queued", "running": "is still running",
+               "cancelled": "was cancelled",
+               "failed": f"failed: {job.error.get('message') if job.error else 'no reason'}"}
+        raise ApiError(409, f"job_{job.status}", f"job '{job_id}' {why[job.status]}; it has "
+                       "no result")
+    text = store.result_text(job_id)
+    if text is None:
+        raise ApiError(409, "job_no_result", f"job '{job_id}' has no stored result")
+    return text
+
+
+def load_result(store: JobStore, job_id: str, owner: str) -> Result:
+    """The Result of the caller's finished job (errors as `load_result_text`)."""
+    return Result.model_validate_json(load_result_text(store, job_id, owner))
+
+
+@router.post(
+    "", status_code=202, response_model=JobStatus,
+    summary="Submit a scenario to solve in the background",
+    description="Checks size, JSON and schema at once (413 / 422), queues the job and "
+                "answers 202 with its id and a Location header. Cross-record problems found "
+                "when the job runs end it `failed` with the findings in `error`.",
+    responses=problems(401, 413, 422),
+    openapi_extra=scenario_request_body("the scenario to solve"))
+async def create_job(request: Request, settings: SettingsDep, store: StoreDep,
+                     dispatcher: DispatcherDep, owner: Owner, time_limit: TimeLimit = None,
+                     strict: Strict = None) -> JSONResponse:
+    body = await read_body(request, settings)
+    decoded = await run_in_threadpool(decode_scenario, body, settings, sync=False,
+                                      time_limit=time_limit)
+    job = await run_in_threadpool(store.create, owner, decoded.scenario.name, decoded.text,
+                                  decoded.time_limit, strict)
+    if dispatcher is not None:
+        dispatcher.wake()
+    status = await run_in_threadpool(status_of, job, store)
+    return JSONResponse(status.model_dump(mode="json"), status_code=202,
+                        headers={"Location": status.links.self})
+
+
+@router.get("", response_model=JobList, summary="List your jobs, newest first",
+            responses=problems(401))
+def list_jobs(store: StoreDep, owner: Owner,
+              status: Annotated[JobState | None, Query(description="only this state")] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JobList:
+    return JobList(jobs=[status_of(j, store) for j in store.list(owner, limit, status)])
+
+
+@router.get("/{job_id}", response_model=JobStatus,
+            summary="A job's state, stage, incumbent objective, bound, gap and progress",
+            responses=problems(401, 404))
+def get_job(job_id: JobId, store: StoreDep, owner: Owner) -> JobStatus:
+    return status_of(find_job(store, job_id, owner), store)
+
+
+@router.get("/{job_id}/result", response_model=Result,
+            summary="result.json of a finished job", responses=problems(401, 404, 409))
+def get_job_result(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
+    return Response(load_result_text(store, job_id, owner), media_type="application/json")
+
+
+@router.get("/{job_id}/assignments.csv", summary="assignments.csv of a finished job",
+            response_class=Response, responses={
+                200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                      "description": "block, level, grades, school, pupils, boarders, "
+                                     "distance_km, moved"},
+                **problems(401, 404, 409)})
+def get_job_assignments_csv(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
+    text = assignments_frame(load_result(store, job_id, owner)).to_csv(index=False)
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{job_id}-assignments.csv"'})
+
+
+@router.delete("/{job_id}", response_model=JobStatus, summary="Cancel a job",
+               description="Stops a queued or running job (its solver process is killed). "
+                           "Cancelling a cancelled job again is harmless; a job that already "
+                           "finished answers 409.",
+               responses=problems(401, 404, 409))
+def cancel_job(job_id: JobId, store: StoreDep, dispatcher: DispatcherDep,
+               owner: Owner) -> JobStatus:
+    find_job(store, job_id, owner)  # 404 for an unknown id or another token's job
+    job, changed = store.cancel(job_id)
+    if job is None:
+        raise ApiError(404, "not_found", f"no job '{job_id}'")
+    if changed and dispatcher is not None:
+        dispatcher.wake()
+    elif job.status != "cancelled":
+        raise ApiError(409, "job_finished", f"job '{job_id}' already ended ({job.status}); "
+                       "there is nothing to cancel")
+    return status_of(job, store)
