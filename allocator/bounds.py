@@ -80,13 +80,17 @@ class _Net:
         for j in range(n):
             levels = [lv for lv in (0, 1) if serves_lv[j, lv]]
             shared = inst.rooms_level[j, 0] < 0
+            both = shared and len(levels) == 2
             for lv in levels:
                 rooms = inst.rooms_level[j, lv] if not shared else inst.rooms[j]
+                # where both levels share the rooms, a pupil beyond them also crosses the
+                # shared R -> S overflow: charge here only what his level costs on top
+                over = room_pen[lv] - min(room_pen) if both else room_pen[lv]
                 add(self.L + 2 * j + lv, self.R + j,
-                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), room_pen[lv])
+                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), over)
             bed_to = self.L + 2 * j + levels[0] if len(levels) == 1 else self.R + j
             add(self.Bed + j, bed_to, int(inst.beds[j]) - int(cut[j, 2]), pen["boarding_beds"])
-            if shared and len(levels) == 2:
+            if both:
                 add(self.R + j, self.S + j, int(inst.rooms[j] * lvl_cap.max()), min(room_pen))
             else:
                 add(self.R + j, self.S + j, big, None)
