@@ -1,8 +1,9 @@
 """A greedy rotation: the warm start (complete hint) of the CP-SAT rotation model.
 
-Starting from no move, it repeatedly makes the candidate move that most lowers the
-lexicographic objective (tier-1 shortfall first, then balance and distance) among the moves
-every hard rule allows, and stops when no move lowers it. Every hard rule holds after each
+Starting from no move (or from a rounded LP solution, repaired), it repeatedly makes the
+candidate move that most lowers the lexicographic objective (tier-1 shortfall first, then
+balance and distance) among the moves every hard rule allows, and stops when no move
+lowers it. Every hard rule holds after each
 move, so the result is a feasible rotation of the elastic model. With one-for-one exchanges
 it moves nothing (an exchange needs two moves at once; CP-SAT finds them).
 """
@@ -29,6 +30,8 @@ class _State:
         self.s = ro.s0.copy()
         self.ns = ro.ns0.copy()
         self.sent = np.zeros(ro.n_schools, dtype=np.int64)
+        self.out_n = np.zeros(ro.n_schools, dtype=np.int64)  # junior teachers sent
+        self.out_s = np.zeros(ro.n_schools, dtype=np.int64)  # junior seniors sent
         self.used = np.zeros(ro.n_groups, dtype=np.int64)
         self.rotating = 0
         self.backbone = 0
@@ -92,8 +95,12 @@ def score_moves(st: _State, g: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, n
         n_new, s_new = st.n[x, 1] + dn, st.s[x, 1] + ds
         short_new = np.maximum(0, _ceil_div(num * n_new, den) - s_new)
         short_old = np.maximum(0, _ceil_div(num * st.n[x, 1], den) - st.s[x, 1])
-        ok &= ~rule | (short_new <= st.short_j0[x])
         t1 += pen.senior_title * rule * (short_new - short_old)
+    # hard: counting departures only, the sender's senior share does not get worse
+    rule = ro.senior_rule[s, 1] & (lv == 1)
+    left_n = ro.n0[s, 1] - st.out_n[s] - 1
+    left_s = ro.s0[s, 1] - st.out_s[s] - sen
+    ok &= ~rule | (_ceil_div(num * left_n, den) - left_s <= st.short_j0[s])
     t1 -= pen.rotation_quota * (st.rotating < ro.quota)
     t1 -= pen.rotation_quota * (st.sent[s] < ro.school_quota[s])
     if pol.rotation.backbone_basis == "rotating":
@@ -110,14 +117,18 @@ def score_moves(st: _State, g: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, n
 
 
 def greedy_rotation(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray,
-                    max_moves: int | None = None) -> np.ndarray:
-    """Moves per candidate arc (same order as arc_g / arc_j) of the greedy rotation."""
+                    start: np.ndarray | None = None, max_moves: int | None = None
+                    ) -> np.ndarray:
+    """Moves per candidate arc (same order as arc_g / arc_j) of the greedy rotation, from
+    no move or from `start` (moves per arc, first made feasible by `repair`)."""
     counts = np.zeros(len(arc_g), dtype=np.int64)
     if ro.policy.rotation.one_for_one or len(arc_g) == 0:
         return counts
     st = _State(ro)
+    if start is not None:
+        counts = repair(st, arc_g, arc_j, np.asarray(start, dtype=np.int64).copy())
     limit = int(ro.send_cap[ro.sending].sum()) if max_moves is None else max_moves
-    for _ in range(limit):
+    for _ in range(limit - int(counts.sum())):
         ok, delta = score_moves(st, arc_g, arc_j)
         delta = np.where(ok, delta, 0)
         best = int(np.argmin(delta))
@@ -128,21 +139,61 @@ def greedy_rotation(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray,
     return counts
 
 
-def apply_move(st: _State, g: int, j: int) -> None:
-    """Update the state by one teacher of group g moving to school j."""
+def repair(st: _State, arc_g: np.ndarray, arc_j: np.ndarray, counts: np.ndarray
+           ) -> np.ndarray:
+    """Make `counts` a rotation every hard rule allows by taking moves back, the longest
+    first, where a rule breaks; `st` ends in the repaired state."""
+    ro = st.ro
+    for a in np.flatnonzero(counts):
+        for _ in range(int(counts[a])):
+            apply_move(st, int(arc_g[a]), int(arc_j[a]))
+    gs, lvl = ro.g_school[arc_g], ro.g_level[arc_g]
+    key, sen = ro.g_key[arc_g], ro.g_senior[arc_g]
+    num, den = ro.senior_num, ro.senior_den
+    while True:
+        live = counts > 0
+        bad = np.zeros(len(counts), dtype=bool)
+        bad |= st.used[arc_g] > ro.g_size[arc_g]
+        bad |= st.sent[gs] > ro.send_cap[gs]
+        bad |= st.n[gs, lvl] < st.lb_n[gs, lvl]
+        bad |= st.s[gs, lvl] < st.lb_s[gs, lvl]
+        if st.ns.shape[1]:
+            k = np.maximum(key, 0)
+            bad |= (key >= 0) & (st.ns[gs, k] < st.lb_ns[gs, k])
+        left = -(-num * (ro.n0[:, 1] - st.out_n) // den) - (ro.s0[:, 1] - st.out_s)
+        over = ro.senior_rule[:, 1] & (left > st.short_j0)
+        bad |= (lvl == 1) & over[gs] & sen
+        bad &= live
+        if not bad.any():
+            return counts
+        a = int(np.flatnonzero(bad)[np.argmax(ro.cost[arc_g[bad], arc_j[bad]])])
+        counts[a] -= 1
+        undo_move(st, int(arc_g[a]), int(arc_j[a]))
+
+
+def undo_move(st: _State, g: int, j: int) -> None:
+    """Take back one move of a teacher of group g to school j."""
+    apply_move(st, g, j, -1)
+
+
+def apply_move(st: _State, g: int, j: int, sign: int = 1) -> None:
+    """Update the state by one teacher of group g moving to school j (sign -1: back)."""
     ro = st.ro
     s, lv, key = int(ro.g_school[g]), int(ro.g_level[g]), int(ro.g_key[g])
-    bb, sen = int(ro.g_backbone[g]), int(ro.g_senior[g])
-    st.used[g] += 1
-    st.sent[s] += 1
-    st.n[s, lv] -= 1
-    st.n[j, lv] += 1
+    bb, sen = sign * int(ro.g_backbone[g]), sign * int(ro.g_senior[g])
+    st.used[g] += sign
+    st.sent[s] += sign
+    st.n[s, lv] -= sign
+    st.n[j, lv] += sign
     if key >= 0:
-        st.ns[s, key] -= 1
-        st.ns[j, key] += 1
+        st.ns[s, key] -= sign
+        st.ns[j, key] += sign
     st.b[s, lv] -= bb
     st.b[j, lv] += bb
     st.s[s, lv] -= sen
     st.s[j, lv] += sen
-    st.rotating += 1
+    st.rotating += sign
     st.backbone += bb
+    if lv == 1:
+        st.out_n[s] += sign
+        st.out_s[s] += sen

@@ -23,7 +23,7 @@ from .rotation_model import BIG, EQ, LE, RotationModel, arc_entries, build_model
 
 FULL_ARCS = 40_000  # admissible arcs up to which every one is a candidate
 PRICE_CHUNK = 200_000
-ADD_PER_GROUP = 4
+ADD_PER_GROUP = 8
 
 
 @dataclass
@@ -35,11 +35,14 @@ class Relaxation:
     rounds: int
     added: int
     solved: bool  # False when the LP could not be solved (bound 0)
+    arc_values: np.ndarray | None = None  # LP values of the arcs np.nonzero(candidates)
 
 
-def solve_lp(model: RotationModel, phase: int) -> tuple[float, np.ndarray] | None:
-    """LP optimum of the model with the phase's objective and the row duals (the
-    sensitivity of the optimum to each right-hand side), or None when HiGHS fails."""
+def solve_lp(model: RotationModel, phase: int
+             ) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """LP optimum of the model with the phase's objective, the row duals (the sensitivity
+    of the optimum to each right-hand side) and the primal values, or None when HiGHS
+    fails."""
     cost = (model.cost1 if phase == 1 else model.cost2).astype(float)
     a = model.matrix.astype(float)
     le, eq = model.sense == LE, model.sense == EQ
@@ -55,7 +58,7 @@ def solve_lp(model: RotationModel, phase: int) -> tuple[float, np.ndarray] | Non
         y[le] = res.ineqlin.marginals
     if eq.any():
         y[eq] = res.eqlin.marginals
-    return float(res.fun), y
+    return float(res.fun), y, res.x
 
 
 def reduced_costs(ro: Roster, model: RotationModel, y: np.ndarray, phase: int,
@@ -82,19 +85,20 @@ def relax(ro: Roster, candidates: np.ndarray, windows: dict, phase: int,
         lp = solve_lp(model, phase)
         if lp is None:
             return Relaxation(0.0, 0.0, 0.0, cand, rounds, added, False)
-        value, y = lp
+        value, y, x = lp
+        arcs = x[:len(model.arc_g)]
         g, j = np.nonzero(ro.admissible & ~cand)
         if len(g) == 0:
-            return Relaxation(value, value, np.inf, cand, rounds, added, True)
+            return Relaxation(value, value, np.inf, cand, rounds, added, True, arcs)
         rc = reduced_costs(ro, model, y, phase, g, j)
         tol = 1e-7 * max(1.0, abs(value))
         neg = rc < -tol
         if not neg.any():
-            return Relaxation(value, value, float(rc.min()), cand, rounds, added, True)
+            return Relaxation(value, value, float(rc.min()), cand, rounds, added, True, arcs)
         if time.perf_counter() > deadline or rounds == max_rounds:
             cap = np.minimum(ro.g_size[g], ro.send_cap[ro.g_school[g]])
             bound = value + float((np.minimum(rc, 0.0) * cap).sum())
-            return Relaxation(bound, value, 0.0, cand, rounds, added, True)
+            return Relaxation(bound, value, 0.0, cand, rounds, added, True, arcs)
         # the most negative few per group join the candidates
         gi, ji, r = g[neg], j[neg], rc[neg]
         order = np.lexsort((r, gi))

@@ -9,7 +9,8 @@ Hard rows (every rotation, also no rotation at all, satisfies them): group sizes
 rotation_sending_share (`send_cap`), the aux equalities, "do no harm" bounds (a rotation
 never takes a school below its staffing demand or its senior-title requirement, nor further
 below where it already is: aux lower bounds and the junior senior row), rule
-rotation_exchange. Elastic rows carry a slack whose tier-1 cost is the rule's penalty:
+rotation_exchange; a junior school's senior-title share counting only the teachers it sends.
+Elastic rows carry a slack whose tier-1 cost is the rule's penalty:
 staffing_ratio (per school and level, per table subject), senior_title, rotation_quota
 (county, per sending school), rotation_backbone_share. Balance rows: z >= the secant of the
 school's convex balance term through consecutive integers of a *window* of counts; outside
@@ -163,6 +164,7 @@ def arc_entries(ro: Roster, rows: dict, g: np.ndarray, j: np.ndarray):
     add(rows["b"][j, lv], -1, bb)
     add(rows["s"][s, lv], 1, sen)
     add(rows["s"][j, lv], -1, sen)
+    add(rows["senior_out"][s], ro.senior_num - ro.senior_den * sen, lv == 1)
     add(np.full(len(g), rows["quota"]), -1)
     add(rows["school_quota"][s], -1)
     if ro.policy.rotation.backbone_basis == "rotating":
@@ -175,9 +177,10 @@ def arc_entries(ro: Roster, rows: dict, g: np.ndarray, j: np.ndarray):
 
 
 def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
-                t1_cap: int | None = None) -> RotationModel:
+                t1_cap: int | None = None, with_balance: bool = True) -> RotationModel:
     """The model over the candidate arcs (arc_g[i] -> arc_j[i]); with `t1_cap`, tier 1 is
-    held at most at that value (phase 2). See the module docstring."""
+    held at most at that value (phase 2); without balance rows for phase 1, whose
+    objective does not see them. See the module docstring."""
     pen = ro.policy.rotation.penalties
     b = _Builder()
     n, n_keys = ro.n_schools, ro.ns0.shape[1]
@@ -188,7 +191,8 @@ def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
               c2=int(ro.cost[g, j]))
     rows: dict = {"group": np.full(ro.n_groups, -1), "cap": np.full(n, -1),
                   "n": np.full((n, 2), -1), "b": np.full((n, 2), -1), "s": np.full((n, 2), -1),
-                  "ns": np.full((n, n_keys), -1), "school_quota": np.full(n, -1)}
+                  "ns": np.full((n, n_keys), -1), "school_quota": np.full(n, -1),
+                  "senior_out": np.full(n, -1)}
     movable = ro.admissible.any(axis=1)
     for g in np.flatnonzero(movable):
         rows["group"][g] = b.row([], [], int(ro.g_size[g]))
@@ -222,12 +226,14 @@ def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
                 b.row([c, sl], [-1, -1], -need)
         if lv == 1 and ro.senior_rule[s, 1]:
             num, den = ro.senior_num, ro.senior_den
-            short0 = max(0, -(-num * int(ro.n0[s, 1]) // den) - int(ro.s0[s, 1]))
-            b.row([col, aux[("s", s, 1)]], [num, -den], den * short0)
-            if short0:
-                sl = b.col(0, total, SLACK, c1=pen.senior_title)
-                slacks[sl] = Slack("senior_title", s, 1)
-                b.row([col, aux[("s", s, 1)], sl], [num, -den, -den], 0)
+            n0, s0 = int(ro.n0[s, 1]), int(ro.s0[s, 1])
+            short0 = max(0, -(-num * n0 // den) - s0)
+            # hard: the teachers a junior school sends never lower its senior share below
+            # the rule (or further below); arcs out enter with num - den x senior
+            rows["senior_out"][s] = b.row([], [], den * (s0 + short0) - num * n0)
+            sl = b.col(0, total, SLACK, c1=pen.senior_title)
+            slacks[sl] = Slack("senior_title", s, 1)
+            b.row([col, aux[("s", s, 1)], sl], [num, -den, -den], 0)
     for s, k in zip(*np.nonzero((d.subjects > 0) | (ro.ns0 > 0)), strict=True):
         s, k = int(s), int(k)
         dem = int(d.subjects[s, k])
@@ -252,7 +258,7 @@ def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
         rows["backbone"] = b.row([sl], [-ro.backbone_den], 0)
     else:
         rows["backbone"] = b.row([sl], [-1], -ro.backbone_quota)
-    z_cols, used = add_balance(b, ro, aux, windows)
+    z_cols, used = add_balance(b, ro, aux, windows) if with_balance else ({}, {})
     pos, r, v = arc_entries(ro, rows, arc_g, arc_j)
     b.entries(r, pos, v)
     if ro.policy.rotation.one_for_one:
@@ -303,6 +309,13 @@ def add_exchange_rows(b: _Builder, ro: Roster, arc_g: np.ndarray, arc_j: np.ndar
         pairs.setdefault(key, []).append((i, 1 if s == a else -1))
     for items in pairs.values():
         b.row([i for i, _ in items], [v for _, v in items], 0, EQ)
+
+
+def satisfied(model: RotationModel, x: np.ndarray) -> bool:
+    """Whether values `x` meet every row and bound of the model."""
+    act = model.matrix @ x
+    rows_ok = np.where(model.sense == EQ, act == model.rhs, act <= model.rhs)
+    return bool(rows_ok.all() and (x >= model.lb).all() and (x <= model.ub).all())
 
 
 def outside_windows(model: RotationModel, values: np.ndarray) -> dict:

@@ -28,9 +28,17 @@ from ortools.sat.python import cp_model
 from .roster import Roster
 from .rotation_greedy import greedy_rotation
 from .rotation_lp import Relaxation, initial_candidates, relax
-from .rotation_model import EQ, SLACK, RotationModel, Z, build_model, outside_windows
+from .rotation_model import (
+    EQ,
+    SLACK,
+    RotationModel,
+    Z,
+    build_model,
+    outside_windows,
+    satisfied,
+)
 from .rotation_model import initial_windows as make_windows
-from .rotation_objective import balance_value, county_mean
+from .rotation_objective import UNITS, balance_value, county_mean
 
 Report = Callable[[str, str, float | None, float | None, float | None], None]
 INF = 1 << 62
@@ -134,7 +142,7 @@ def solve_cp(model: RotationModel, phase: int, hint: np.ndarray, time_limit: flo
 
 def tier1_of(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, moves: np.ndarray,
              windows: dict) -> int:
-    model = build_model(ro, arc_g, arc_j, windows)
+    model = build_model(ro, arc_g, arc_j, windows, with_balance=False)
     return objective_of(model, complete_values(model, moves), 1)
 
 
@@ -148,6 +156,21 @@ def combine_bound(rel: Relaxation, cp_bound: int | None, all_arcs: bool) -> int:
     if all_arcs:
         return max(lp, cp_bound)
     return max(lp, min(cp_bound, int(np.ceil(rel.value + rel.margin - 1e-6))))
+
+
+def round_lp(ro: Roster, g: np.ndarray, j: np.ndarray, lp: np.ndarray | None, windows: dict,
+             phase: int, t1_cap: int | None) -> tuple[np.ndarray, int] | None:
+    """The LP arc values rounded down, repaired where a hard rule breaks and completed
+    greedily: (moves, objective of the phase), or None without an LP solution or when the
+    result breaks the tier-1 cap."""
+    if lp is None or len(lp) != len(g):
+        return None
+    moves = greedy_rotation(ro, g, j, start=np.floor(lp + 1e-6).astype(np.int64))
+    model = build_model(ro, g, j, windows, t1_cap, with_balance=phase == 2)
+    x = complete_values(model, moves)
+    if not satisfied(model, x):
+        return None
+    return moves, objective_of(model, x, phase)
 
 
 def solve_rotation(ro: Roster, *, strict: bool, time_limit: float, workers: int = 8,
@@ -178,53 +201,66 @@ def solve_rotation(ro: Roster, *, strict: bool, time_limit: float, workers: int 
     if t1 > 0:
         rel1 = relax(ro, cand, windows, 1, None, deadline - 0.7 * time_limit)
         cand, lb1 = rel1.candidates, combine_bound(rel1, None, False)
+        g, j, moves = _extend(g, j, moves, cand)
+        rounded = round_lp(ro, g, j, rel1.arc_values, windows, 1, None)
+        if rounded is not None and rounded[1] < t1:
+            moves, t1 = rounded
         stats["phase1_lp"] = {"bound": rel1.bound, "rounds": rel1.rounds,
-                              "arcs_added": rel1.added}
+                              "arcs_added": rel1.added, "rounded": None if rounded is None
+                              else rounded[1]}
         if t1 > lb1:
-            g, j, moves = _extend(g, j, moves, cand)
-            model = build_model(ro, g, j, windows)
+            model = build_model(ro, g, j, windows, with_balance=False)
             hint = complete_values(model, moves)
             say("tier 1", "minimising rule shortfalls", t1, lb1, None)
-            budget = 0.35 * (deadline - time.perf_counter())
+            budget = 0.5 * (deadline - time.perf_counter())
             values, obj, bound, name = solve_cp(model, 1, hint, budget, workers, seed, 0.0,
                                                 say, "tier 1")
-            stats["phase1_cp"] = name
+            stats["phase1_cp"] = {"status": name, "objective": obj, "bound": bound}
             if values is not None and obj < t1:
                 t1, moves = obj, values[:len(g)]
-            all_arcs = bool(cand.sum() == ro.admissible.sum())
-            lb1 = max(lb1, combine_bound(rel1, bound, all_arcs) if bound is not None else lb1)
+            if bound is not None:
+                all_arcs = bool(cand.sum() == ro.admissible.sum())
+                lb1 = max(lb1, combine_bound(rel1, bound, all_arcs))
         t = lap("tier1", t)
     say("bound", "LP bound of balance and distance", None, None, None)
     rel2 = relax(ro, cand, windows, 2, t1, deadline - 0.6 * max(0.0, deadline - t))
     cand = rel2.candidates
     g, j, moves = _extend(g, j, moves, cand)
-    stats["phase2_lp"] = {"bound": rel2.bound, "rounds": rel2.rounds, "arcs_added": rel2.added,
-                          "candidates": int(cand.sum())}
-    t = lap("bound", t)
     all_arcs = bool(cand.sum() == ro.admissible.sum())
     bound2 = combine_bound(rel2, None, all_arcs)
-    best = None
+    rounded = round_lp(ro, g, j, rel2.arc_values, windows, 2, t1)
+    stats["phase2_lp"] = {"bound": rel2.bound / UNITS, "rounds": rel2.rounds,
+                          "arcs_added": rel2.added, "candidates": int(cand.sum()),
+                          "rounded": None if rounded is None else rounded[1] / UNITS}
+    t = lap("bound", t)
     for attempt in range(4):
         model = build_model(ro, g, j, windows, t1)
         hint = complete_values(model, moves)
         obj = objective_of(model, hint, 2)
+        if rounded is not None and rounded[1] < obj:
+            hint = complete_values(model, rounded[0])
+            obj = objective_of(model, hint, 2)
+        rounded = None
         say("search", f"improving balance and distance (attempt {attempt + 1})", obj,
             bound2, None)
         left = deadline - time.perf_counter()
-        values, cp_obj, cp_bound, name = solve_cp(model, 2, hint, left, workers, seed,
-                                                  relative_gap, say, "search")
-        stats["phase2_cp"] = name
+        if obj - bound2 <= relative_gap * max(obj, 1):  # the LP bound proves it good enough
+            values, cp_obj, cp_bound, name = None, None, None, "skipped: within the gap"
+        else:
+            values, cp_obj, cp_bound, name = solve_cp(model, 2, hint, left, workers, seed,
+                                                      relative_gap, say, "search")
+        stats["phase2_cp"] = {"status": name, "objective": None if cp_obj is None
+                              else cp_obj / UNITS, "bound": None if cp_bound is None
+                              else cp_bound / UNITS, "attempts": attempt + 1}
         x = values if values is not None else hint
         moves = x[:len(g)]
         wider = outside_windows(model, x)
-        best = (model, x)
         if cp_bound is not None:  # the windowed model is a relaxation: its bound holds
             bound2 = max(bound2, combine_bound(rel2, cp_bound, all_arcs))
         if not wider or time.perf_counter() > deadline - 0.5:
             break
         windows = {**windows, **wider}
     t = lap("search", t)
-    model, x = best
     objective = true_objective(ro, g, j, moves)
     bound2 = min(bound2, objective)
     gap = (objective - bound2) / max(abs(objective), 1)
