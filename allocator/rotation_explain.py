@@ -108,9 +108,13 @@ def quota_violations(ro: Roster, moved: list[tuple[int, int]]) -> list[Violation
     np.add.at(movable, ro.g_school[has_dest], ro.g_size[has_dest])
     most = int(np.minimum(movable, ro.send_cap).sum())
     if rotating < ro.quota:
-        stuck = [ro.teacher_ids[m] + f" ({ro.school_ids[ro.g_school[g]]})"
-                 for g in np.flatnonzero(~has_dest) for m in ro.g_members[g].tolist()]
-        capped = [f"{ro.school_ids[s]} {int(ro.send_cap[s])} of {int(movable[s])}"
+        by_school: dict[int, list[str]] = {}
+        for g in np.flatnonzero(~has_dest):
+            by_school.setdefault(int(ro.g_school[g]), []).extend(
+                ro.teacher_ids[m] for m in ro.g_members[g].tolist())
+        stuck = [f"{len(ids)} at {ro.school_ids[s]} ({_names(sorted(ids), 4)})"
+                 for s, ids in sorted(by_school.items(), key=lambda x: -len(x[1]))]
+        capped = [f"{ro.school_ids[s]} may send {int(ro.send_cap[s])} of {int(movable[s])}"
                   for s in np.flatnonzero(movable > ro.send_cap)]
         why = (f"at most {most} eligible teachers can rotate at all" if most < ro.quota else
                f"up to {most} could rotate, but more would take their schools below their "
@@ -120,7 +124,7 @@ def quota_violations(ro: Roster, moved: list[tuple[int, int]]) -> list[Violation
         if capped:
             msg += f"; sending limits (rotation_sending_share) bind at {_names(capped)}"
         if stuck:
-            msg += (f"; eligible teachers with no admissible destination: {_names(stuck)}")
+            msg += f"; eligible teachers with no admissible destination: {_names(stuck, 5)}"
         out.append(_violation(ro, "rotation_quota", "county", ro.quota - rotating, msg))
     for s in np.flatnonzero(sent < ro.school_quota):
         sid, q = ro.school_ids[s], int(ro.school_quota[s])

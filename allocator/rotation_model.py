@@ -164,7 +164,7 @@ def arc_entries(ro: Roster, rows: dict, g: np.ndarray, j: np.ndarray):
     add(rows["b"][j, lv], -1, bb)
     add(rows["s"][s, lv], 1, sen)
     add(rows["s"][j, lv], -1, sen)
-    add(rows["senior_out"][s], ro.senior_num - ro.senior_den * sen, lv == 1)
+    add(rows["senior_out"][s], ro.senior_den * sen - ro.senior_num, lv == 1)
     add(np.full(len(g), rows["quota"]), -1)
     add(rows["school_quota"][s], -1)
     if ro.policy.rotation.backbone_basis == "rotating":
@@ -229,7 +229,7 @@ def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
             n0, s0 = int(ro.n0[s, 1]), int(ro.s0[s, 1])
             short0 = max(0, -(-num * n0 // den) - s0)
             # hard: the teachers a junior school sends never lower its senior share below
-            # the rule (or further below); arcs out enter with num - den x senior
+            # the rule (or further below); arcs out enter with den x senior - num
             rows["senior_out"][s] = b.row([], [], den * (s0 + short0) - num * n0)
             sl = b.col(0, total, SLACK, c1=pen.senior_title)
             slacks[sl] = Slack("senior_title", s, 1)
