@@ -122,6 +122,7 @@ class Roster:
     senior_num: int  # junior senior share = num / den
     senior_den: int
     warnings: list[Finding] = field(default_factory=list)
+    cache: dict = field(default_factory=dict, repr=False)  # model parts (rotation_model)
 
     @property
     def n_schools(self) -> int:

@@ -23,7 +23,7 @@ from .rotation_model import BIG, EQ, LE, RotationModel, arc_entries, build_model
 
 FULL_ARCS = 40_000  # admissible arcs up to which every one is a candidate
 PRICE_CHUNK = 200_000
-ADD_PER_GROUP = 8
+ADD_PER_GROUP = 25
 
 
 @dataclass

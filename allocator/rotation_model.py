@@ -99,6 +99,15 @@ class _Builder:
         self.v.append(np.broadcast_to(np.asarray(vals, dtype=np.int64), cols.shape).copy())
         return i
 
+    def rows_block(self, rhs: np.ndarray, local_rows: np.ndarray, cols: np.ndarray,
+                   vals: np.ndarray) -> np.ndarray:
+        """Many `<=` rows at once: entries name their row by its position in `rhs`."""
+        first = len(self.rhs)
+        self.rhs.extend(int(x) for x in rhs)
+        self.sense.extend([LE] * len(rhs))
+        self.entries(first + np.asarray(local_rows), cols, vals)
+        return first + np.arange(len(rhs))
+
     def entries(self, rows, cols, vals) -> None:
         self.r.append(np.asarray(rows, dtype=np.int64))
         self.c.append(np.asarray(cols, dtype=np.int64))
@@ -176,19 +185,71 @@ def arc_entries(ro: Roster, rows: dict, g: np.ndarray, j: np.ndarray):
     return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
 
 
+@dataclass
+class _Base:
+    """The part of the model that does not depend on the candidate arcs (local columns)."""
+
+    lb: np.ndarray
+    ub: np.ndarray
+    c1: np.ndarray
+    c2: np.ndarray
+    kind: np.ndarray
+    rhs: np.ndarray
+    sense: np.ndarray
+    r: np.ndarray
+    c: np.ndarray
+    v: np.ndarray
+    rows: dict
+    aux: dict
+    slacks: dict
+    z_cols: dict
+    windows: dict
+    t1_row: int
+
+
 def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
                 t1_cap: int | None = None, with_balance: bool = True) -> RotationModel:
     """The model over the candidate arcs (arc_g[i] -> arc_j[i]); with `t1_cap`, tier 1 is
     held at most at that value (phase 2); without balance rows for phase 1, whose
     objective does not see them. See the module docstring."""
+    key = (tuple(sorted(windows.items())) if with_balance else None, t1_cap, with_balance)
+    base = ro.cache.get(key)
+    if base is None:
+        if len(ro.cache) > 6:
+            ro.cache.clear()
+        base = ro.cache[key] = build_base(ro, windows, t1_cap, with_balance)
+    arc_g = np.asarray(arc_g, dtype=np.int64)
+    arc_j = np.asarray(arc_j, dtype=np.int64)
+    a = len(arc_g)
+    b = _Builder()
+    b.rhs, b.sense = base.rhs.tolist(), base.sense.tolist()
+    pos, r, v = arc_entries(ro, base.rows, arc_g, arc_j)
+    b.entries(r, pos, v)
+    b.entries(base.r, base.c + a, base.v)
+    if ro.policy.rotation.one_for_one:
+        add_exchange_rows(b, ro, arc_g, arc_j)
+    cap = np.minimum(ro.g_size[arc_g], ro.send_cap[ro.g_school[arc_g]])
+    shift = {k: c + a for k, c in base.aux.items()}
+    matrix = sparse.csr_matrix(
+        (np.concatenate(b.v), (np.concatenate(b.r), np.concatenate(b.c))),
+        shape=(len(b.rhs), a + len(base.lb)), dtype=np.int64)
+    return RotationModel(
+        lb=np.concatenate([np.zeros(a, dtype=np.int64), base.lb]),
+        ub=np.concatenate([cap.astype(np.int64), base.ub]),
+        cost1=np.concatenate([np.zeros(a, dtype=np.int64), base.c1]),
+        cost2=np.concatenate([ro.cost[arc_g, arc_j].astype(np.int64), base.c2]),
+        kind=np.concatenate([np.full(a, ARC, dtype=np.int8), base.kind]), matrix=matrix,
+        rhs=np.array(b.rhs, dtype=np.int64), sense=np.array(b.sense, dtype=np.int8),
+        arc_g=arc_g, arc_j=arc_j, rows=base.rows, aux=shift,
+        z_cols={k: c + a for k, c in base.z_cols.items()}, windows=base.windows,
+        slacks={c + a: sl for c, sl in base.slacks.items()}, t1_row=base.t1_row)
+
+
+def build_base(ro: Roster, windows: dict, t1_cap: int | None, with_balance: bool) -> _Base:
+    """Every column and row but the arcs (see `build_model`)."""
     pen = ro.policy.rotation.penalties
     b = _Builder()
     n, n_keys = ro.n_schools, ro.ns0.shape[1]
-    arc_g = np.asarray(arc_g, dtype=np.int64)
-    arc_j = np.asarray(arc_j, dtype=np.int64)
-    for g, j in zip(arc_g, arc_j, strict=True):
-        b.col(0, min(int(ro.g_size[g]), int(ro.send_cap[ro.g_school[g]])), ARC,
-              c2=int(ro.cost[g, j]))
     rows: dict = {"group": np.full(ro.n_groups, -1), "cap": np.full(n, -1),
                   "n": np.full((n, 2), -1), "b": np.full((n, 2), -1), "s": np.full((n, 2), -1),
                   "ns": np.full((n, n_keys), -1), "school_quota": np.full(n, -1),
@@ -259,24 +320,19 @@ def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
     else:
         rows["backbone"] = b.row([sl], [-1], -ro.backbone_quota)
     z_cols, used = add_balance(b, ro, aux, windows) if with_balance else ({}, {})
-    pos, r, v = arc_entries(ro, rows, arc_g, arc_j)
-    b.entries(r, pos, v)
-    if ro.policy.rotation.one_for_one:
-        add_exchange_rows(b, ro, arc_g, arc_j)
     t1_row = -1
     if t1_cap is not None:
         cols = sorted(slacks)
         t1_row = b.row(cols, [b.c1[c] for c in cols], int(t1_cap))
-    matrix = sparse.csr_matrix(
-        (np.concatenate(b.v), (np.concatenate(b.r), np.concatenate(b.c))),
-        shape=(len(b.rhs), len(b.lb)), dtype=np.int64)
-    return RotationModel(
-        lb=np.array(b.lb, dtype=np.int64), ub=np.array(b.ub, dtype=np.int64),
-        cost1=np.array(b.c1, dtype=np.int64), cost2=np.array(b.c2, dtype=np.int64),
-        kind=np.array(b.kind, dtype=np.int8), matrix=matrix,
-        rhs=np.array(b.rhs, dtype=np.int64), sense=np.array(b.sense, dtype=np.int8),
-        arc_g=arc_g, arc_j=arc_j, rows=rows, aux=aux, z_cols=z_cols, windows=used,
-        slacks=slacks, t1_row=t1_row)
+    return _Base(lb=np.array(b.lb, dtype=np.int64), ub=np.array(b.ub, dtype=np.int64),
+                 c1=np.array(b.c1, dtype=np.int64), c2=np.array(b.c2, dtype=np.int64),
+                 kind=np.array(b.kind, dtype=np.int8), rhs=np.array(b.rhs, dtype=np.int64),
+                 sense=np.array(b.sense, dtype=np.int8), r=_cat(b.r), c=_cat(b.c), v=_cat(b.v),
+                 rows=rows, aux=aux, slacks=slacks, z_cols=z_cols, windows=used, t1_row=t1_row)
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def add_balance(b: _Builder, ro: Roster, aux: dict, windows: dict) -> tuple[dict, dict]:
@@ -291,9 +347,11 @@ def add_balance(b: _Builder, ro: Roster, aux: dict, windows: dict) -> tuple[dict
         f = balance_units(p, m, weight, hi)
         z = b.col(int(f[lo:hi + 1].min()), BIG, Z, c2=1)
         x = aux[("bs"[ind], s, lv)]
-        for k in range(lo, hi):
-            slope = int(f[k + 1] - f[k])
-            b.row([x, z], [slope, -1], slope * k - int(f[k]))
+        k = np.arange(lo, hi)
+        slope = f[k + 1] - f[k]
+        b.rows_block(slope * k - f[k], np.repeat(np.arange(len(k)), 2),
+                     np.tile([x, z], len(k)), np.column_stack([slope, -np.ones_like(slope)])
+                     .ravel())
         z_cols[(s, lv, ind)] = z
         used[(s, lv, ind)] = (lo, hi)
     return z_cols, used
