@@ -77,7 +77,11 @@ def solve_all(scenario: Scenario, *, stage: Stage | None = None, time_limit: flo
     policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
     schools = effective_schools(scenario)
     if stage == "all":
-        result = solve_scenario(scenario, time_limit=limit, strict=strict, progress=progress)
+        def students(e: Event) -> None:  # the first stage's end is not the run's
+            say(Event("students", e.message, e.objective, e.bound, e.gap)
+                if e.stage == "done" else e)
+
+        result = solve_scenario(scenario, time_limit=limit, strict=strict, progress=students)
         if not result.schools:
             return result.model_copy(update={"message": (result.message or "") + " The "
                                      "teacher rotation did not run: no student plan."})

@@ -34,7 +34,7 @@ def inflow(ro: Roster, mask: np.ndarray) -> np.ndarray:
     return (ro.g_size[mask][:, None] * ro.admissible[mask]).sum(axis=0)
 
 
-def _reach(ro: Roster, k: int, level: str, what: str) -> str:
+def _reach(k: int, what: str) -> str:
     if k == 0:
         return (f"no eligible {what} may move there (rules rotation_eligibility, "
                 "rotation_direction, rotation_distance)")
@@ -60,7 +60,7 @@ def staffing_violations(ro: Roster, after: dict[str, np.ndarray]) -> list[Violat
                 ro, "staffing_ratio", f"{sid}:{level}", dem - have,
                 f"school {sid} {level}: {have} teachers after the rotation for a demand of "
                 f"{dem} ({why}), {dem - have} short; "
-                + _reach(ro, int(reach[s]), level, f"{level} teachers")))
+                + _reach(int(reach[s]), f"{level} teachers")))
     for k, (lv, subject) in enumerate(d.subject_keys):
         level = LEVELS[lv]
         reach = inflow(ro, ro.g_key == k)
@@ -71,7 +71,7 @@ def staffing_violations(ro: Roster, after: dict[str, np.ndarray]) -> list[Violat
                 ro, "staffing_ratio", f"{sid}:{level}:{subject}", dem - have,
                 f"school {sid} {level} {subject}: {have} teachers for a demand of {dem} "
                 f"({int(d.classes[s, lv])} classes), {dem - have} short; "
-                + _reach(ro, int(reach[s]), level, f"{level} {subject} teachers")))
+                + _reach(int(reach[s]), f"{level} {subject} teachers")))
     return out
 
 
@@ -92,7 +92,7 @@ def senior_violations(ro: Roster, after: dict[str, np.ndarray]) -> list[Violatio
             out.append(_violation(
                 ro, "senior_title", f"{sid}:{level}", need - have,
                 f"school {sid} {level}: {have} senior-title teachers, the rule asks {rule}; "
-                + _reach(ro, int(reach[s]), level, f"senior-title {level} teachers")))
+                + _reach(int(reach[s]), f"senior-title {level} teachers")))
     return out
 
 

@@ -220,7 +220,7 @@ def staffing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             for k, x in v.items():
                 d[f"{subject}_{k}"] = x
         flat.append(d)
-    return pd.DataFrame(flat)
+    return pd.DataFrame(flat).convert_dtypes()  # counts stay integers where a row has none
 
 
 def objective_km(units: int) -> float:
