@@ -39,6 +39,7 @@ def complete_values(model: RotationModel, arc_values: np.ndarray) -> np.ndarray:
 
 
 def objective_of(model: RotationModel, x: np.ndarray, phase: int) -> int:
+    """The phase's objective (1: tier 1, 2: tiers 2-3) of values x, objective units."""
     return int(((model.cost1 if phase == 1 else model.cost2) * x).sum())
 
 

@@ -28,6 +28,8 @@ ADD_PER_GROUP = 25
 
 @dataclass
 class Relaxation:
+    """An LP bound of one phase, the candidates it ended with and its LP solution."""
+
     bound: float  # valid for the whole problem
     value: float  # LP value over the candidates
     margin: float  # least reduced cost of an excluded arc (inf: none excluded)

@@ -46,6 +46,9 @@ class Slack:
 
 @dataclass
 class RotationModel:
+    """The model's arrays (integer), arcs first, and the maps that name its rows and
+    columns (for pricing, hints and windows)."""
+
     lb: np.ndarray
     ub: np.ndarray
     cost1: np.ndarray  # tier 1: weighted shortfalls

@@ -56,6 +56,7 @@ class RotationOutcome:
 
 def tier1_of(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, moves: np.ndarray,
              windows: dict) -> int:
+    """Tier 1 (weighted rule shortfall) of moves on the arcs (arc_g, arc_j)."""
     model = build_model(ro, arc_g, arc_j, windows, with_balance=False)
     return objective_of(model, complete_values(model, moves), 1)
 

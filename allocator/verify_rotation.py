@@ -83,6 +83,7 @@ class _Rotation:
         return pupils, classes
 
     def demand(self, pupils: np.ndarray, classes: np.ndarray):
+        """Pupils, classes, demand, per-class flags (n, 2) and table-subject demand."""
         st = self.policy.staffing
         p = np.column_stack([pupils[:, :6].sum(1), pupils[:, 6:].sum(1)])
         c = np.column_stack([classes[:, :6].sum(1), classes[:, 6:].sum(1)])
@@ -108,6 +109,7 @@ class _Rotation:
 
     # -- eligibility and direction ---------------------------------------------------------
     def exempt(self, t: Teacher) -> str | None:
+        """Why a teacher may not rotate, None when eligible."""
         r = self.rule
         if t.exempt is not None and t.exempt in r.exempt_reasons:
             return t.exempt
@@ -117,6 +119,7 @@ class _Rotation:
         return "years_at_school" if t.years_at_school < r.min_years_at_school else None
 
     def strength(self) -> np.ndarray:
+        """Every school's `strength`, else 100 x (backbone + senior) / teachers."""
         if all(s.strength is not None for s in self.schools):
             return np.array([s.strength for s in self.schools], dtype=float)
         top, cnt = np.zeros(self.n), np.zeros(self.n)
@@ -127,6 +130,7 @@ class _Rotation:
         return np.where(cnt > 0, 100 * top / np.maximum(cnt, 1), 0.0)
 
     def allowed(self, a: int, b: int, strength: np.ndarray) -> bool:
+        """Whether the direction rule lets a teacher go from school a to school b."""
         sa, sb = self.schools[a], self.schools[b]
         d = self.rule.direction
         town = sa.urban and not sb.urban
@@ -138,6 +142,7 @@ class _Rotation:
 
     # -- the checks ------------------------------------------------------------------------
     def run(self, pupils: np.ndarray, classes: np.ndarray) -> None:
+        """Every check, in order: moves, limits, shortfalls, rows, balance, objective."""
         p, c, dem, per_class, subj = self.demand(pupils, classes)
         teachers = {t.id: t for t in self.sc.teachers}
         moves = self.read_moves(teachers)
@@ -185,6 +190,7 @@ class _Rotation:
         self.check_totals(before, after)
 
     def read_moves(self, teachers: dict[str, Teacher]) -> list[tuple[Move, Teacher]]:
+        """The moves that name a roster teacher and an open school, once each."""
         out, seen = [], set()
         for i, raw in enumerate(self.sec.get("moves", [])):
             try:
@@ -215,6 +221,7 @@ class _Rotation:
 
     def check_move(self, m: Move, t: Teacher, a: int, b: int, lv: int, km: np.ndarray,
                    strength: np.ndarray, p: np.ndarray, subj: dict) -> None:
+        """Eligibility, direction, distance and destination of one move."""
         why = self.exempt(t)
         if why is not None:
             self.flag("rotation_eligibility", t.id, f"is not eligible to rotate ({why})")
@@ -237,6 +244,7 @@ class _Rotation:
 
     def check_limits(self, sent, out, before, after, dem, nsub, nsub_after, subj,
                      pairs) -> None:
+        """Sending share, "do no harm" floors and one-for-one exchanges."""
         cap = np.floor(self.rule.max_sending_share * before["n"].sum(1) + 1e-9)
         for i in np.flatnonzero(sent > cap):
             self.flag("rotation_sending_share", self.schools[i].id, f"sends {int(sent[i])}, "
@@ -269,11 +277,13 @@ class _Rotation:
         self.checked["rotation_schools"] = self.n
 
     def senior_applies(self, i: int, lv: int) -> bool:
+        """Whether senior_title applies to school i at level lv (pupils of the kind)."""
         s = self.schools[i]
         kinds = ("primary", "nine_year") if lv == 0 else ("junior", "nine_year")
         return s.kind in kinds and self._pupils[i, lv] > 0
 
     def senior_need(self, i: int, n: np.ndarray, lv: int) -> int:
+        """Senior-title teachers school i needs at level lv with n teachers."""
         if not self.senior_applies(i, lv):
             return 0
         if lv == 0:
@@ -355,6 +365,7 @@ class _Rotation:
                 out[("rotation_quota", self.schools[a].id)] = need - sent[a]
 
     def compare_violations(self, viol: dict) -> None:
+        """The reported rotation violations equal the recomputed ones."""
         reported = {(v.rule, v.subject): v.amount for v in self.res.violations
                     if v.rule in ELASTIC}
         for key in set(viol) | set(reported):
@@ -364,6 +375,7 @@ class _Rotation:
         self.checked["rotation_violations"] = len(viol)
 
     def check_rows(self, p, c, dem, per_class, before, after, nsub, nsub_after, subj) -> None:
+        """The per-school and level rows against recomputed counts."""
         rows = {(r["school"], r["level"]): r for r in self.sec.get("schools", [])}
         expect = set()
         for i, s in enumerate(self.schools):
@@ -391,6 +403,7 @@ class _Rotation:
                       "without pupils or teachers")
 
     def check_balance(self, p, before, after) -> None:
+        """The weighted CVs per level and indicator, before and after."""
         bal = self.sec.get("balance", {})
         for lv, level in enumerate(LEVELS):
             w = p[:, lv]
@@ -406,6 +419,7 @@ class _Rotation:
                                   f"{cv} recomputed")
 
     def check_objective(self, moves, km, p, before, after, viol) -> None:
+        """Objective, tier 1, bounds and status against their recomputed values."""
         w = self.rule.weights
         a = np.array([self.idx[t.school] for _, t in moves], dtype=np.int64)
         b = np.array([self.idx[m.to] for m, _ in moves], dtype=np.int64)
@@ -445,6 +459,7 @@ class _Rotation:
         self.checked["rotation_objective"] = 1
 
     def check_totals(self, before, after) -> None:
+        """teachers_before / teachers_after of the school rows."""
         for r in self.res.schools:
             i = self.idx.get(r.id)
             if i is None or r.teachers_before is None:
