@@ -86,3 +86,30 @@ def test_plan_from_the_student_result_and_from_today():
                        max_class_size=30, size_cap=2000, boarders=0, beds=0, utilisation=0.1)
     p = plan_from_schools([row], sc.schools)
     assert p.pupils.sum(axis=1).tolist() == [0, 30] and p.source == "student_plan"
+
+
+def test_generated_rosters_staff_town_above_and_villages_below_demand():
+    from collections import Counter
+
+    from allocator.generate import generate_county
+    from allocator.roster import build_roster
+
+    sc = scenario_from(generate_county(60, 900, seed=5, teachers=True))
+    pol = resolve_policy()
+    today, _ = plan_from_today(sc, pol, sc.schools)
+    ro = build_roster(sc, pol, sc.schools, today)
+    urban = np.array([s.urban for s in sc.schools])
+    d = ro.demand.teachers
+    assert ro.n0[urban].sum() > d[urban].sum()  # town schools hold a few more
+    assert ro.n0[~urban].sum() < d[~urban].sum()  # the usual rural shortage
+    cells = Counter((t.school, t.level) for t in sc.teachers)
+    subjects = {k: {t.subject for t in sc.teachers if (t.school, t.level) == k} for k in cells}
+    assert all({"chinese", "math"} <= subjects[k] for k, n in cells.items() if n >= 2)
+    assert {t.exempt for t in sc.teachers} == {None, "pregnancy", "illness",
+                                               "rotated_this_term"}
+
+
+def scenario_from(data: dict):
+    from allocator.scenario import parse_scenario
+
+    return parse_scenario(data)

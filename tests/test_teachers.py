@@ -211,3 +211,38 @@ def test_sending_share_caps_each_school():
     assert len(moves(res)) == 3  # 15% of 20, though R is 6 short and U has 10 to spare
     assert rules(res) == {("staffing_ratio", "R:primary"): 3}
     check(sc, res)
+
+
+@pytest.mark.parametrize("basis, expect", [("rotating", 1), ("eligible_backbone", 2)])
+def test_backbone_basis_rotating_or_eligible_backbone(basis, expect):
+    # one teacher must rotate (3% of 26); 10 eligible backbone teachers: 20% of them is 2
+    u = ([teacher("U01", "U", title="senior")] + staff("UB", "U", 10, backbone=True)
+         + staff("UP", "U", 9))
+    sc = town_and_village(u, [teacher("R01", "R", title="senior")] + staff("R1", "R", 5), {
+        "rotation.quota": 0.03, "rotation.backbone_basis": basis,
+        "rotation.weights.balance": 0.0})
+    res = rotate(sc)
+    got = moves(res)
+    assert sorted(got) == [f"UB{i + 1:02d}" for i in range(expect)]
+    assert res.teachers["quota"]["backbone_required"] == expect and not rules(res)
+    check(sc, res)
+
+
+def test_quota_per_sending_school():
+    # U and M may each send one (15% of 10); R, the weakest, sends to no one
+    schools = [school("U", 0, urban=True, strength=80), school("M", 3000, strength=60),
+               school("R", 6000, strength=20)]
+    roster = ([teacher("U01", "U", title="senior")] + staff("U1", "U", 9)
+              + [teacher("M01", "M", title="senior")] + staff("M1", "M", 9)
+              + [teacher("R01", "R", title="senior")] + staff("R1", "R", 5))
+    sc = county(schools, {"U": 114, "M": 114, "R": 114}, roster, {
+        "rotation.quota_per_school": True, "rotation.direction": "strong_to_weak",
+        "rotation.weights.balance": 0.0, **NO_SHARE})
+    res = rotate(sc)
+    senders = sorted(t[0] for t in moves(res))
+    assert senders == ["M", "U"]
+    assert rules(res) == {("rotation_quota", "county"): 1}
+    per = {r["school"]: (r["required"], r["rotating"]) for r in
+           res.teachers["quota"]["per_school"]}
+    assert per == {"U": (1, 1), "M": (1, 1)}
+    check(sc, res)
