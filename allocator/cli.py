@@ -60,25 +60,38 @@ def solve(
                                 "they cannot all hold"),
     workers: int | None = typer.Option(None, "--workers", help="CP-SAT workers"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
+    stage: str | None = typer.Option(None, "--stage", help="students | teachers | all "
+                                     "(default: all when the scenario has teachers; "
+                                     "teachers alone staffs today's enrolment; the time "
+                                     "limit applies to each stage)"),
 ) -> None:
-    """Solve a scenario and write result.json, assignments.csv and schools.csv."""
+    """Solve a scenario and write result.json, assignments.csv and schools.csv (and
+    rotation.csv, staffing.csv when teachers rotate)."""
+    from .pipeline import solve_all
     from .progress import make_progress
     from .result import write_outputs
-    from .solve import solve_scenario
 
+    if stage not in (None, "students", "teachers", "all"):
+        fail_input(ValueError(f"--stage '{stage}': use students, teachers or all"))
     sc = read_scenario(scenario)
     if workers is not None:
         sc.options.workers = workers
     try:
         with make_progress(quiet) as progress:
-            result = solve_scenario(sc, time_limit=time_limit, strict=strict or None,
-                                    progress=progress)
+            result = solve_all(sc, stage=stage, time_limit=time_limit,
+                               strict=strict or None, progress=progress)
     except ScenarioError as exc:
         exc.source = exc.source or str(scenario)
         fail_input(exc)
+    # scenario.json: a copy of the input, so `allocator map OUT` needs nothing else
+    extra: dict[str, bytes | str] = {"scenario.json": scenario.read_bytes()}
+    if "teachers" in result.stages:
+        from .rotation_report import rotation_frame, staffing_frame
+
+        extra["rotation.csv"] = rotation_frame(result.teachers["moves"]).to_csv(index=False)
+        extra["staffing.csv"] = staffing_frame(result.teachers["schools"]).to_csv(index=False)
     try:
-        # scenario.json: a copy of the input, so `allocator map OUT` needs nothing else
-        write_outputs(result, outdir, extra={"scenario.json": scenario.read_bytes()})
+        write_outputs(result, outdir, extra=extra)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {outdir}: {exc}"))
     print_summary(result, outdir)
@@ -87,6 +100,9 @@ def solve(
 
 
 def print_summary(result, outdir: Path) -> None:
+    if "students" not in result.stages:
+        print_rotation(result, outdir)
+        return
     style = {"optimal": "green", "feasible": "green"}.get(result.status, "red")
     out.print(f"[bold {style}]{result.status}[/]  objective {result.objective:,.2f}  "
               f"lower bound {result.lower_bound:,.2f}  gap {100 * (result.gap or 0):.3f}%  "
@@ -109,7 +125,42 @@ def print_summary(result, outdir: Path) -> None:
                   highlight=False)
     else:
         out.print("no rule broken", highlight=False)
+    if "teachers" in result.stages:
+        print_rotation(result, outdir)
+        return
     out.print(f"wrote {outdir}/result.json, assignments.csv, schools.csv", highlight=False)
+
+
+def print_rotation(result, outdir: Path) -> None:
+    """The rotation stage's summary: status, quota, backbone, CVs, broken rules."""
+    t = result.teachers
+    style = {"optimal": "green", "feasible": "green"}.get(t["status"], "red")
+    q = t["quota"]
+    out.print(f"teachers: [bold {style}]{t['status']}[/]  {len(t['moves'])} moves  quota "
+              f"{q['rotating']}/{q['required']} of {q['eligible']} eligible  backbone "
+              f"{q['backbone_rotating']}/{q['backbone_required']}  objective {t['objective']:,}"
+              f"  bound {t['lower_bound']:,}  gap {100 * (t['gap'] or 0):.3f}%",
+              highlight=False)
+    for level, b in t["balance"].items():
+        if b["schools"]:
+            cvs = "  ".join(f"{k.replace('_per_100', '')} {_cv(v['before'])} -> "
+                            f"{_cv(v['after'])}" for k, v in b.items()
+                            if isinstance(v, dict))
+            out.print(f"  {level} CV per 100 pupils: {cvs}", highlight=False)
+    if t["message"] and t["message"] != result.message:
+        out.print(t["message"], highlight=False, markup=False)
+    rules = [v.rule for v in result.violations if v.rule in (
+        "staffing_ratio", "senior_title", "rotation_quota", "rotation_backbone_share")]
+    if rules:
+        out.print("  rotation rules short: " + ", ".join(
+            f"{r} x{rules.count(r)}" for r in dict.fromkeys(rules)), highlight=False)
+    files = "assignments.csv, schools.csv, " if "students" in result.stages else ""
+    out.print(f"wrote {outdir}/result.json, {files}rotation.csv, staffing.csv",
+              highlight=False)
+
+
+def _cv(v) -> str:
+    return "-" if v is None else f"{v:.3f}"
 
 
 @app.command()
@@ -117,10 +168,10 @@ def validate(
     scenario: Path = typer.Argument(..., help="scenario JSON file"),
 ) -> None:
     """Check a scenario without solving: errors (exit 2) and warnings."""
-    from .solve import validate_scenario
+    from .pipeline import validate_all
 
     sc = read_scenario(scenario)
-    findings = validate_scenario(sc)
+    findings = validate_all(sc)
     for f in findings:
         (err if f.severity == "error" else out).print(f"  - {f}", highlight=False,
                                                       markup=False)

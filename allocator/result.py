@@ -90,6 +90,8 @@ class Move(BaseModel):
     title: str | None = None
     distance_km: float | None = None
     reason: str | None = None
+    level: Literal["primary", "junior"] | None = None
+    volunteer: bool | None = None
 
     model_config = {"populate_by_name": True}
 
@@ -120,6 +122,8 @@ class Result(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     kpis: dict[str, Any] = Field(default_factory=dict)
     warnings: list[Finding] = Field(default_factory=list)
+    stages: list[Literal["students", "teachers"]] = Field(
+        default_factory=lambda: ["students"], description="the stages this result holds")
 
     @property
     def assignments(self) -> list[Assignment]:

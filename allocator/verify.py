@@ -306,11 +306,16 @@ def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
                                             "scenarios with layout operations cannot be "
                                             "verified by this version")])
     c = _Checker(scenario, result)
-    if result.assignments or result.status in ("optimal", "feasible"):
+    if "students" in result.stages and (result.assignments
+                                        or result.status in ("optimal", "feasible")):
         loads = c.check_rows()
         viol = c.check_schools(loads)
         c.check_violations(viol)
         c.check_objective(viol)
         c.check_kpis()
         c.check_status(viol)
+    if "teachers" in result.stages:  # the rotation stage (issue 3)
+        from .verify_rotation import check_rotation
+
+        check_rotation(scenario, result, c.flag, c.checked)
     return VerifyReport(ok=not c.problems, problems=c.problems, checked=dict(c.checked))
