@@ -17,6 +17,7 @@ solved again until none is left. The Lagrangian value of the final prices is the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,20 +198,25 @@ def candidate_best(units: Units, arcs: Arcs, rel: Relaxation) -> np.ndarray:
 
 def relax_with_pricing(
     inst: Instance, units: Units, arcs: Arcs, elastic: bool, max_rounds: int = 30,
-    per_unit: int = 4,
+    per_unit: int = 4, deadline: float | None = None,
 ) -> tuple[Relaxation, Arcs]:
     """Solve the relaxation, adding the arcs its duals ask for until none improves.
 
     Each round adds, for every unit with an improving admissible arc, up to `per_unit` of
-    them. Returns the last relaxation and the grown arc set; its `bound` is valid for the
-    unpruned problem whatever the number of rounds.
+    them; no new round starts after `deadline` (perf_counter time). Returns the last
+    relaxation (its flow on the returned arcs) and the grown arc set; its `bound`, the best
+    of all rounds, is valid for the unpruned problem whatever the number of rounds.
     """
     added = 0
     rounds = 0
+    best_bound = None
     while True:
         rounds += 1
         rel = solve_relaxation(inst, units, arcs, elastic)
+        best_bound = rel.bound if best_bound is None else max(best_bound, rel.bound)
         if not rel.feasible or rounds >= max_rounds:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
             break
         cand = candidate_best(units, arcs, rel)
         need = np.flatnonzero(rel.unit_best < cand)
@@ -224,6 +230,8 @@ def relax_with_pricing(
         added += len(arcs) - before
         if len(arcs) == before:
             break
+    if rel.feasible:
+        rel.bound = best_bound
     rel.rounds = rounds
     rel.arcs_added = added
     return rel, arcs

@@ -123,7 +123,8 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     warnings += findings
     t = lap("arcs", t)
     say(Event("bound", f"{len(units)} units, {len(arcs)} arcs: flow relaxation"))
-    rel, arcs = relax_with_pricing(inst, units, arcs, elastic=not strict)
+    rel, arcs = relax_with_pricing(inst, units, arcs, elastic=not strict,
+                                   deadline=t_start + 0.3 * limit)
     t = lap("bound", t)
     base = Result(scenario=scenario.name, status="unknown", strict=strict,
                   warnings=warnings)
