@@ -7,7 +7,8 @@ schools and blocks asked for, the same dict for the same arguments, accepted by
 day radius (measured in the scenario CRS as the solver does), every urban block a primary
 within 1 km; `current_school` is the nearest school per level (a nearer teaching point takes
 grades 1-3). Today some town schools lack classrooms (classes of 56-62 if all attend), beds
-are short at some schools, and seats within size caps exceed pupils by `Knobs.spare`.
+are short at some schools, and seats within size caps exceed pupils by `Knobs.spare` in the
+county town and in the townships alike (or county-wide only: `Knobs.spare_per_area`).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class Knobs:
     urban_block_share: float = 0.2  # of blocks; county-town blocks are bigger
     urban_mean: float = 55.0  # pupils per urban block
     rural_mean: float = 24.0
-    spare: float = 0.15  # seats above pupils per level, county-wide
+    spare: float = 0.15  # seats above pupils per level
+    spare_per_area: bool = True  # the spare in the town and in the townships alike (else
+    #                               county-wide: the town may lack seats its pupils can reach)
     crowded_share: float = 0.5  # county-town schools short of classrooms today
     bed_factor: tuple[float, float] = (0.8, 1.4)  # beds / today's boarders
     short_beds: float = 0.3  # share of boarding schools with only 30-70% of the beds needed
@@ -230,11 +233,13 @@ def assign_today(dist: StraightLine, kinds: np.ndarray,
 
 def size_classrooms(rng: np.random.Generator, demand: np.ndarray, kinds: np.ndarray,
                     crowded: np.ndarray, caps: np.ndarray, size_cap: np.ndarray,
-                    k: Knobs) -> np.ndarray:
+                    urban: np.ndarray, k: Knobs) -> np.ndarray:
     """Classrooms (n, 2) per level: today's classes at the cap, one room per grade served at
-    least; crowded schools only enough for classes of 56-62; then rooms added to the others
-    with seats below their size cap (or taken from those with most spare seats, keeping a
-    room per grade) until seats = pupils x (1 + spare) per level."""
+    least; crowded schools only enough for classes of 56-62; then, in the county town and in
+    the townships separately (young pupils cannot leave their area) or county-wide (knob
+    `spare_per_area`), rooms added to the other schools with seats below their size cap (or
+    taken from those with most spare seats, keeping a room per grade) until seats = pupils x
+    (1 + spare) per level and area."""
     serves = np.array([[GRADES_OF[kd][0] <= g < GRADES_OF[kd][1] for g in range(9)]
                        for kd in kinds]).reshape(-1, 9)
     size = rng.uniform(56.0, 62.0, len(demand))[:, None]
@@ -242,18 +247,22 @@ def size_classrooms(rng: np.random.Generator, demand: np.ndarray, kinds: np.ndar
     per = np.where(serves, np.maximum(per, 1), 0).astype(np.int64)
     rooms = np.column_stack([per[:, :6].sum(1), per[:, 6:].sum(1)])
     grades = np.column_stack([serves[:, :6].sum(1), serves[:, 6:].sum(1)])
-    for lv, sl in ((0, slice(0, 6)), (1, slice(6, 9))):
-        cap, pupils = caps[sl.start], demand[:, sl].sum(1)
-        target = pupils.sum() * (1 + k.spare)  # seats within size caps
-        add = int(round((target - np.minimum(rooms[:, lv] * cap, size_cap).sum()) / cap))
-        w = rooms[:, lv] * (~crowded) * (rooms.sum(1) * cap < size_cap)
-        if add > 0 and w.sum() > 0:
-            rooms[:, lv] += rng.multinomial(add, w / w.sum())
-        while (seats := np.minimum(rooms[:, lv] * cap, size_cap)).sum() > target + cap / 2:
-            slack = np.where(rooms[:, lv] > grades[:, lv], seats - pupils, -10**9)
-            if slack.max() <= -10**9:
-                break
-            rooms[int(np.argmax(slack)), lv] -= 1
+    areas = (urban, ~urban) if k.spare_per_area else (np.ones(len(urban), dtype=bool),)
+    for area in areas:
+        for lv, sl in ((0, slice(0, 6)), (1, slice(6, 9))):
+            cap, pupils = caps[sl.start], np.where(area, demand[:, sl].sum(1), 0)
+            target = pupils.sum() * (1 + k.spare)  # seats within size caps
+            seats = np.where(area, np.minimum(rooms[:, lv] * cap, size_cap), 0)
+            add = int(round((target - seats.sum()) / cap))
+            w = rooms[:, lv] * area * (~crowded) * (rooms.sum(1) * cap < size_cap)
+            if add > 0 and w.sum() > 0:
+                rooms[:, lv] += rng.multinomial(add, w / w.sum())
+            while (seats := np.where(area, np.minimum(rooms[:, lv] * cap, size_cap),
+                                     0)).sum() > target + cap / 2:
+                slack = np.where(area & (rooms[:, lv] > grades[:, lv]), seats - pupils, -10**9)
+                if slack.max() <= -10**9:
+                    break
+                rooms[int(np.argmax(slack)), lv] -= 1
     return rooms
 
 
@@ -397,7 +406,8 @@ def build_scenario(rng: np.random.Generator, n_schools: int, n_blocks: int, k: K
     crowded = np.char.startswith(roles, "urban") & (rng.random(len(ss)) < k.crowded_share)
     caps = np.array([pol.class_size_cap.primary] * 6 + [pol.class_size_cap.junior] * 3)
     size_cap = np.array([getattr(pol.school_size_cap, kd) for kd in kinds])
-    rooms = size_classrooms(rng, today["demand"], kinds, crowded, caps, size_cap, k)
+    rooms = size_classrooms(rng, today["demand"], kinds, crowded, caps, size_cap,
+                            np.char.startswith(roles, "urban"), k)
     beds = size_beds(rng, today, pupils, (r_p, r_j), roles, k)
     data = {"name": name, "crs": crs, "policy": {"profile": "cn-national"},
             "schools": make_schools(rng, ss, dist.targets, rooms, beds, crowded),
