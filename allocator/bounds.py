@@ -82,8 +82,11 @@ class _Net:
             shared = inst.rooms_level[j, 0] < 0
             for lv in levels:
                 rooms = inst.rooms_level[j, lv] if not shared else inst.rooms[j]
-                add(self.L + 2 * j + lv, self.R + j,
-                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), room_pen[lv])
+                both = shared and len(levels) == 2  # fix (issue 4): a level's overflow must
+                add(self.L + 2 * j + lv, self.R + j,  # not pay again on the shared R -> S
+                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), None if both else room_pen[lv])
+                if both and elastic:
+                    arcs.append((self.L + 2 * j + lv, self.S + j, big, room_pen[lv]))
             bed_to = self.L + 2 * j + levels[0] if len(levels) == 1 else self.R + j
             add(self.Bed + j, bed_to, int(inst.beds[j]) - int(cut[j, 2]), pen["boarding_beds"])
             if shared and len(levels) == 2:
