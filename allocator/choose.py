@@ -310,3 +310,19 @@ def _cover_model(inst: Instance, units: Units, cm: ChooseModel, value: np.ndarra
     for j, v in y.items():
         out[j] = bool(solver.value(v))
     return out
+
+
+def check_choose_cover(inst: Instance, units: Units, layout: Layout) -> list[Finding]:
+    """Findings (errors naming the operation) when some `choose` range cannot give every
+    block a school within the day radius for its young pupils; [] otherwise or without
+    `choose` operations. What `allocator validate` reports before any solve."""
+    if not layout.choose:
+        return []
+    cm = build_choose_model(inst, layout)
+    zero = np.zeros(inst.n_schools, dtype=np.int64)
+    try:
+        repair_cover(inst, units, cm, open_by_value(cm, zero), zero,
+                     needy_units(inst, units, cm))
+    except ScenarioError as exc:
+        return exc.findings
+    return []

@@ -250,4 +250,9 @@ def validate_scenario(scenario: Scenario) -> list[Finding]:
         return exc.findings
     units = build_units(inst, lock_map(inst))
     arcs = build_candidates(inst, units, scenario.options.candidates_k)
-    return warnings + check_units(inst, units, arcs)
+    findings = warnings + check_units(inst, units, arcs)
+    if scenario.layout and not any(f.severity == "error" for f in findings):  # issue 4
+        from .choose import check_choose_cover
+
+        findings += check_choose_cover(inst, units, apply_layout(scenario, policy))
+    return findings

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from allocator.cli import app
 from allocator.layout import apply_layout
 from allocator.scenario import ScenarioError
-from allocator.solve import solve_scenario
+from allocator.solve import solve_scenario, validate_scenario
 from allocator.verify import verify_result
 
 P = {g: 10 for g in range(1, 7)}  # 60 primary pupils
@@ -267,6 +267,8 @@ def test_choose_must_keep_the_only_school_within_young_pupils_reach():
         solve_scenario(impossible)
     record, fld, msg = finding(exc)
     assert (record, fld) == ("layout[0] (choose)", "keep") and "no_young_boarding" in msg
+    (f,) = validate_scenario(impossible)  # `allocator validate` says so before any solve
+    assert f.record == "layout[0] (choose)" and f.severity == "error"
 
 
 def swap_one(r):
