@@ -274,17 +274,19 @@ def repair_cover(inst: Instance, units: Units, cm: ChooseModel, open_mask: np.nd
     if all(lo <= out[m].sum() <= hi for m, lo, hi in zip(cm.members, cm.lo, cm.hi,
                                                          strict=True)):
         return out
-    return _cover_model(inst, units, cm, value, options)
+    return _cover_model(inst, units, cm, value, options, out)
 
 
 def _cover_model(inst: Instance, units: Units, cm: ChooseModel, value: np.ndarray,
-                 options: dict[tuple[int, ...], int]) -> np.ndarray:
+                 options: dict[tuple[int, ...], int], hint: np.ndarray) -> np.ndarray:
     """The most valuable open set (by `value`) within the ranges covering every needy
-    option set; ScenarioError when none exists."""
+    option set, from the greedy attempt `hint`; ScenarioError when none exists."""
     from ortools.sat.python import cp_model
 
     m = cp_model.CpModel()
     y = {int(j): m.new_bool_var(f"y{j}") for j in np.flatnonzero(cm.is_cand)}
+    for j, v in y.items():  # a complete hint (it may break a range: CP-SAT repairs it)
+        m.add_hint(v, bool(hint[j]))
     for opts in options:
         m.add_bool_or([y[j] for j in opts])
     for mem, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):

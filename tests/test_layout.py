@@ -179,6 +179,16 @@ def test_impossible_operations_are_named(layout, record, field, words):
     assert got[:2] == (record, field) and words in got[2], got
 
 
+def test_choose_with_contiguity_is_refused_naming_the_operation():
+    sc = scenario([school("A", 0), school("B", 2000)], [block("b", 100, grades=P)],
+                  layout=[{"op": "choose", "candidates": ["A", "B"], "keep": 1}],
+                  options={"contiguity": True})
+    with pytest.raises(ScenarioError) as exc:
+        apply_layout(sc)
+    record, fld, msg = finding(exc)
+    assert (record, fld) == ("layout[0] (choose)", "op") and "contiguity" in msg
+
+
 def test_cli_bad_layout_exits_2_and_writes_nothing(tmp_path):
     data = {"name": "bad", "crs": "EPSG:32649", "schools": [school("A", 0), school("B", 2000)],
             "blocks": [block("b", 100, grades=P)],
@@ -279,6 +289,17 @@ def swap_one(r):
 def keep_three(r):
     c = r.layout["choose"][0]
     c["kept"], c["closed"] = c["kept"] + c["closed"][:1], c["closed"][1:]
+
+
+def test_choose_finds_the_one_school_serving_both_villages():
+    # grade-1 pupils in y1 (x=0) reach V1 or V2, those in y2 (x=4 km) V2 or V3; each prefers
+    # its own village school, but with one school kept only V2 (2 km from both) serves both
+    sc = scenario([school("V1", -1000), school("V2", 2000), school("V3", 5000)],
+                  [block("y1", 0, grades={1: 20}), block("y2", 4000, grades={1: 20})],
+                  layout=[{"op": "choose", "candidates": ["V1", "V2", "V3"], "keep": 1}])
+    r = solve_ok(sc)
+    assert r.layout["choose"][0]["kept"] == ["V2"]
+    assert r.objective == pytest.approx(2 * 20 * 2.0)
 
 
 @pytest.mark.parametrize("change, rule", [
