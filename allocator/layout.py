@@ -170,12 +170,13 @@ class _State:
         self.renamed[sid] = target
 
     def pupils_today(self, sid: str) -> tuple[int, int]:
-        """(pupils, blocks) attending `sid` today (grades whose current school is sid)."""
+        """(pupils, blocks) attending `sid` today, or a school merged into it earlier."""
         year = self.sc.options.year
+        ids = {sid} | {k for k, v in self.renamed.items() if v == sid}
         pupils = blocks = 0
         for b in self.sc.blocks:
             counts = b.pupils(year)
-            n = sum(counts[g] for g, s in enumerate(b.current_by_grade()) if s == sid)
+            n = sum(counts[g] for g, s in enumerate(b.current_by_grade()) if s in ids)
             if n:
                 pupils += n
                 blocks += 1
@@ -192,8 +193,8 @@ class _State:
 def _close(st: _State, i: int, label: str, sid: str, fld: str) -> None:
     if not (st.need_open(label, fld, sid) and st.not_chosen(label, fld, sid)):
         return
-    st.remove(sid, label, None)
     pupils, blocks = st.pupils_today(sid)
+    st.remove(sid, label, None)
     n_t = st.teachers_at(sid)
     if n_t:
         st.warn(label, fld, f"{n_t} teachers of '{sid}' have no school after it closes "
@@ -255,6 +256,7 @@ def _merge(st: _State, i: int, label: str, op: MergeOp) -> None:
         update[attr] = _sum_stock([getattr(target, attr)] + [getattr(s, attr) for s in srcs])
     st.open[op.into] = target.model_copy(update=update)
     served = set(target.served_grades())
+    pupils = sum(st.pupils_today(s)[0] for s in sources)
     moved_t = 0
     for s in srcs:
         lost = [g for g in s.served_grades() if g not in served]
@@ -265,7 +267,6 @@ def _merge(st: _State, i: int, label: str, op: MergeOp) -> None:
         st.remove(s.id, label, op.into)
     st.teachers = [t.model_copy(update={"school": op.into}) if t.school in sources else t
                    for t in st.teachers]
-    pupils = sum(st.pupils_today(s)[0] for s in sources)
     missing = [a for a in STOCK if update[a] is None and getattr(target, a) is not None]
     note = f"; {', '.join(missing)} unknown after the merge (missing on a merged school)" \
         if missing else ""

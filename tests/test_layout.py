@@ -80,6 +80,7 @@ def test_merge_chain_follows_to_the_last_target():
     lay = apply_layout(sc)
     assert lay.renamed == {"B": "C", "A": "C"}
     assert [s.classrooms for s in lay.schools] == [36]
+    assert "60 pupils attend them today" in lay.operations[1]["effect"]  # B's, via A
 
 
 def test_open_a_new_school_near_the_pupils():
