@@ -67,7 +67,8 @@ def plan_on(inst: Instance, units: Units, arcs: Arcs, open_mask: np.ndarray, k: 
     indices into them."""
     sub, u, s = restrict_arcs(inst, units, arcs, open_mask, k)
     full = add_arcs(inst, units, arcs, u, s)
-    rel = solve_relaxation(inst, units, sub, elastic=True)
+    no_shrink = np.zeros((inst.n_schools, 3), dtype=np.int64)  # flow only: no duals needed
+    rel = solve_relaxation(inst, units, sub, elastic=True, shrink=no_shrink)
     plan = warm_start(inst, units, sub, rel, strict, time_limit=time_limit)
     idx = arc_index(full, inst.n_schools, np.arange(len(units)), sub.school[plan])
     return full, idx
