@@ -4,17 +4,23 @@
 from __future__ import annotations
 
 import json
+import time
 
+import numpy as np
 import pytest
 from conftest import block, by_block, scenario, school
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from allocator.arcs import build_candidates, build_units
+from allocator.choose import arc_index, build_choose_model, choose_arcs, needy_units
+from allocator.choose_search import OpenRegions, improve_open_regions
 from allocator.cli import app
 from allocator.layout import apply_layout
+from allocator.policy import resolve_policy
 from allocator.scenario import ScenarioError
-from allocator.solve import solve_scenario, validate_scenario
+from allocator.solve import lock_map, prepare, solve_scenario, validate_scenario
 from allocator.verify import verify_result
 
 P = {g: 10 for g in range(1, 7)}  # 60 primary pupils
@@ -391,3 +397,26 @@ def test_choose_study_from_the_cli(tmp_path):
     v = runner.invoke(app, ["verify", str(p), str(out)])
     assert v.exit_code == 0, v.output
     assert "choose 1" in v.output
+
+
+def test_regional_search_swaps_a_bad_open_set():
+    # start from a plan where far V1 is open and V2 (next to the pupils) closed: a region
+    # holding both must swap them (keep 1), bringing the cost down to the optimum
+    sc = scenario([school("C", 0, beds=500, rooms=30), school("V1", 9000),
+                   school("V2", 3000)], [block(f"b{i}", 2500 + 200 * i, grades=UPPER)
+                                         for i in range(5)],
+                  layout=[{"op": "choose", "candidates": ["V1", "V2"], "keep": 1}])
+    policy = resolve_policy()
+    inst, _ = prepare(sc, policy)
+    units = build_units(inst, lock_map(inst))
+    cm = build_choose_model(inst, apply_layout(sc, policy))
+    arcs = choose_arcs(inst, units, build_candidates(inst, units, 8), cm, 8,
+                       needy_units(inst, units, cm))
+    at_c = arc_index(arcs, inst.n_schools, np.arange(len(units)),
+                     np.full(len(units), inst.school_index()["C"]))
+    rs = OpenRegions(inst, units, arcs, at_c, cm, strict=False, seed=0)
+    assert [inst.school_ids[j] for j in np.flatnonzero(rs.open)] == ["C", "V1"]
+    improve_open_regions(rs, time.perf_counter() + 5, 2, lambda cost: False)
+    assert [inst.school_ids[j] for j in np.flatnonzero(rs.open)] == ["C", "V2"]
+    assert {inst.school_ids[arcs.school[a]] for a in rs.choice} == {"V2"}
+    assert rs.stats["open_changes"] == 2
