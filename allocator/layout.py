@@ -462,6 +462,27 @@ def apply_layout(scenario: Scenario, policy: Policy | None = None) -> Layout:
                   fixed_cost=fixed, operations=st.operations, warnings=st.warnings)
 
 
+def roster_scenario(scenario: Scenario) -> tuple[Scenario, list[Finding]]:
+    """The scenario the teacher rotation sees: the layout applied (its open schools, no
+    operations left) and the roster after it (teachers of merged schools at the school they
+    merged into) without the teachers whose school the layout closes; a warning names those.
+    The scenario itself when it has no layout."""
+    if not scenario.layout:
+        return scenario, []
+    lay = apply_layout(scenario)
+    open_ids = {s.id for s in lay.schools}
+    gone = [t.id for t in lay.teachers if t.school not in open_ids]
+    kept = [t for t in lay.teachers if t.school in open_ids]
+    warnings = [] if not gone else [Finding(
+        severity="warning", code="teachers_without_school", field="teachers",
+        record=f"teacher '{gone[0]}'",
+        message=f"{len(gone)} teacher(s) whose school the layout closes take no part in the "
+                f"rotation ({', '.join(gone[:8])}{' ...' if len(gone) > 8 else ''}); merge "
+                "their school instead, or give them a school")]
+    return scenario.model_copy(update={"schools": lay.schools, "layout": [],
+                                       "teachers": kept}), warnings
+
+
 def describe_layout(layout: Layout, kept: dict[int, list[str]] | None = None) -> dict[str, Any]:
     """The `layout` section of result.json: each operation's effect, the schools closed,
     merged and opened, and for each `choose` its rule, fixed costs and (given `kept`, per

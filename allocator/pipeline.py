@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+from .layout import roster_scenario
 from .policy import resolve_policy
 from .result import Result
 from .roster import build_roster, check_roster
@@ -40,7 +41,11 @@ def check_teachers(scenario: Scenario, stage: Stage) -> list[Finding]:
                         message=f"stage '{stage}' rotates teachers but the scenario has no "
                                 "teacher roster; add teachers or use --stage students")]
     policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
-    findings = check_roster(scenario, policy)
+    try:
+        placed, findings = roster_scenario(scenario)  # merged schools' teachers moved
+    except ScenarioError as exc:
+        return exc.findings
+    findings += check_roster(placed, policy)
     if stage == "teachers" and not any(b.current_school for b in scenario.blocks):
         findings.append(Finding(
             severity="error", code="no_current_school", field="blocks.current_school",
@@ -76,6 +81,7 @@ def solve_all(scenario: Scenario, *, stage: Stage | None = None, time_limit: flo
     say = progress or (lambda e: None)
     policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
     schools = effective_schools(scenario)
+    placed, placed_warnings = roster_scenario(scenario)  # the roster after the layout
     if stage == "all":
         def students(e: Event) -> None:  # the first stage's end is not the run's
             say(Event("students", e.message, e.objective, e.bound, e.gap)
@@ -88,11 +94,11 @@ def solve_all(scenario: Scenario, *, stage: Stage | None = None, time_limit: flo
         plan, plan_warnings = plan_from_schools(result.schools, schools), []
     else:
         result = Result(scenario=scenario.name, status="optimal", strict=strict, stages=[])
-        plan, plan_warnings = plan_from_today(scenario, policy, schools)
+        plan, plan_warnings = plan_from_today(placed, policy, schools)
     t0 = time.perf_counter()
-    say(Event("staffing", f"teacher rotation: {len(scenario.teachers)} teachers, "
+    say(Event("staffing", f"teacher rotation: {len(placed.teachers)} teachers, "
                           f"{len(schools)} schools ({plan.source.replace('_', ' ')})"))
-    roster = build_roster(scenario, policy, schools, plan)
+    roster = build_roster(placed, policy, schools, plan)
 
     def report(step: str, message: str, obj, bound, gap) -> None:
         scale = 1 if step == "tier 1" else UNITS
@@ -111,7 +117,8 @@ def solve_all(scenario: Scenario, *, stage: Stage | None = None, time_limit: flo
     merged = result.model_copy(update=dict(
         status=worse(result.status, outcome.status), message=" ".join(messages) or None,
         teachers=section, violations=result.violations + violations, schools=schools_rows,
-        warnings=result.warnings + plan_warnings + roster.warnings, timings=timings,
+        warnings=result.warnings + placed_warnings + plan_warnings + roster.warnings,
+        timings=timings,
         stages=[*result.stages, "teachers"]))
     say(Event("done", f"rotation {outcome.status}: {len(section['moves'])} moves",
               section["objective"], section["lower_bound"], section["gap"]))

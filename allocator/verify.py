@@ -25,7 +25,7 @@ from geo.distance import StraightLine
 from .balance_report import build_balance_report, summarize_balance
 from .grades import LEVEL_GRADES, level_of, parse_grade_key
 from .kpi import compute_kpis
-from .layout import Layout, apply_layout, describe_layout
+from .layout import Layout, apply_layout, describe_layout, roster_scenario
 from .objective import SCALE, assignment_units, fixed_cost_units, penalty_units, round_km
 from .policy import Policy, resolve_policy
 from .result import Result
@@ -396,5 +396,5 @@ def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
     if "teachers" in result.stages:  # the rotation stage (issue 3)
         from .verify_rotation import check_rotation
 
-        check_rotation(scenario, result, c.flag, c.checked)
+        check_rotation(roster_scenario(scenario)[0], result, c.flag, c.checked)
     return VerifyReport(ok=not c.problems, problems=c.problems, checked=dict(c.checked))

@@ -246,3 +246,18 @@ def test_quota_per_sending_school():
            res.teachers["quota"]["per_school"]}
     assert per == {"U": (1, 1), "M": (1, 1)}
     check(sc, res)
+
+
+def test_layout_moves_merged_teachers_and_leaves_out_a_closed_schools():
+    # B merges into A (its 6 teachers go with it); C closes with 2 teachers, who get no school
+    sc = county([school("A", 0), school("B", 1000), school("C", 2000)],
+                {"A": 114, "B": 114, "C": 0},
+                staff("A", "A", 6) + staff("B", "B", 6) + staff("C", "C", 2),
+                layout=[{"op": "merge", "from": ["B"], "into": "A"},
+                        {"op": "close", "school": "C"}])
+    r = rotate(sc, stage="all")
+    check(sc, r)
+    (a,) = [s for s in r.schools if s.id == "A"]
+    assert a.teachers_before == 12 and a.enrolment == 228
+    (w,) = [w for w in r.warnings if w.code == "teachers_without_school"]
+    assert "C01" in w.message and "C02" in w.message
