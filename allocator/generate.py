@@ -373,7 +373,8 @@ def make_teachers(rng: np.random.Generator, schools: list[dict], demand: np.ndar
 
 
 def generate_county(schools: int, blocks: int, seed: int = 0, tight: bool = False,
-                    crs: str = "EPSG:4326", teachers: bool = False) -> dict:
+                    crs: str = "EPSG:4326", teachers: bool = False,
+                    spare_per_area: bool = True) -> dict:
     """A seeded synthetic county as a JSON-able scenario dict (guarantees: module docstring).
     About 30 pupils per block, fewer where schools would average over 750 pupils; normal
     counties have 12-22% spare seats, tight ones ~3.5% and lumpy blocks. Raises ValueError
@@ -381,7 +382,8 @@ def generate_county(schools: int, blocks: int, seed: int = 0, tight: bool = Fals
     rng = np.random.default_rng(seed)
     scale = min(1.0, 25.0 * schools / max(blocks, 1))  # at most ~750 pupils per school
     k = Knobs(urban_mean=55.0 * scale, rural_mean=24.0 * scale, lumpy=tight,
-              spare=0.035 if tight else float(rng.uniform(0.12, 0.22)))
+              spare=0.035 if tight else float(rng.uniform(0.12, 0.22)),
+              spare_per_area=spare_per_area)
     name = f"county-{schools}s-{blocks}b-seed{seed}" + ("-tight" if tight else "")
     return build_scenario(rng, schools, blocks, k, crs, teachers, name)
 

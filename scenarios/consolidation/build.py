@@ -25,7 +25,7 @@ TEACHER_FIELDS = ("id", "school", "subject", "level", "title", "backbone", "year
 
 
 def base() -> dict:
-    d = generate_county(22, 300, seed=14, teachers=True)
+    d = generate_county(22, 300, seed=14, teachers=True, spare_per_area=False)
     d["name"] = "consolidation-base"
     d["year"] = 2025
     d["policy"] = {"profile": "cn-national", "overrides": {
