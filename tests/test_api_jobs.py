@@ -221,3 +221,24 @@ def test_a_second_server_on_the_same_store_refuses_to_start(tmp_path):
     finally:
         held.close()
     lock_store(path).close()
+
+
+def test_compare_finished_jobs_as_json_html_and_markdown(client):
+    base = example()
+    moved = example(name="one-school-closed")
+    moved["schools"] = moved["schools"][:1] + [dict(moved["schools"][1], status="closed")]
+    ids = [client.post("/v1/jobs", json=d).json()["id"] for d in (base, moved)]
+    for i in ids:
+        assert wait_for(client, i, FINAL)["status"] == "done"
+    body = client.post("/v1/compare", json={"jobs": ids}).json()
+    assert [r["label"] for r in body["runs"]] == ["two-villages", "one-school-closed"]
+    travel = [k for k in body["kpis"] if k["key"] == "solve.objective"][0]
+    results = [client.get(f"/v1/jobs/{i}/result").json() for i in ids]
+    assert travel["two-villages"] == results[0]["objective"]
+    assert travel["one-school-closed"] == results[1]["objective"]
+    page = client.post("/v1/compare", json={"jobs": ids, "format": "html"})
+    assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text
+    md = client.post("/v1/compare", json={"jobs": ids, "format": "markdown"})
+    assert md.text.startswith("# Layout comparison: two-villages / one-school-closed")
+    assert client.post("/v1/compare", json={"jobs": [ids[0]]}).status_code == 422
+    assert client.post("/v1/compare", json={"jobs": [ids[0], "nope"]}).status_code == 404
