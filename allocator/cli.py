@@ -1,5 +1,5 @@
 """The `allocator` command line: solve, validate, verify, schema, policy, generate, serve,
-map, import.
+map, import, compare.
 
 Exit codes: 0 success; 1 no plan meets the rules (strict mode) or a result fails
 verification; 2 bad input (the message names the file, record and field).
@@ -325,6 +325,49 @@ def import_(
         fail_input(exc)
     out.print(f"wrote {output}: {summary}", highlight=False)
 # -- end map, import ---------------------------------------------------------------------------
+
+
+# -- compare (layout scenarios; issue 4) -------------------------------------------------------
+@app.command()
+def compare(
+    inputs: list[Path] = typer.Argument(..., help="scenario files (solved here) or result "
+                                        "folders of `allocator solve`; the first is the base"),
+    outdir: Path = typer.Option(..., "-o", "--out", help="folder for compare.html, "
+                                "compare.md and the CSVs"),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="seconds per scenario "
+                                               "solved here (default: its options)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
+) -> None:
+    """Compare layout scenarios side by side: KPIs, pupils whose school changes, schools."""
+    from .compare import compare_runs, gather_runs, write_comparison
+    from .progress import make_progress
+
+    if len(inputs) < 2:
+        fail_input(ValueError("compare needs at least two scenario files or result folders"))
+    try:
+        with make_progress(quiet) as progress:
+            runs = gather_runs(inputs, time_limit=time_limit, progress=progress,
+                               announce=None if quiet else (lambda m: err.print(
+                                   m, highlight=False, markup=False)))
+    except ScenarioError as exc:
+        fail_input(exc)
+    cmp = compare_runs(runs)
+    try:
+        write_comparison(cmp, outdir)
+    except OSError as exc:
+        fail_input(ValueError(f"cannot write {outdir}: {exc}"))
+    from .compare import changed_pupils
+
+    moved = changed_pupils(cmp)
+    for r in runs:
+        cost = r.result.kpis.get("funding", {}).get("total_yuan")
+        extra = f"  pupils changing school {moved[r.label]:,}" if r.label in moved else ""
+        out.print(f"{r.label}: {r.result.status}  objective {r.result.objective or 0:,.2f}  "
+                  f"gap {100 * (r.result.gap or 0):.2f}%  annual cost "
+                  f"{(cost or 0) / 1e4:,.1f} 万元{extra}", highlight=False)
+    out.print(f"wrote {outdir}/compare.html, compare.md, kpis.csv, changes_blocks.csv, "
+              "changes_pairs.csv, schools.csv", highlight=False)
+# -- end compare -------------------------------------------------------------------------------
 
 
 def main() -> None:

@@ -140,8 +140,52 @@ class Rotation(_Strict):
     weights: RotationWeights = Field(default_factory=RotationWeights)
 
 
+class LevelStandard(_Strict):
+    primary: float = Field(ge=0)
+    junior: float = Field(ge=0)
+
+
+DEGREES = ("other", "secondary", "associate", "bachelor", "master", "doctor")  # low -> high
+
+
+class BalanceStandard(_Strict):
+    """The seven resource indicators of the national evaluation, per level (a school meets
+    an indicator at or above its number). Teachers and multimedia rooms per 100 pupils, areas
+    in m2 and equipment in yuan per pupil."""
+
+    higher_degree_teachers: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=4.2, junior=5.3),
+        description="teachers above the required degree per 100 pupils")
+    backbone_teachers: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=1.0, junior=1.0),
+        description="county-level or higher backbone teachers per 100 pupils")
+    pe_art_teachers: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=0.9, junior=0.9),
+        description="PE and art (music, fine art) teachers per 100 pupils")
+    teaching_area_m2: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=4.5, junior=5.8),
+        description="teaching and auxiliary floor area per pupil")
+    sports_area_m2: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=7.5, junior=10.2),
+        description="sports ground and hall area per pupil")
+    equipment_value: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=2000.0, junior=2500.0),
+        description="teaching instruments and equipment, yuan per pupil")
+    multimedia_rooms: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=2.3, junior=2.4),
+        description="networked multimedia classrooms per 100 pupils")
+    min_met: int = Field(6, ge=0, le=7, description="indicators each school must meet")
+    rest_floor: float = Field(0.85, ge=0, le=1, description="the others at least this share "
+                              "of the standard")
+    higher_degree_min: dict[str, str] = Field(
+        default_factory=lambda: {"primary": "associate", "junior": "bachelor"},
+        description="lowest degree counted as above the required one (primary requires "
+                    "secondary normal school, junior an associate degree)")
+
+
 class Balance(_Strict):
     cv_max: PerLevelFloat
+    standard: BalanceStandard = Field(default_factory=BalanceStandard)
 
 
 class Funding(_Strict):
@@ -235,8 +279,18 @@ RULES: dict[str, Rule] = {
              "对口交流 practice"),
         Rule("balance_cv", "enrolment-weighted CV of each resource indicator across schools",
              "balance.cv_max", "县域义务教育优质均衡发展督导评估办法 (0.50 / 0.45)"),
-        Rule("funding", "per-pupil funding; small schools funded as 100; boarding subsidy",
-             "funding", "财政部 教育部 公用经费 基准定额"),
+        Rule("balance_standard", "each school meets >= 6 of the 7 resource indicators "
+             "(higher-degree, backbone and PE/art teachers and multimedia rooms per 100 pupils; "
+             "teaching area, sports area and equipment per pupil), the rest >= 85%",
+             "balance.standard", "县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号), "
+             "资源配置 7 项指标"),
+        Rule("funding", "per-pupil funding; small schools funded as 100; boarding subsidy; "
+             "fixed cost per open school", "funding",
+             "财政部 教育部 城乡义务教育公用经费 基准定额; 寄宿制学校 公用经费 补助"),
+        Rule("choose", "a choose operation keeps exactly k (or closes at most k) of its "
+             "candidates; no pupil attends a closed one; each kept one costs its annual fixed "
+             "cost x options.weights.fixed_cost", "funding.fixed_cost_per_school_yuan",
+             "planner's decision (layout)"),
         Rule("contiguity", "a block joins a school only with a closer neighbour",
              "options.contiguity", "planning practice"),
     ]
@@ -253,7 +307,16 @@ PROFILES: dict[str, dict[str, Any]] = {
                           "junior": {"rural": 5.0, "urban": 2.0}},
         "min_boarding_grade": 4,
         "staffing": {"pupils_per_teacher": {"primary": 19.0, "junior": 13.5}},
-        "balance": {"cv_max": {"primary": 0.50, "junior": 0.45}},
+        "balance": {"cv_max": {"primary": 0.50, "junior": 0.45},
+                    # 教督〔2017〕6号: the seven resource indicators, primary / junior
+                    "standard": {"higher_degree_teachers": {"primary": 4.2, "junior": 5.3},
+                                 "backbone_teachers": {"primary": 1.0, "junior": 1.0},
+                                 "pe_art_teachers": {"primary": 0.9, "junior": 0.9},
+                                 "teaching_area_m2": {"primary": 4.5, "junior": 5.8},
+                                 "sports_area_m2": {"primary": 7.5, "junior": 10.2},
+                                 "equipment_value": {"primary": 2000.0, "junior": 2500.0},
+                                 "multimedia_rooms": {"primary": 2.3, "junior": 2.4},
+                                 "min_met": 6, "rest_floor": 0.85}},
         "funding": {"per_pupil_yuan": {"primary": 650.0, "junior": 850.0},
                     "small_school_floor": 100,
                     "boarding_subsidy_yuan": {"primary": 200.0, "junior": 300.0}},

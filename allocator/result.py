@@ -57,6 +57,7 @@ class SchoolResult(BaseModel):
     utilisation: float = Field(description="classes / classrooms")
     teachers_before: int | None = None
     teachers_after: int | None = None
+    fixed_cost_yuan: float = Field(0.0, description="annual fixed cost while open (layout)")
 
 
 class CatchmentSummary(BaseModel):
@@ -100,6 +101,8 @@ class Objective(BaseModel):
     travel: float = Field(description="weighted pupil-km")
     stability: float = Field(description="weighted pupils moved")
     penalties: dict[str, float] = Field(default_factory=dict)
+    fixed_cost: float = Field(0.0, description="weighted fixed costs of kept choose "
+                              "candidates (layout)")
     total: float
 
 
@@ -121,6 +124,10 @@ class Result(BaseModel):
     teachers: dict[str, Any] = Field(default_factory=lambda: {"moves": []})
     violations: list[Violation] = Field(default_factory=list)
     kpis: dict[str, Any] = Field(default_factory=dict)
+    layout: dict[str, Any] = Field(default_factory=dict, description="layout operations "
+                                   "applied; choose: candidates kept and closed (issue 4)")
+    balance: dict[str, Any] = Field(default_factory=dict, description="balance report: the "
+                                    "seven resource indicators per school, CVs (issue 4)")
     warnings: list[Finding] = Field(default_factory=list)
     stages: list[Literal["students", "teachers"]] = Field(
         default_factory=lambda: ["students"], description="the stages this result holds")
