@@ -1,0 +1,639 @@
+"""Sweep specs: which variants of which scenarios a sweep solves (`allocator sweep`).
+
+A spec (YAML or JSON) names a base scenario (`base: file.json`) or a batch of them
+(`scenarios: folder/` or a list of files and globs, one scenario per county), settings applied
+to every variant (`set`), a grid of settings swept as a cross product (`grid`, by dotted path
+such as `policy.overrides.class_size_cap.primary` or `options.weights.stability`) and layout
+alternatives (`layouts`: named plans, each a list of layout operations or the `layout` of a
+scenario file, and every subset of `closures.candidates` of size `min_k`..`max_k`). Paths are
+relative to the spec file. The variants are bases x layout alternatives x grid points.
+
+Everything is checked before any solve (`SpecError`, whose findings name the spec key, the
+path or the variant): unknown keys, every dotted path against the `Options` / `Policy`
+models, values against the models, plans and closures on each base alone, rank and Pareto
+KPI keys, an empty product. A plan and a closure set that are each valid but cannot apply
+together (a closure candidate the plan merged away) are skipped and listed, not an error.
+
+Each variant has a stable id: a readable slug of its label plus the first 10 hex digits of a
+SHA-256 over the canonical JSON of the variant scenario (each top-level key hashed apart so a
+large county is serialised once) and the stage; the same spec gives the same ids on every
+run and machine, so a rerun finds the variants already finished.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import hashlib
+import itertools
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from .policy import Policy, PolicyError, expand_dotted, resolve_policy
+from .scenario import (
+    Finding,
+    LayoutOp,
+    Options,
+    PolicySpec,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
+
+Stage = Literal["students", "teachers", "all"]
+MAX_VARIANTS = 100_000  # a typo in a grid should not start a million solves
+DEFAULT_RANK = ["travel.mean_km", "funding.total_yuan"]
+DEFAULT_PARETO = ["travel.mean_km", "funding.total_yuan", "open_schools"]
+SOLVE_KEYS = ("solve.objective", "solve.lower_bound", "solve.gap", "solve.seconds")
+DERIVED_KEYS = ("travel.mean_km", "travel.pupil_km", "violations")
+DYNAMIC_PREFIXES = ("balance.", "rotation.", "layout.")
+
+
+class SpecError(ValueError):
+    """The spec cannot be used; `findings` name the spec key, path or variant of each
+    problem (the CLI prints them and exits 2 before any work)."""
+
+    def __init__(self, findings: list[Finding], source: str | None = None):
+        self.findings = findings
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "; ".join(str(f) for f in findings))
+
+
+def _problem(where: str, message: str) -> Finding:
+    return Finding(severity="error", code="sweep", record=where, message=message)
+
+
+# -- the spec file -----------------------------------------------------------------------------
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClosureSpec(_Spec):
+    candidates: list[str] = Field(min_length=1, description="schools that may close")
+    max_k: int = Field(ge=0, description="close at most this many at once")
+    min_k: int = Field(0, ge=0, description="close at least this many (0: the plan alone)")
+
+
+class LayoutSpec(_Spec):
+    plans: dict[str, list[dict[str, Any]] | str] = Field(
+        default_factory=dict, description="name -> layout operations, or a scenario file "
+        "whose `layout` is the plan")
+    include_base: bool = Field(True, description="the base scenario's layout alone (no plan) "
+                               "is an alternative too")
+    closures: ClosureSpec | None = None
+
+
+class SweepSpec(_Spec):
+    name: str | None = None
+    base: str | None = Field(None, description="base scenario file")
+    scenarios: str | list[str] | None = Field(None, description="a folder of scenario files "
+                                              "(*.json) or a list of files and globs")
+    stage: Stage | None = Field(None, description="default: all when a scenario has teachers")
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value, "
+                                "applied to every variant")
+    grid: dict[str, list[Any]] = Field(default_factory=dict, description="dotted path -> "
+                                       "values; the variants are their cross product")
+    layouts: LayoutSpec | None = None
+    rank: list[str] = Field(default_factory=lambda: list(DEFAULT_RANK), description="KPI "
+                            "keys to rank by, in order; '-key' ranks the largest first")
+    pareto: list[str] = Field(default_factory=lambda: list(DEFAULT_PARETO), description=
+                              "KPIs of the Pareto front (all minimised; '-key' maximises)")
+    top: int = Field(3, ge=0, description="variants in the comparison of the best ones")
+
+
+# -- variants ----------------------------------------------------------------------------------
+@dataclass
+class Base:
+    """One base scenario: its file, label and per-key content digests. A single base keeps
+    its JSON and model in memory; a batch reads each file again when it is needed."""
+
+    path: Path
+    label: str
+    digests: dict[str, str]
+    raw: dict[str, Any] | None = None
+    scenario: Scenario | None = None
+
+    def data(self) -> dict[str, Any]:
+        """The scenario as decoded JSON."""
+        if self.raw is not None:
+            return self.raw
+        return json.loads(self.path.read_text(encoding="utf-8-sig"))
+
+    def model(self) -> Scenario:
+        """The validated scenario (checked once already by `load_bases`)."""
+        return self.scenario if self.scenario is not None else load_scenario(self.path)
+
+
+@dataclass
+class Variant:
+    """One scenario to solve: the base's JSON with `replace` swapped in at the top level."""
+
+    id: str
+    label: str
+    base: int
+    replace: dict[str, Any]  # name, policy, options, layout of the variant scenario
+    settings: dict[str, Any]  # swept path -> value
+    plan: str | None
+    closures: list[str]
+    stage: Stage | None
+    digest: str
+
+    def describe(self, bases: list[Base]) -> dict[str, Any]:
+        """What variant.json records: id, label, base file, swept settings, layout."""
+        return {"id": self.id, "label": self.label, "base": str(bases[self.base].path),
+                "digest": self.digest, "stage": self.stage, "plan": self.plan,
+                "closures": self.closures, "settings": self.settings}
+
+
+@dataclass
+class Sweep:
+    """A checked spec expanded into variants (ids unique, in a stable order)."""
+
+    spec: SweepSpec
+    source: Path
+    bases: list[Base]
+    variants: list[Variant]
+    skipped: list[dict[str, str]] = field(default_factory=list)  # label, reason
+    duplicates: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or self.source.stem
+
+
+def read_spec(path: str | Path) -> SweepSpec:
+    """Read a YAML (.yaml/.yml) or JSON spec; SpecError naming the file and key when it
+    cannot be read or has unknown keys or values of the wrong type."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SpecError([_problem("spec", f"cannot read: {exc.strerror or exc}")],
+                        str(p)) from None
+    try:
+        if p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            raw = yaml.safe_load(text)
+        else:
+            raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError([_problem("spec", f"malformed JSON at line {exc.lineno} column "
+                                  f"{exc.colno}: {exc.msg}")], str(p)) from None
+    except Exception as exc:  # yaml.YAMLError and its marks
+        raise SpecError([_problem("spec", f"malformed YAML: {exc}")], str(p)) from None
+    if not isinstance(raw, dict):
+        raise SpecError([_problem("spec", "the spec must be a mapping (keys base or "
+                                  "scenarios, set, grid, layouts, rank, pareto, top)")], str(p))
+    try:
+        return SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        findings = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e["loc"]) or "spec"
+            msg = ("unknown key (known: base, scenarios, name, stage, set, grid, layouts, "
+                   "rank, pareto, top)" if e["type"] == "extra_forbidden" and len(e["loc"]) == 1
+                   else "unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+            findings.append(_problem(where, msg))
+        raise SpecError(findings, str(p)) from None
+
+
+# -- dotted paths ------------------------------------------------------------------------------
+def _unwrap(ann: Any) -> Any:
+    """The model / dict / list / leaf type behind Optional and Annotated wrappers."""
+    while True:
+        origin = typing.get_origin(ann)
+        if origin is typing.Annotated:
+            ann = typing.get_args(ann)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if len(args) == 1 or models:
+                ann = models[0] if models else args[0]
+            else:
+                return ann
+        else:
+            return ann
+
+
+def _walk(model: type[BaseModel], parts: list[str], prefix: str) -> str | None:
+    """None when `parts` name a field (or a key below a dict field) of `model`, else why."""
+    for i, part in enumerate(parts):
+        names = {f.alias or n: n for n, f in model.model_fields.items()} | {
+            n: n for n in model.model_fields}
+        where = ".".join([prefix, *parts[:i]])
+        if part not in names:
+            close = difflib.get_close_matches(part, sorted(names), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return (f"'{part}' is not a setting of {where} (known: "
+                    f"{', '.join(sorted(model.model_fields))}){hint}")
+        ann = _unwrap(model.model_fields[names[part]].annotation)
+        rest = parts[i + 1:]
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+            continue
+        if typing.get_origin(ann) is dict or ann is dict:
+            return None  # free keys below a mapping (e.g. rotation.retirement_age.male)
+        if rest:
+            return f"'{where}.{part}' is a single value; it has no '{rest[0]}'"
+        return None
+    return None
+
+
+def check_path(path: str) -> str | None:
+    """None when `path` names a scenario setting a sweep may change, else a message saying
+    why not. Sweepable: `options.<field>...` (Options model), `policy.profile` and
+    `policy.overrides.<policy setting>...` (Policy model)."""
+    parts = path.split(".")
+    if any(not p for p in parts):
+        return "empty part in the dotted path"
+    if parts[0] == "options":
+        if len(parts) == 1:
+            return "name a setting below options (e.g. options.weights.stability)"
+        return _walk(Options, parts[1:], "options")
+    if parts[0] == "policy":
+        if parts[1:] == ["profile"]:
+            return None
+        if len(parts) >= 3 and parts[1] == "overrides":
+            if parts[2] == "profile":
+                return "the profile is policy.profile, not an override"
+            return _walk(Policy, parts[2:], "policy.overrides")
+        return "policy paths are policy.profile or policy.overrides.<setting> (e.g. " \
+               "policy.overrides.class_size_cap.primary)"
+    return ("a sweep changes options.* and policy.* settings (e.g. "
+            "policy.overrides.day_radius_km.primary.rural, options.weights.stability); layouts "
+            "go under `layouts`, other scenarios under `scenarios`")
+
+
+def short_path(path: str) -> str:
+    """A path without its `policy.overrides.` / `options.` prefix, for labels."""
+    for prefix in ("policy.overrides.", "options.", "policy."):
+        if path.startswith(prefix):
+            return path[len(prefix):]
+    return path
+
+
+def _set(node: dict[str, Any], parts: list[str], value: Any) -> None:
+    for p in parts[:-1]:
+        child = node.get(p)
+        node[p] = child = dict(child) if isinstance(child, dict) else {}
+        node = child
+    node[parts[-1]] = value
+
+
+def apply_settings(raw: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """New `policy` and `options` values of a scenario dict with `settings` (checked dotted
+    paths) applied; the input is not changed. Policy overrides come back nested (dotted keys
+    expanded), so a swept value always wins over the base's."""
+    policy = dict(raw.get("policy") or {})
+    policy["overrides"] = expand_dotted(dict(policy.get("overrides") or {}))
+    options = json.loads(json.dumps(raw.get("options") or {}))
+    for path, value in settings.items():
+        parts = path.split(".")
+        if parts[0] == "options":
+            _set(options, parts[1:], value)
+        elif parts[1] == "profile":
+            policy["profile"] = value
+        else:
+            _set(policy["overrides"], parts[2:], value)
+    if not policy["overrides"]:
+        del policy["overrides"]
+    return {"policy": policy, "options": options}
+
+
+# -- KPI keys ----------------------------------------------------------------------------------
+def kpi_keys(policy: Policy) -> set[str]:
+    """The KPI keys every result has (as `allocator compare` names them), plus the sweep's
+    derived ones (travel.mean_km over all pupils, violations)."""
+    from .compare import flatten
+    from .kpi import compute_kpis
+
+    return set(flatten(compute_kpis([], [], policy))) | set(SOLVE_KEYS) | set(DERIVED_KEYS)
+
+
+def check_kpi_key(key: str, known: set[str]) -> str | None:
+    """None when `key` (optionally '-'-prefixed) is a KPI a result has, else why not."""
+    k = key[1:] if key.startswith("-") else key
+    if k in known or k.startswith(DYNAMIC_PREFIXES):
+        return None
+    close = difflib.get_close_matches(k, sorted(known), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"'{k}' is not a KPI of a result (see kpis.csv of `allocator compare`){hint}"
+
+
+# -- bases -------------------------------------------------------------------------------------
+def _base_files(spec: SweepSpec, folder: Path) -> list[Path] | list[Finding]:
+    if (spec.base is None) == (spec.scenarios is None):
+        return [_problem("base", "give exactly one of base (a scenario file) or scenarios (a "
+                         "folder or list of scenario files)")]
+    if spec.base is not None:
+        return [folder / spec.base]
+    entries = [spec.scenarios] if isinstance(spec.scenarios, str) else list(spec.scenarios)
+    files: list[Path] = []
+    problems = []
+    for e in entries:
+        p = folder / e
+        found = (sorted(p.glob("*.json")) if p.is_dir() else
+                 sorted(Path(x) for x in glob.glob(str(p))) if glob.has_magic(e) else
+                 [p] if p.is_file() else [])
+        if not found:
+            problems.append(_problem("scenarios", f"'{e}' matches no scenario file "
+                                     f"(looked in {p})"))
+        files += [f for f in found if f not in files]
+    return problems or files
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_bases(spec: SweepSpec, folder: Path) -> list[Base]:
+    """Read and validate every base scenario; SpecError naming the file and record of every
+    problem. A single base is kept in memory; a batch is read again when expanded."""
+    files = _base_files(spec, folder)
+    if files and isinstance(files[0], Finding):
+        raise SpecError(files)  # type: ignore[arg-type]
+    findings: list[Finding] = []
+    bases: list[Base] = []
+    stems = [f.stem for f in files]  # type: ignore[union-attr]
+    for f in files:
+        try:
+            sc = load_scenario(f)
+        except ScenarioError as exc:
+            findings += [_problem(str(f), str(x)) for x in exc.findings]
+            continue
+        raw = json.loads(Path(f).read_text(encoding="utf-8-sig"))
+        label = f.stem if stems.count(f.stem) == 1 else f"{f.parent.name}/{f.stem}"
+        single = len(files) == 1
+        bases.append(Base(path=Path(f), label=label,
+                          digests={k: _digest(v) for k, v in raw.items()},
+                          raw=raw if single else None, scenario=sc if single else None))
+    if findings:
+        raise SpecError(findings)
+    return bases
+
+
+# -- layout alternatives -----------------------------------------------------------------------
+_OPS = TypeAdapter(list[LayoutOp])
+
+
+def _plan_ops(name: str, plan: list[dict[str, Any]] | str, folder: Path) -> list[dict] | str:
+    """A plan's operations as JSON (from the spec or a scenario file's layout), or why not."""
+    if isinstance(plan, str):
+        p = folder / plan
+        try:
+            data = json.loads(p.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            return f"cannot read the scenario file {p}: {exc}"
+        if not isinstance(data, dict) or not data.get("layout"):
+            return f"{p} has no layout operations"
+        plan = data["layout"]
+    try:
+        _OPS.validate_python(plan)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        loc = [x for x in e["loc"] if not (isinstance(x, str) and x in _TAGS)]
+        idx = loc[0] if loc and isinstance(loc[0], int) else None
+        op = plan[idx].get("op") if idx is not None and isinstance(plan[idx], dict) else None
+        where = f"operation {idx}" + (f" ({op})" if op else "") if idx is not None else "plan"
+        fld = ".".join(str(x) for x in loc[1:])
+        return f"{where}{', field ' + repr(fld) if fld else ''}: {e['msg']}"
+    return list(plan)
+
+
+_TAGS = {"close", "merge", "open", "expand", "convert", "add_beds", "choose"}
+
+
+@dataclass
+class Layouts:
+    """The layout alternatives of a spec: plans (None: the base layout alone) and closure
+    subsets; every alternative is one plan followed by one subset's closures."""
+
+    plans: list[tuple[str | None, list[dict[str, Any]]]]
+    subsets: list[list[str]]
+    candidates: list[str]
+
+    def alternatives(self) -> list[tuple[str | None, list[dict[str, Any]], list[str]]]:
+        """(plan name, operations, closed candidates) of every alternative, plan-major."""
+        return [(name, ops + [{"op": "close", "school": s} for s in sub], sub)
+                for name, ops in self.plans for sub in self.subsets]
+
+
+def read_layouts(spec: SweepSpec, folder: Path) -> tuple[Layouts, list[Finding]]:
+    """The spec's plans (each checked against the layout operation models) and closure
+    subsets of size min_k..max_k, with the problems found."""
+    lay = spec.layouts
+    if lay is None:
+        return Layouts(plans=[(None, [])], subsets=[[]], candidates=[]), []
+    findings: list[Finding] = []
+    plans: list[tuple[str | None, list[dict]]] = [(None, [])] if lay.include_base else []
+    for name, plan in lay.plans.items():
+        ops = _plan_ops(name, plan, folder)
+        if isinstance(ops, str):
+            findings.append(_problem(f"layouts.plans.{name}", ops))
+        else:
+            plans.append((name, ops))
+    subsets: list[list[str]] = [[]]
+    c = lay.closures
+    if c is not None:
+        dup = sorted({x for x in c.candidates if c.candidates.count(x) > 1})
+        if dup:
+            findings.append(_problem("layouts.closures.candidates", f"listed twice: "
+                                     f"{', '.join(dup)}"))
+        if c.min_k > c.max_k:
+            findings.append(_problem("layouts.closures", f"min_k {c.min_k} is above max_k "
+                                     f"{c.max_k}"))
+        top = min(c.max_k, len(c.candidates))
+        subsets = [list(s) for k in range(c.min_k, top + 1)
+                   for s in itertools.combinations(c.candidates, k)]
+    if not plans:
+        findings.append(_problem("layouts", "no layout alternative: include_base is false "
+                                 "and no plan is given"))
+    return Layouts(plans=plans, subsets=subsets,
+                   candidates=list(c.candidates) if c else []), findings
+
+
+# -- expansion ---------------------------------------------------------------------------------
+def _fmt_value(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+def make_label(base: str | None, plan: str | None, closures: list[str],
+               settings: dict[str, Any]) -> str:
+    """A readable variant label: base (batches), plan, closures, swept values."""
+    parts = [p for p in (base, plan) if p]
+    if closures:
+        parts.append("close " + " ".join(closures))
+    parts += [f"{short_path(k)}={_fmt_value(v)}" for k, v in settings.items()]
+    return ", ".join(parts) or "base"
+
+
+def make_id(label: str, digest: str) -> str:
+    """Folder-safe id: the label's slug (at most 48 characters) and 10 hex digits."""
+    slug = "".join(c if c.isascii() and (c.isalnum() or c in "._") else "-" for c in label)
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    slug = slug.strip("-._")[:48].rstrip("-._") or "variant"
+    return f"{slug}-{digest[:10]}"
+
+
+def variant_digest(base: Base, replace: dict[str, Any], stage: str | None) -> str:
+    """SHA-256 of the variant scenario's content (per top-level key) and the stage."""
+    keys = dict(base.digests)
+    keys.update({k: _digest(v) for k, v in replace.items()})
+    return _digest({"scenario": keys, "stage": stage})
+
+
+def _value_problems(exc: Exception, where: str) -> list[Finding]:
+    if isinstance(exc, ValidationError):
+        return [_problem(where, f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']} "
+                         f"(value {e.get('input')!r})") for e in exc.errors()]
+    return [_problem(where, str(exc))]
+
+
+def _check_variant(model: Scenario, replace: dict[str, Any], where: str) -> tuple[
+        list[Finding], ScenarioError | None]:
+    """Problems with the variant's values (options, policy, layout operations) and the
+    error of applying its layout to the base `model`, without solving anything."""
+    from .layout import apply_layout
+
+    try:
+        options = Options.model_validate(replace["options"])
+        pspec = PolicySpec.model_validate(replace["policy"])
+        policy = resolve_policy(pspec.profile, pspec.overrides)
+        ops = _OPS.validate_python(replace["layout"])
+    except (ValidationError, PolicyError) as exc:
+        return _value_problems(exc, where), None
+    sc = model.model_copy(update={"options": options, "policy": pspec, "layout": ops})
+    try:
+        apply_layout(sc, policy)
+    except ScenarioError as exc:
+        return [], exc
+    return [], None
+
+
+def _check_spec(spec: SweepSpec, bases: list[Base], layouts: Layouts) -> list[Finding]:
+    """Paths, grid values and KPI keys of the spec."""
+    findings: list[Finding] = []
+    for where, mapping in (("set", spec.set), ("grid", spec.grid)):
+        for path in mapping:
+            why = check_path(path)
+            if why:
+                findings.append(_problem(f"{where} '{path}'", why))
+    both = sorted(set(spec.set) & set(spec.grid))
+    if both:
+        findings.append(_problem("grid", f"{', '.join(both)} also in set: give it in one"))
+    for path, values in spec.grid.items():
+        if not values:
+            findings.append(_problem(f"grid '{path}'", "no values: the product is empty"))
+    first = bases[0].model()
+    known = kpi_keys(resolve_policy(first.policy.profile, first.policy.overrides))
+    for where, keys in (("rank", spec.rank), ("pareto", spec.pareto)):
+        for k in keys:
+            why = check_kpi_key(k, known)
+            if why:
+                findings.append(_problem(f"{where} '{k}'", why))
+    n = len(bases) * len(layouts.plans) * len(layouts.subsets)
+    for values in spec.grid.values():
+        n *= len(values)
+    if not findings and n == 0:
+        findings.append(_problem("spec", "the product of bases, layouts and grid values is "
+                                 "empty: nothing to solve"))
+    if n > MAX_VARIANTS:
+        findings.append(_problem("spec", f"{n:,} variants is more than {MAX_VARIANTS:,}: "
+                                 "narrow the grid or the closure subsets"))
+    return findings
+
+
+def _check_alone(spec: SweepSpec, base: Base, model: Scenario, data: dict[str, Any],
+                 layouts: Layouts, batch: bool) -> list[Finding]:
+    """Each plan and each closure candidate applied alone to the base: an error there is
+    the planner's input (exit 2), not a combination to skip."""
+    findings: list[Finding] = []
+    tries = [(f"layouts.plans.{n}", ops) for n, ops in layouts.plans if n]
+    tries += [(f"layouts.closures '{s}'", [{"op": "close", "school": s}])
+              for s in layouts.candidates]
+    for what, ops in tries:
+        replace = apply_settings(data, spec.set)
+        replace["layout"] = list(data.get("layout") or []) + ops
+        problems, err = _check_variant(model, replace, what)
+        findings += problems
+        if err is not None:
+            head = f"{base.label}: " if batch else ""
+            findings += [_problem(what, head + str(f)) for f in err.findings]
+    return findings
+
+
+def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
+    """Every variant of the spec, checked; SpecError naming the path, plan or variant of
+    every problem, or when the product is empty. Variants come base-major, then plan,
+    closure subset and grid point, in the spec's order."""
+    layouts, findings = read_layouts(spec, source.parent)
+    findings += _check_spec(spec, bases, layouts)
+    if findings:
+        raise SpecError(findings, str(source))
+    grid_points = [dict(zip(spec.grid, combo, strict=True))
+                   for combo in itertools.product(*spec.grid.values())]
+    variants: list[Variant] = []
+    skipped: list[dict[str, str]] = []
+    seen: set[str] = set()
+    duplicates = 0
+    batch = len(bases) > 1
+    for bi, base in enumerate(bases):
+        data, model = base.data(), base.model()
+        findings += _check_alone(spec, base, model, data, layouts, batch)
+        if findings:
+            break
+        for plan, ops, closed in layouts.alternatives():
+            for point in grid_points:
+                label = make_label(base.label if batch else None, plan, closed, point)
+                replace = apply_settings(data, {**spec.set, **point})
+                replace["layout"] = list(data.get("layout") or []) + ops
+                name = data.get("name", base.label)
+                replace["name"] = name if label == "base" else f"{name} [{label}]"
+                problems, layout_error = _check_variant(model, replace, f"variant '{label}'")
+                findings += problems
+                if layout_error is not None:  # plan and closures valid alone, not together
+                    skipped.append({"label": label, "reason": "; ".join(
+                        str(f) for f in layout_error.findings)})
+                    continue
+                digest = variant_digest(base, replace, spec.stage)
+                vid = make_id(label, digest)
+                if vid in seen:
+                    duplicates += 1
+                    continue
+                seen.add(vid)
+                variants.append(Variant(id=vid, label=label, base=bi, replace=replace,
+                                        settings=point, plan=plan, closures=closed,
+                                        stage=spec.stage, digest=digest))
+        if findings:
+            break  # the same bad value would be reported for every base
+    if findings:
+        raise SpecError(findings[:200], str(source))
+    if not variants:
+        raise SpecError([_problem("layouts", "every combination of plan and closures is "
+                                  "impossible (" + skipped[0]["reason"] + "): nothing to "
+                                  "solve")], str(source))
+    return Sweep(spec=spec, source=source, bases=bases, variants=variants, skipped=skipped,
+                 duplicates=duplicates)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read a spec, its base scenarios and expand it into checked variants (SpecError for
+    any bad input; nothing is solved or written)."""
+    source = Path(path)
+    spec = read_spec(source)
+    try:
+        bases = load_bases(spec, source.parent)
+    except SpecError as exc:
+        exc.source = exc.source or str(source)
+        raise
+    return expand(spec, source, bases)
