@@ -136,7 +136,7 @@ def check_outdir(outdir: Path) -> None:
 def run_sweep(spec: str | Path, outdir: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, quiet: bool = False, dry_run: bool = False,
               connect_timeout: float = 10.0, retry_failed: bool = False,
-              say: Any = None) -> SweepReport:
+              say: Any = None, backend: Any = None) -> SweepReport:
     """Check the spec, solve the variants not finished in `outdir`, write the summary.
 
     Guarantees: bad input raises SpecError / BackendError before anything is solved or
@@ -144,7 +144,8 @@ def run_sweep(spec: str | Path, outdir: str | Path, *, workers: int | None = Non
     moment it finishes; on KeyboardInterrupt the workers are stopped, what finished is
     kept and the interrupt is re-raised. Variants whose result is in OUTDIR are not solved
     again, nor those whose own input failed (unless `retry_failed`). `dry_run` checks and
-    lists without writing.
+    lists without writing. `backend` replaces the one `scheduler` would start (for
+    embedding; it must offer the calls of `allocator.sweep_backends`).
     """
     say = say or (lambda text: None)
     out = Path(outdir)
@@ -166,7 +167,10 @@ def run_sweep(spec: str | Path, outdir: str | Path, *, workers: int | None = Non
         report.notes.append(f"{sweep.duplicates} duplicate variants (same content) dropped")
     if dry_run:
         return report
-    backend = start_backend(scheduler, workers, connect_timeout) if todo else None
+    if not todo:
+        backend = None
+    elif backend is None:
+        backend = start_backend(scheduler, workers, connect_timeout)
     report.backend = backend.describe() if backend else None
     try:
         out.mkdir(parents=True, exist_ok=True)

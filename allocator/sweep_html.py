@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from .compare_html import CSS, short
+from .compare import fmt
+from .compare_html import CSS
 from .sweep_spec import Sweep, Variant
 
-EXTRA_CSS = ("tr.front td{background:#fff4e5}circle.front{fill:#f28e2b;stroke:#b35c00}"
-             "circle.other{fill:#fff;stroke:#4e79a7}")
+EXTRA_CSS = ("th.l{text-align:left}tr.front td{background:#fff4e5}"
+             "circle.front{fill:#f28e2b;stroke:#b35c00}circle.other{fill:#fff;stroke:#4e79a7}")
 
 
 def _num(v: Any) -> float | None:
@@ -26,6 +27,14 @@ def _num(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
+
+
+def tick(v: float, step: float, top: float) -> str:
+    """An axis label with as many decimals as the tick step needs, in M / k for large
+    axes (1.374M, 2.21, 35k)."""
+    scale, suffix = (1e6, "M") if top >= 1e6 else (1e3, "k") if top >= 1e4 else (1.0, "")
+    digits = max(0, math.ceil(-math.log10(step / scale))) if step > 0 else 0
+    return f"{v / scale:,.{min(digits, 6)}f}{suffix}"
 
 
 def scatter(table: pd.DataFrame, x: str, y: str, size: str | None,
@@ -64,21 +73,23 @@ def scatter(table: pd.DataFrame, x: str, y: str, size: str | None,
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(x)} vs {escape(y)}">']
+    xtop, ytop = max(abs(x0), abs(x1)), max(abs(y0), abs(y1))
     for k in range(5):
         gx, gy = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(gy):.1f}" '
                    f'y2="{sy(gy):.1f}" stroke="#eee"/><text x="{left - 4}" '
                    f'y="{sy(gy) + 4:.1f}" text-anchor="end" font-size="11" fill="#555">'
-                   f'{short(gy)}</text><text x="{sx(gx):.1f}" y="{top + ph + 15}" '
-                   f'text-anchor="middle" font-size="11" fill="#555">{short(gx)}</text>')
+                   f'{tick(gy, (y1 - y0) / 4, ytop)}</text><text x="{sx(gx):.1f}" '
+                   f'y="{top + ph + 15}" text-anchor="middle" font-size="11" fill="#555">'
+                   f'{tick(gx, (x1 - x0) / 4, xtop)}</text>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle" '
                f'font-size="12">{escape(x)}</text><text x="14" y="{top + ph / 2:.1f}" '
                f'text-anchor="middle" font-size="12" transform="rotate(-90 14 '
                f'{top + ph / 2:.1f})">{escape(y)}</text>')
     for px, py, ps, front, rank, label in sorted(pts, key=lambda p: p[3]):
         rad = 4 + (8 * (ps - smin) / (smax - smin) if ps is not None and smax > smin else 3)
-        tip = f"#{rank} {label}: {x} {short(px)}, {y} {short(py)}" + (
-            f", {size} {short(ps)}" if ps is not None and size else "")
+        tip = f"#{rank} {label}: {x} {fmt(px)}, {y} {fmt(py)}" + (
+            f", {size} {fmt(ps)}" if ps is not None and size else "")
         out.append(f'<circle class="{"front" if front else "other"}" cx="{sx(px):.1f}" '
                    f'cy="{sy(py):.1f}" r="{rad:.1f}"><title>{escape(tip)}</title></circle>')
         if front:
@@ -97,7 +108,8 @@ def _cell(v: Any) -> str:
 
 
 def _table(df: pd.DataFrame, cols: list[str], left: set[str]) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in cols)
+    head = "".join(f'<th{" class=l" if c in left else ""}>{escape(str(c))}</th>'
+                   for c in cols)
     body = []
     for _, r in df.iterrows():
         cls = ' class="front"' if bool(r.get("pareto", False)) else ""
@@ -131,8 +143,8 @@ def render_ranking(sweep: Sweep, table: pd.DataFrame, failed: list[dict[str, str
         parts += ['<h2 id="pareto">Pareto front</h2>',
                   scatter(table, keys[0], keys[1], keys[2] if len(keys) > 2 else None)]
         front = table[table["pareto"]]
-        parts.append(_table(front, [c for c in ["rank", "label", *keys] if c in front],
-                            {"label"}))
+        parts.append(_table(front, [c for c in ["rank", "id", "label", *keys]
+                                    if c in front], {"id", "label"}))
     if compared:
         parts.append(f'<p>Comparison of the best variants ({escape(", ".join(compared))}; '
                      'the first is the reference): <a href="compare/compare.html">'

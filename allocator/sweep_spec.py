@@ -66,6 +66,11 @@ class SpecError(ValueError):
         super().__init__(head + "; ".join(str(f) for f in findings))
 
 
+def finding_text(f: Finding) -> str:
+    """A finding as text without its severity ("layout[1] (close), field 'school': ...")."""
+    return str(f).removeprefix(f"{f.severity}: ")
+
+
 def _problem(where: str, message: str) -> Finding:
     return Finding(severity="error", code="sweep", record=where, message=message)
 
@@ -492,32 +497,57 @@ def variant_digest(base: Base, replace: dict[str, Any], stage: str | None) -> st
     return _digest({"scenario": keys, "stage": stage})
 
 
-def _value_problems(exc: Exception, where: str) -> list[Finding]:
+def _value_problems(exc: Exception, where: str, prefix: str) -> list[Finding]:
     if isinstance(exc, ValidationError):
-        return [_problem(where, f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']} "
+        return [_problem(where, f"{prefix}{'.'.join(str(x) for x in e['loc'])}: {e['msg']} "
                          f"(value {e.get('input')!r})") for e in exc.errors()]
     return [_problem(where, str(exc))]
 
 
 def _check_variant(model: Scenario, replace: dict[str, Any], where: str) -> tuple[
         list[Finding], ScenarioError | None]:
-    """Problems with the variant's values (options, policy, layout operations) and the
-    error of applying its layout to the base `model`, without solving anything."""
+    """Problems with the variant's values (options, policy, layout operations; each part
+    checked) and the error of applying its layout to the base `model`, without solving."""
     from .layout import apply_layout
 
+    problems: list[Finding] = []
+    options = pspec = policy = ops = None
     try:
         options = Options.model_validate(replace["options"])
+    except ValidationError as exc:
+        problems += _value_problems(exc, where, "options.")
+    try:
         pspec = PolicySpec.model_validate(replace["policy"])
         policy = resolve_policy(pspec.profile, pspec.overrides)
+    except ValidationError as exc:
+        problems += _value_problems(exc, where, "policy.")
+    except PolicyError as exc:
+        problems += _value_problems(exc, where, "")
+    try:
         ops = _OPS.validate_python(replace["layout"])
-    except (ValidationError, PolicyError) as exc:
-        return _value_problems(exc, where), None
+    except ValidationError as exc:
+        problems += _value_problems(exc, where, "layout.")
+    if problems:
+        return problems, None
     sc = model.model_copy(update={"options": options, "policy": pspec, "layout": ops})
     try:
         apply_layout(sc, policy)
     except ScenarioError as exc:
         return [], exc
     return [], None
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per distinct message (the first variant named, with how many more
+    variants share it)."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.message, []).append(f)
+    out = []
+    for msg, fs in groups.items():
+        more = f" (and {len(fs) - 1} more variants)" if len(fs) > 1 else ""
+        out.append(fs[0].model_copy(update={"message": msg + more}))
+    return out
 
 
 def _check_spec(spec: SweepSpec, bases: list[Base], layouts: Layouts) -> list[Finding]:
@@ -568,7 +598,7 @@ def _check_alone(spec: SweepSpec, base: Base, model: Scenario, data: dict[str, A
         findings += problems
         if err is not None:
             head = f"{base.label}: " if batch else ""
-            findings += [_problem(what, head + str(f)) for f in err.findings]
+            findings += [_problem(what, head + finding_text(f)) for f in err.findings]
     return findings
 
 
@@ -577,9 +607,14 @@ def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
     every problem, or when the product is empty. Variants come base-major, then plan,
     closure subset and grid point, in the spec's order."""
     layouts, findings = read_layouts(spec, source.parent)
-    findings += _check_spec(spec, bases, layouts)
+    spec_findings = _check_spec(spec, bases, layouts)
+    if not spec_findings:  # paths fine: each plan and closure alone on the first base
+        base = bases[0]
+        findings += _check_alone(spec, base, base.model(), base.data(), layouts,
+                                 len(bases) > 1)
+    findings += spec_findings
     if findings:
-        raise SpecError(findings, str(source))
+        raise SpecError(_dedupe(findings), str(source))
     grid_points = [dict(zip(spec.grid, combo, strict=True))
                    for combo in itertools.product(*spec.grid.values())]
     variants: list[Variant] = []
@@ -589,9 +624,10 @@ def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
     batch = len(bases) > 1
     for bi, base in enumerate(bases):
         data, model = base.data(), base.model()
-        findings += _check_alone(spec, base, model, data, layouts, batch)
-        if findings:
-            break
+        if bi:
+            findings += _check_alone(spec, base, model, data, layouts, batch)
+            if findings:
+                break
         for plan, ops, closed in layouts.alternatives():
             for point in grid_points:
                 label = make_label(base.label if batch else None, plan, closed, point)
@@ -603,7 +639,7 @@ def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
                 findings += problems
                 if layout_error is not None:  # plan and closures valid alone, not together
                     skipped.append({"label": label, "reason": "; ".join(
-                        str(f) for f in layout_error.findings)})
+                        finding_text(f) for f in layout_error.findings)})
                     continue
                 digest = variant_digest(base, replace, spec.stage)
                 vid = make_id(label, digest)
@@ -617,7 +653,7 @@ def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
         if findings:
             break  # the same bad value would be reported for every base
     if findings:
-        raise SpecError(findings[:200], str(source))
+        raise SpecError(_dedupe(findings)[:200], str(source))
     if not variants:
         raise SpecError([_problem("layouts", "every combination of plan and closures is "
                                   "impossible (" + skipped[0]["reason"] + "): nothing to "

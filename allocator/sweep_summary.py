@@ -77,8 +77,9 @@ def _error_line(folder: Path) -> str:
         text = (folder / "error.txt").read_text(encoding="utf-8").strip()
     except OSError:
         return ""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return " ".join(lines[:2])[:300]
+    lines = [ln.strip().removeprefix("- ").removeprefix("error: ")
+             for ln in text.splitlines() if ln.strip()]
+    return ": ".join(lines[:2])[:300]
 
 
 def collect(sweep: Sweep, outdir: Path) -> tuple[pd.DataFrame, list[dict[str, str]],
