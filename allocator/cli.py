@@ -432,6 +432,8 @@ def sweep(
 
 def print_sweep(report) -> None:
     """The sweep's outcome: counts, the best variants, the Pareto front, where it wrote."""
+    from .compare import fmt
+
     t = report.table
     n = len(report.sweep.variants)
     finished = 0 if t is None else len(t)
@@ -443,7 +445,7 @@ def print_sweep(report) -> None:
     if t is not None and len(t):
         keys = [k.lstrip("-") for k in report.sweep.spec.rank]
         for _, row in t.head(5).iterrows():
-            figs = "  ".join(f"{k} {row[k]:,.4g}" for k in keys if pd_notna(row[k]))
+            figs = "  ".join(f"{k} {fmt(row[k])}" for k in keys if pd_notna(row[k]))
             star = "  (Pareto front)" if row["pareto"] else ""
             out.print(f"#{row['rank']} {row['label']}: {row['status']}  {figs}{star}",
                       highlight=False, markup=False, soft_wrap=True)

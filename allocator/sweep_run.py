@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from pathlib import Path
 from typing import Any
 
@@ -117,18 +117,22 @@ def write_variant(outdir: Path, variant: Variant, sweep: Sweep, task: dict[str, 
 
 
 class BaseCache:
-    """The JSON of the base last asked for (variants come base-major, so a batch reads
-    each county's file about once)."""
+    """The JSON of the last few bases asked for (variants come base-major, so a batch
+    reads each county's file about once or twice)."""
 
-    def __init__(self, bases: list[Base]):
-        self.bases = bases
-        self.key: int | None = None
-        self.data: dict[str, Any] = {}
+    def __init__(self, bases: list[Base], size: int = 4):
+        self.bases, self.size = bases, size
+        self.data: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
     def get(self, key: int) -> dict[str, Any]:
-        if key != self.key:
-            self.key, self.data = key, self.bases[key].data()
-        return self.data
+        """The base's JSON (read when not among the last `size` used)."""
+        if key in self.data:
+            self.data.move_to_end(key)
+        else:
+            self.data[key] = self.bases[key].data()
+            if len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return self.data[key]
 
 
 def run_variants(sweep: Sweep, todo: list[Variant], outdir: Path, backend: Any,
@@ -142,29 +146,33 @@ def run_variants(sweep: Sweep, todo: list[Variant], outdir: Path, backend: Any,
     left = Counter(v.base for v in todo)
     cache = BaseCache(sweep.bases)
     stats: Counter = Counter()
+
+    def top_up() -> None:
+        cap = backend.capacity()
+        while pending and len(inflight) < cap:
+            v = pending.popleft()
+            task = task_of(v, sweep.bases[v.base])
+            inflight[backend.submit(task, v.base, cache.get(v.base))] = (v, task)
+        progress.running(len(inflight))
+
     try:
-        while pending or inflight:
-            cap = backend.capacity()
-            while pending and len(inflight) < cap:
-                v = pending.popleft()
-                task = task_of(v, sweep.bases[v.base])
-                inflight[backend.submit(task, v.base, cache.get(v.base))] = (v, task)
-            progress.running(len(inflight))
-            for fut in backend.wait(list(inflight), poll):
-                v, task = inflight.pop(fut)
-                out = backend.outcome(fut)
+        top_up()
+        while inflight:
+            done = [(fut, *inflight.pop(fut)) for fut in backend.wait(list(inflight), poll)]
+            answers = [(v, task, backend.outcome(fut)) for fut, v, task in done]
+            backend.recover()
+            top_up()  # the workers start the next variants while these are written
+            for v, task, out in answers:
                 try:
                     write_variant(outdir, v, sweep, task, out, cache.get(v.base))
                 except OSError as exc:
                     out = {"ok": False, "error": f"cannot write {outdir / v.id}: {exc}",
                            "seconds": out.get("seconds"), "worker": out.get("worker")}
                 stats["ok" if out["ok"] else "failed"] += 1
-                progress.running(len(inflight))
                 progress.finished(v.label, out)
                 left[v.base] -= 1
                 if not left[v.base]:
                     backend.release(v.base)
-            backend.recover()
     except BaseException:
         backend.close(cancel=True)
         raise
