@@ -55,8 +55,12 @@ class Counts:
 def describe_outcome(label: str, out: dict[str, Any]) -> str:
     """One line about a finished variant: status, objective, annual cost, seconds."""
     if not out["ok"]:
-        first = out["error"].strip().splitlines()[0] if out["error"].strip() else "failed"
-        return f"FAILED {label}: {first}"
+        lines = [ln.strip() for ln in out["error"].strip().splitlines() if ln.strip()]
+        if len(lines) > 1 and lines[1].startswith("- "):  # the first problem named
+            first = lines[1].removeprefix("- ").removeprefix("error: ")
+            more = f" (+{len(lines) - 2} more in error.txt)" if len(lines) > 2 else ""
+            return f"FAILED {label}: {first[:200]}{more}"
+        return f"FAILED {label}: {lines[0] if lines else 'failed'}"
     r = out["result"]
     cost = (r.kpis.get("funding") or {}).get("total_yuan")
     parts = [f"{label}: {r.status}"]

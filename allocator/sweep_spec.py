@@ -22,37 +22,25 @@ run and machine, so a rerun finds the variants already finished.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import hashlib
 import itertools
 import json
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .policy import Policy, PolicyError, expand_dotted, resolve_policy
-from .scenario import (
-    Finding,
-    LayoutOp,
-    Options,
-    PolicySpec,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-)
+from .policy import PolicyError, resolve_policy
+from .scenario import Finding, Options, PolicySpec, Scenario, ScenarioError, load_scenario
+from .sweep_layouts import OPS, Layouts, LayoutSpec, read_layouts
+from .sweep_paths import apply_settings, check_kpi_key, check_path, kpi_keys, short_path
 
 Stage = Literal["students", "teachers", "all"]
 MAX_VARIANTS = 100_000  # a typo in a grid should not start a million solves
 DEFAULT_RANK = ["travel.mean_km", "funding.total_yuan"]
 DEFAULT_PARETO = ["travel.mean_km", "funding.total_yuan", "open_schools"]
-SOLVE_KEYS = ("solve.objective", "solve.lower_bound", "solve.gap", "solve.seconds")
-DERIVED_KEYS = ("travel.mean_km", "travel.pupil_km", "violations")
-DYNAMIC_PREFIXES = ("balance.", "rotation.", "layout.")
 
 
 class SpecError(ValueError):
@@ -78,21 +66,6 @@ def _problem(where: str, message: str) -> Finding:
 # -- the spec file -----------------------------------------------------------------------------
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ClosureSpec(_Spec):
-    candidates: list[str] = Field(min_length=1, description="schools that may close")
-    max_k: int = Field(ge=0, description="close at most this many at once")
-    min_k: int = Field(0, ge=0, description="close at least this many (0: the plan alone)")
-
-
-class LayoutSpec(_Spec):
-    plans: dict[str, list[dict[str, Any]] | str] = Field(
-        default_factory=dict, description="name -> layout operations, or a scenario file "
-        "whose `layout` is the plan")
-    include_base: bool = Field(True, description="the base scenario's layout alone (no plan) "
-                               "is an alternative too")
-    closures: ClosureSpec | None = None
 
 
 class SweepSpec(_Spec):
@@ -210,129 +183,6 @@ def read_spec(path: str | Path) -> SweepSpec:
         raise SpecError(findings, str(p)) from None
 
 
-# -- dotted paths ------------------------------------------------------------------------------
-def _unwrap(ann: Any) -> Any:
-    """The model / dict / list / leaf type behind Optional and Annotated wrappers."""
-    while True:
-        origin = typing.get_origin(ann)
-        if origin is typing.Annotated:
-            ann = typing.get_args(ann)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            if len(args) == 1 or models:
-                ann = models[0] if models else args[0]
-            else:
-                return ann
-        else:
-            return ann
-
-
-def _walk(model: type[BaseModel], parts: list[str], prefix: str) -> str | None:
-    """None when `parts` name a field (or a key below a dict field) of `model`, else why."""
-    for i, part in enumerate(parts):
-        names = {f.alias or n: n for n, f in model.model_fields.items()} | {
-            n: n for n in model.model_fields}
-        where = ".".join([prefix, *parts[:i]])
-        if part not in names:
-            close = difflib.get_close_matches(part, sorted(names), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            return (f"'{part}' is not a setting of {where} (known: "
-                    f"{', '.join(sorted(model.model_fields))}){hint}")
-        ann = _unwrap(model.model_fields[names[part]].annotation)
-        rest = parts[i + 1:]
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-            continue
-        if typing.get_origin(ann) is dict or ann is dict:
-            return None  # free keys below a mapping (e.g. rotation.retirement_age.male)
-        if rest:
-            return f"'{where}.{part}' is a single value; it has no '{rest[0]}'"
-        return None
-    return None
-
-
-def check_path(path: str) -> str | None:
-    """None when `path` names a scenario setting a sweep may change, else a message saying
-    why not. Sweepable: `options.<field>...` (Options model), `policy.profile` and
-    `policy.overrides.<policy setting>...` (Policy model)."""
-    parts = path.split(".")
-    if any(not p for p in parts):
-        return "empty part in the dotted path"
-    if parts[0] == "options":
-        if len(parts) == 1:
-            return "name a setting below options (e.g. options.weights.stability)"
-        return _walk(Options, parts[1:], "options")
-    if parts[0] == "policy":
-        if parts[1:] == ["profile"]:
-            return None
-        if len(parts) >= 3 and parts[1] == "overrides":
-            if parts[2] == "profile":
-                return "the profile is policy.profile, not an override"
-            return _walk(Policy, parts[2:], "policy.overrides")
-        return "policy paths are policy.profile or policy.overrides.<setting> (e.g. " \
-               "policy.overrides.class_size_cap.primary)"
-    return ("a sweep changes options.* and policy.* settings (e.g. "
-            "policy.overrides.day_radius_km.primary.rural, options.weights.stability); layouts "
-            "go under `layouts`, other scenarios under `scenarios`")
-
-
-def short_path(path: str) -> str:
-    """A path without its `policy.overrides.` / `options.` prefix, for labels."""
-    for prefix in ("policy.overrides.", "options.", "policy."):
-        if path.startswith(prefix):
-            return path[len(prefix):]
-    return path
-
-
-def _set(node: dict[str, Any], parts: list[str], value: Any) -> None:
-    for p in parts[:-1]:
-        child = node.get(p)
-        node[p] = child = dict(child) if isinstance(child, dict) else {}
-        node = child
-    node[parts[-1]] = value
-
-
-def apply_settings(raw: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    """New `policy` and `options` values of a scenario dict with `settings` (checked dotted
-    paths) applied; the input is not changed. Policy overrides come back nested (dotted keys
-    expanded), so a swept value always wins over the base's."""
-    policy = dict(raw.get("policy") or {})
-    policy["overrides"] = expand_dotted(dict(policy.get("overrides") or {}))
-    options = json.loads(json.dumps(raw.get("options") or {}))
-    for path, value in settings.items():
-        parts = path.split(".")
-        if parts[0] == "options":
-            _set(options, parts[1:], value)
-        elif parts[1] == "profile":
-            policy["profile"] = value
-        else:
-            _set(policy["overrides"], parts[2:], value)
-    if not policy["overrides"]:
-        del policy["overrides"]
-    return {"policy": policy, "options": options}
-
-
-# -- KPI keys ----------------------------------------------------------------------------------
-def kpi_keys(policy: Policy) -> set[str]:
-    """The KPI keys every result has (as `allocator compare` names them), plus the sweep's
-    derived ones (travel.mean_km over all pupils, violations)."""
-    from .compare import flatten
-    from .kpi import compute_kpis
-
-    return set(flatten(compute_kpis([], [], policy))) | set(SOLVE_KEYS) | set(DERIVED_KEYS)
-
-
-def check_kpi_key(key: str, known: set[str]) -> str | None:
-    """None when `key` (optionally '-'-prefixed) is a KPI a result has, else why not."""
-    k = key[1:] if key.startswith("-") else key
-    if k in known or k.startswith(DYNAMIC_PREFIXES):
-        return None
-    close = difflib.get_close_matches(k, sorted(known), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"'{k}' is not a KPI of a result (see kpis.csv of `allocator compare`){hint}"
-
-
 # -- bases -------------------------------------------------------------------------------------
 def _base_files(spec: SweepSpec, folder: Path) -> list[Path] | list[Finding]:
     if (spec.base is None) == (spec.scenarios is None):
@@ -384,86 +234,6 @@ def load_bases(spec: SweepSpec, folder: Path) -> list[Base]:
     if findings:
         raise SpecError(findings)
     return bases
-
-
-# -- layout alternatives -----------------------------------------------------------------------
-_OPS = TypeAdapter(list[LayoutOp])
-
-
-def _plan_ops(name: str, plan: list[dict[str, Any]] | str, folder: Path) -> list[dict] | str:
-    """A plan's operations as JSON (from the spec or a scenario file's layout), or why not."""
-    if isinstance(plan, str):
-        p = folder / plan
-        try:
-            data = json.loads(p.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
-            return f"cannot read the scenario file {p}: {exc}"
-        if not isinstance(data, dict) or not data.get("layout"):
-            return f"{p} has no layout operations"
-        plan = data["layout"]
-    try:
-        _OPS.validate_python(plan)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = [x for x in e["loc"] if not (isinstance(x, str) and x in _TAGS)]
-        idx = loc[0] if loc and isinstance(loc[0], int) else None
-        op = plan[idx].get("op") if idx is not None and isinstance(plan[idx], dict) else None
-        where = f"operation {idx}" + (f" ({op})" if op else "") if idx is not None else "plan"
-        fld = ".".join(str(x) for x in loc[1:])
-        return f"{where}{', field ' + repr(fld) if fld else ''}: {e['msg']}"
-    return list(plan)
-
-
-_TAGS = {"close", "merge", "open", "expand", "convert", "add_beds", "choose"}
-
-
-@dataclass
-class Layouts:
-    """The layout alternatives of a spec: plans (None: the base layout alone) and closure
-    subsets; every alternative is one plan followed by one subset's closures."""
-
-    plans: list[tuple[str | None, list[dict[str, Any]]]]
-    subsets: list[list[str]]
-    candidates: list[str]
-
-    def alternatives(self) -> list[tuple[str | None, list[dict[str, Any]], list[str]]]:
-        """(plan name, operations, closed candidates) of every alternative, plan-major."""
-        return [(name, ops + [{"op": "close", "school": s} for s in sub], sub)
-                for name, ops in self.plans for sub in self.subsets]
-
-
-def read_layouts(spec: SweepSpec, folder: Path) -> tuple[Layouts, list[Finding]]:
-    """The spec's plans (each checked against the layout operation models) and closure
-    subsets of size min_k..max_k, with the problems found."""
-    lay = spec.layouts
-    if lay is None:
-        return Layouts(plans=[(None, [])], subsets=[[]], candidates=[]), []
-    findings: list[Finding] = []
-    plans: list[tuple[str | None, list[dict]]] = [(None, [])] if lay.include_base else []
-    for name, plan in lay.plans.items():
-        ops = _plan_ops(name, plan, folder)
-        if isinstance(ops, str):
-            findings.append(_problem(f"layouts.plans.{name}", ops))
-        else:
-            plans.append((name, ops))
-    subsets: list[list[str]] = [[]]
-    c = lay.closures
-    if c is not None:
-        dup = sorted({x for x in c.candidates if c.candidates.count(x) > 1})
-        if dup:
-            findings.append(_problem("layouts.closures.candidates", f"listed twice: "
-                                     f"{', '.join(dup)}"))
-        if c.min_k > c.max_k:
-            findings.append(_problem("layouts.closures", f"min_k {c.min_k} is above max_k "
-                                     f"{c.max_k}"))
-        top = min(c.max_k, len(c.candidates))
-        subsets = [list(s) for k in range(c.min_k, top + 1)
-                   for s in itertools.combinations(c.candidates, k)]
-    if not plans:
-        findings.append(_problem("layouts", "no layout alternative: include_base is false "
-                                 "and no plan is given"))
-    return Layouts(plans=plans, subsets=subsets,
-                   candidates=list(c.candidates) if c else []), findings
 
 
 # -- expansion ---------------------------------------------------------------------------------
@@ -524,7 +294,7 @@ def _check_variant(model: Scenario, replace: dict[str, Any], where: str) -> tupl
     except PolicyError as exc:
         problems += _value_problems(exc, where, "")
     try:
-        ops = _OPS.validate_python(replace["layout"])
+        ops = OPS.validate_python(replace["layout"])
     except ValidationError as exc:
         problems += _value_problems(exc, where, "layout.")
     if problems:
@@ -606,7 +376,7 @@ def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
     """Every variant of the spec, checked; SpecError naming the path, plan or variant of
     every problem, or when the product is empty. Variants come base-major, then plan,
     closure subset and grid point, in the spec's order."""
-    layouts, findings = read_layouts(spec, source.parent)
+    layouts, findings = read_layouts(spec.layouts, source.parent)
     spec_findings = _check_spec(spec, bases, layouts)
     if not spec_findings:  # paths fine: each plan and closure alone on the first base
         base = bases[0]

@@ -35,8 +35,9 @@ from .compare import (
     write_comparison,
 )
 from .result import Result, load_result
+from .sweep_paths import short_path
 from .sweep_run import TMP_PREFIX, publish_folder
-from .sweep_spec import Sweep, Variant, short_path
+from .sweep_spec import Sweep, Variant
 
 PLAN_STATUSES = ("optimal", "feasible", "unknown")
 

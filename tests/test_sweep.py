@@ -24,8 +24,8 @@ from allocator.result import load_result
 from allocator.scenario import parse_scenario
 from allocator.sweep import SpecError, load_sweep, run_sweep
 from allocator.sweep_backends import DIED, PoolBackend
+from allocator.sweep_paths import check_path
 from allocator.sweep_run import run_variants
-from allocator.sweep_spec import check_path
 from allocator.sweep_summary import pareto_mask
 from allocator.sweep_task import solve_variant
 
