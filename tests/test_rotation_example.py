@@ -30,7 +30,8 @@ PATH = ROOT / "scenarios" / "teacher-rotation.json"
 def example() -> dict:
     """The example as the generator and these tweaks make it."""
     rng = np.random.default_rng(11)
-    data = build_scenario(rng, 30, 420, Knobs(spare=0.15, crowded_share=0.5), "EPSG:4326",
+    data = build_scenario(rng, 30, 420, Knobs(spare=0.15, crowded_share=0.5,
+                                              spare_per_area=False), "EPSG:4326",
                           teachers=True, name="teacher-rotation")
     town = {s["id"] for s in data["schools"] if s["urban"]}
     for t in data["teachers"]:  # town backbone teachers: most cannot rotate this year
