@@ -29,11 +29,31 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
+def nice_ticks(lo: float, hi: float, n: int = 5) -> tuple[list[float], float]:
+    """About `n` round tick values (steps of 1, 2, 2.5 or 5 x 10^k) within [lo, hi], and
+    the step."""
+    raw = (hi - lo) / max(n, 1)
+    if raw <= 0:
+        return [lo], 1.0
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = []
+    v = first
+    while v <= hi + step * 1e-9:
+        ticks.append(v)
+        v = first + len(ticks) * step
+    return ticks, step
+
+
 def tick(v: float, step: float, top: float) -> str:
     """An axis label with as many decimals as the tick step needs, in M / k for large
-    axes (1.374M, 2.21, 35k)."""
+    axes (1.25M, 2.2, 35k)."""
     scale, suffix = (1e6, "M") if top >= 1e6 else (1e3, "k") if top >= 1e4 else (1.0, "")
-    digits = max(0, math.ceil(-math.log10(step / scale))) if step > 0 else 0
+    unit = step / scale
+    digits = max(0, -math.floor(math.log10(unit) + 1e-9)) if unit > 0 else 0
+    if round(unit / 10 ** math.floor(math.log10(unit)), 3) == 2.5:
+        digits += 1  # 2.5 x 10^-k needs one more
     return f"{v / scale:,.{min(digits, 6)}f}{suffix}"
 
 
@@ -74,14 +94,18 @@ def scatter(table: pd.DataFrame, x: str, y: str, size: str | None,
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(x)} vs {escape(y)}">']
     xtop, ytop = max(abs(x0), abs(x1)), max(abs(y0), abs(y1))
-    for k in range(5):
-        gx, gy = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
+    yticks, ystep = nice_ticks(y0, y1)
+    for gy in yticks:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(gy):.1f}" '
                    f'y2="{sy(gy):.1f}" stroke="#eee"/><text x="{left - 4}" '
                    f'y="{sy(gy) + 4:.1f}" text-anchor="end" font-size="11" fill="#555">'
-                   f'{tick(gy, (y1 - y0) / 4, ytop)}</text><text x="{sx(gx):.1f}" '
-                   f'y="{top + ph + 15}" text-anchor="middle" font-size="11" fill="#555">'
-                   f'{tick(gx, (x1 - x0) / 4, xtop)}</text>')
+                   f'{tick(gy, ystep, ytop)}</text>')
+    xticks, xstep = nice_ticks(x0, x1)
+    for gx in xticks:
+        out.append(f'<line x1="{sx(gx):.1f}" x2="{sx(gx):.1f}" y1="{top}" y2="{top + ph}" '
+                   f'stroke="#f3f3f3"/><text x="{sx(gx):.1f}" y="{top + ph + 15}" '
+                   f'text-anchor="middle" font-size="11" fill="#555">'
+                   f'{tick(gx, xstep, xtop)}</text>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle" '
                f'font-size="12">{escape(x)}</text><text x="14" y="{top + ph / 2:.1f}" '
                f'text-anchor="middle" font-size="12" transform="rotate(-90 14 '

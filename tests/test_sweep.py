@@ -237,10 +237,47 @@ def test_pool_sweep_writes_each_variant_keeps_errors_and_resumes(study):
     report = run_sweep(study / "sweep.yaml", out, workers=1, quiet=True)
     assert [v.id for v in report.todo] == [gone.id] and report.solved == 1
     assert (out / gone.id / "result.json").is_file() and not (out / ".tmp-half-written").exists()
-    # the same answers as a solve in this process
+    # the same answers as a solve in this process, and `allocator verify` accepts them
     ref = sequential(sw, gone)
     got = load_result(out / gone.id)
     assert got.objective == ref.objective and assignments(got) == assignments(ref)
+    r = runner.invoke(app, ["verify", str(out / gone.id / "scenario.json"), str(out / gone.id)])
+    assert r.exit_code == 0, r.output
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_consolidation_sweep_on_the_pool_and_a_local_cluster(tmp_path):
+    """The consolidation study's plans from the CLI on both backends; a rerun solves
+    nothing; the variants verify."""
+    study = ROOT / "scenarios" / "consolidation"
+    write(tmp_path / "s.yaml", f"""
+base: {study / 'base.json'}
+stage: students
+set: {{options.time_limit_s: 4, options.workers: 1}}
+layouts:
+  plans: {{merge-a: {study / 'merge-a.json'}, merge-b: {study / 'merge-b.json'}}}
+  closures: {{candidates: [S012], max_k: 1}}
+""")
+    tables = []
+    for extra in ([], ["--scheduler", "local"]):
+        out = tmp_path / ("local" if extra else "pool")
+        r = runner.invoke(app, ["sweep", str(tmp_path / "s.yaml"), "-o", str(out),
+                                "--workers", "2", "-q", *extra])
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(app, ["sweep", str(tmp_path / "s.yaml"), "-o", str(out), "-q"])
+        assert r.exit_code == 0 and "0 solved now, 6 earlier" in " ".join(r.output.split())
+        tables.append(pd.read_csv(out / "summary" / "ranking.csv"))
+        assert (out / "summary" / "compare" / "compare.html").is_file()
+    for t in tables:
+        assert len(t) == 6 and t["pareto"].any()
+        assert sorted(t["open_schools"]) == [12, 13, 17, 18, 21, 22]
+    best = tables[0].iloc[0]["id"]
+    folder = tmp_path / "pool" / best
+    r = runner.invoke(app, ["verify", str(folder / "scenario.json"), str(folder)])
+    assert r.exit_code == 0, r.output
 
 
 def test_local_cluster_with_two_workers_equals_sequential_solves(tmp_path):
