@@ -68,7 +68,11 @@ def start_backend(scheduler: str | None, workers: int | None,
     if scheduler is None:
         return PoolBackend(n)
     if scheduler == "local":
-        return DaskBackend.local(n)
+        try:
+            return DaskBackend.local(n)
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            raise BackendError(f"cannot start a Dask LocalCluster of {n} workers: "
+                               f"{type(exc).__name__}: {exc}") from None
     if "://" not in scheduler and ":" not in scheduler:
         raise BackendError(f"--scheduler '{scheduler}': give 'local' or a Dask scheduler "
                            "address such as tcp://10.0.0.5:8786")
