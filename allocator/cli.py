@@ -1,5 +1,5 @@
 """The `allocator` command line: solve, validate, verify, schema, policy, generate, serve,
-map, import, compare.
+map, import, compare, sweep.
 
 Exit codes: 0 success; 1 no plan meets the rules (strict mode) or a result fails
 verification; 2 bad input (the message names the file, record and field).
@@ -368,6 +368,100 @@ def compare(
     out.print(f"wrote {outdir}/compare.html, compare.md, kpis.csv, changes_blocks.csv, "
               "changes_pairs.csv, schools.csv", highlight=False)
 # -- end compare -------------------------------------------------------------------------------
+
+
+# -- sweep (scenario sweeps and province-wide batches; issue 8) --------------------------------
+@app.command()
+def sweep(
+    spec: Path = typer.Argument(..., help="sweep spec (YAML or JSON): base or scenarios, "
+                                "set, grid, layouts, rank, pareto, top"),
+    outdir: Path = typer.Option(..., "-o", "--out", help="folder for one sub-folder per "
+                                "variant and summary/"),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="variants solved at "
+                                       "once on this machine (default: the number of cores)"),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="'local' for a Dask "
+                                         "LocalCluster, or a Dask scheduler address "
+                                         "(tcp://HOST:8786); default: a local process pool"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check the spec, list the "
+                                 "variants and exit"),
+    connect_timeout: float = typer.Option(10.0, "--connect-timeout", min=0.1,
+                                          help="seconds to reach the Dask scheduler"),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="solve again the "
+                                      "variants whose own input failed in an earlier run"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
+) -> None:
+    """Solve the variants of a sweep spec (or a folder of county scenarios) in parallel,
+    locally or on a Dask cluster; rank them, find the Pareto front, compare the best.
+    A rerun skips finished variants. Exit 1 when a variant failed (OUTDIR/<id>/error.txt)."""
+    from .sweep import BackendError, SpecError, run_sweep
+
+    if scheduler and scheduler != "local" and workers is not None:
+        err.print("note: --workers is ignored with a remote scheduler (its workers decide)",
+                  highlight=False)
+    say = (lambda text: None) if quiet else (
+        lambda text: err.print(text, highlight=False, markup=False, soft_wrap=True))
+    try:
+        report = run_sweep(spec, outdir, workers=workers, scheduler=scheduler, quiet=quiet,
+                           dry_run=dry_run, connect_timeout=connect_timeout,
+                           retry_failed=retry_failed, say=say)
+    except SpecError as exc:
+        fail_input(ScenarioError(exc.findings, exc.source))
+    except BackendError as exc:
+        fail_input(exc)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished variants are kept in {outdir}; run the same "
+                  "command again to solve the rest", highlight=False)
+        raise typer.Exit(130) from None
+    if dry_run:
+        sw = report.sweep
+        todo_ids = {v.id for v in report.todo}
+        for v in sw.variants:
+            mark = "todo" if v.id in todo_ids else "done"
+            out.print(f"{mark}  {v.id}  {v.label}", highlight=False, markup=False,
+                      soft_wrap=True)
+        for note in report.notes:
+            out.print(note, highlight=False, markup=False)
+        out.print(f"{len(sw.variants)} variants: {report.finished_before} finished, "
+                  f"{report.failed_before} failed (bad input), {len(report.todo)} to solve",
+                  highlight=False)
+        return
+    print_sweep(report)
+    if report.failed_list or report.missing:
+        raise typer.Exit(1)
+
+
+def print_sweep(report) -> None:
+    """The sweep's outcome: counts, the best variants, the Pareto front, where it wrote."""
+    from .compare import fmt
+
+    t = report.table
+    n = len(report.sweep.variants)
+    finished = 0 if t is None else len(t)
+    out.print(f"{n} variants: {finished} finished ({report.solved} solved now, "
+              f"{report.finished_before} earlier), {len(report.failed_list)} failed "
+              "(OUTDIR/<id>/error.txt)" + (f", {len(report.missing)} not run"
+                                           if report.missing else ""),
+              highlight=False, soft_wrap=True)
+    if t is not None and len(t):
+        keys = [k.lstrip("-") for k in report.sweep.spec.rank]
+        for _, row in t.head(5).iterrows():
+            figs = "  ".join(f"{k} {fmt(row[k])}" for k in keys if pd_notna(row[k]))
+            star = "  (Pareto front)" if row["pareto"] else ""
+            out.print(f"#{row['rank']} {row['label']}: {row['status']}  {figs}{star}",
+                      highlight=False, markup=False, soft_wrap=True)
+        out.print(f"Pareto front: {int(t['pareto'].sum())} variants", highlight=False,
+                  soft_wrap=True)
+    out.print(f"wrote {report.summary}/ranking.md, ranking.html, ranking.csv, pareto.csv"
+              + (", compare/" if report.summary and (report.summary / "compare").is_dir()
+                 else ""), highlight=False, soft_wrap=True)
+
+
+def pd_notna(v) -> bool:
+    """Whether a table cell holds a number."""
+    import math
+
+    return isinstance(v, (int, float)) and not math.isnan(v)
+# -- end sweep ---------------------------------------------------------------------------------
 
 
 def main() -> None:

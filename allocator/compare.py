@@ -154,7 +154,12 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 def run_figures(run: Run) -> dict[str, Any]:
     """Every KPI of a run as dotted keys, plus the solve figures, teacher moves and layout
     counts that live outside `kpis`."""
-    r = run.result
+    return result_figures(run.result)
+
+
+def result_figures(r: Result) -> dict[str, Any]:
+    """Every KPI of a result as dotted keys (as in kpis.csv), plus the solve figures,
+    teacher moves and layout counts that live outside `kpis` (used by `allocator sweep`)."""
     out = {"solve.status": r.status, "solve.objective": r.objective,
            "solve.lower_bound": r.lower_bound, "solve.gap": r.gap,
            "solve.seconds": r.timings.get("total")}
