@@ -142,6 +142,12 @@ class DaskBackend:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
+        try:
+            client.wait_for_workers(workers, timeout=120)  # all take variants from the start
+        except Exception:
+            client.close()
+            cluster.close()
+            raise
         return cls(client, cluster=cluster, address=cluster.scheduler_address)
 
     def describe(self) -> str:
