@@ -162,7 +162,8 @@ class DaskBackend:
 
     def submit(self, task: dict[str, Any], base_key: int, base: dict[str, Any]) -> Any:
         if base_key not in self.bases:
-            self.bases[base_key] = self.client.scatter([base], hash=False)[0]
+            # on every worker: data held by one worker would draw all its variants there
+            self.bases[base_key] = self.client.scatter([base], hash=False, broadcast=True)[0]
         fut = self.client.submit(solve_variant, task, self.bases[base_key], pure=False,
                                  key=f"sweep-{task['id']}-{uuid.uuid4().hex[:8]}")
         self.live.add(fut)
