@@ -1,0 +1,200 @@
+"""Solve an assignment problem: sparse arcs, LP bound, complete hint, CP-SAT, neighbourhoods.
+
+The same design as the planner's student solve, for any jobs-to-agents problem:
+1. candidate arcs: the k cheapest allowed agents per job (all when the problem is small);
+2. LP relaxation with pricing (`relax`): grows the arcs where the duals ask, gives a lower
+   bound valid for every allowed arc and reduced costs;
+3. a complete hint: rounded, filled and locally improved (`construct`); CP-SAT repairs it
+   when no complete plan was found;
+4. working arcs: every arc that can still appear in a better plan (reduced-cost test), cut to
+   about k arcs per job (by cost and by reduced cost) when too many;
+5. CP-SAT on the whole working model (small problems: to optimality), then the neighbourhood
+   search (`neighbourhood`) until the deadline, then CP-SAT again from the best plan with
+   the arcs re-pruned by its cost, to raise the bound.
+The reported bound is valid for the unpruned problem: CP-SAT's bound on the working arcs
+counts only up to the least cost of a plan that uses an arc outside them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .construct import construct_plan, local_search
+from .core import Core, build_core, is_feasible, opened, plan_cost
+from .model import CpOutcome, solve_sub, whole
+from .neighbourhood import improve_by_neighbourhoods
+from .problem import AssignmentProblem, evaluate
+from .relax import Relaxation, excluded_bound, prune_arcs, relax
+
+DENSE_ARCS = 20_000  # up to this many allowed arcs the LP starts from all of them
+WHOLE_ONLY_ARCS = 1_500  # up to this many working arcs CP-SAT on the whole model gets all time
+WHOLE_FIRST_ARCS = 12_000  # up to this many, CP-SAT on the whole model runs first, briefly
+
+
+@dataclass
+class AssignmentResult:
+    status: str  # optimal | feasible | infeasible | unknown
+    assign: np.ndarray | None  # agent per job
+    objective: float | None  # exact objective of `assign` in the problem's cost units
+    bound: float  # lower bound on the optimum, valid for the whole problem
+    gap: float | None  # (objective - bound) / objective
+    wall_s: float
+    stats: dict = field(default_factory=dict)
+
+
+def cheapest_arcs(core: Core, k: int) -> np.ndarray:
+    """(m, n) bool: the k cheapest allowed agents of every job."""
+    if k >= core.m:
+        return core.allowed.copy()
+    c = np.where(core.allowed, core.C, np.iinfo(np.int64).max)
+    idx = np.argpartition(c, k - 1, axis=0)[:k]
+    out = np.zeros((core.m, core.n), dtype=bool)
+    out[idx, np.broadcast_to(np.arange(core.n), idx.shape)] = True
+    return out & core.allowed
+
+
+def working_arcs(core: Core, rel: Relaxation, upper: int, assign: np.ndarray,
+                 per_job: int) -> np.ndarray:
+    """Arcs that can appear in a plan cheaper than `upper`, plus the plan's own; when more
+    than `per_job` per job on average, each job keeps its `per_job` cheapest arcs, its
+    `per_job // 2` best by reduced cost and its LP arcs."""
+    keep = prune_arcs(core, rel, upper)
+    jobs = np.arange(core.n)
+    if keep.sum() > per_job * core.n:
+        cut = np.zeros_like(keep)
+        for score, t in ((core.C.astype(float), per_job), (rel.rc, max(1, per_job // 2))):
+            s = np.where(keep, score, np.inf)
+            t = min(t, core.m)
+            idx = np.argpartition(s, t - 1, axis=0)[:t]
+            cols = np.broadcast_to(jobs, idx.shape)
+            ok = np.isfinite(s[idx, cols])
+            cut[idx[ok], cols[ok]] = True
+        keep = cut | (keep & (rel.x > 1e-9))
+    ok = assign >= 0
+    keep[assign[ok], jobs[ok]] = True
+    return keep
+
+
+def solve_assignment(
+    problem: AssignmentProblem, *, time_limit: float = 10.0, workers: int = 8, seed: int = 0,
+    k: int = 24, lns_workers: int = 8, scale: int | None = None, whole_share: float = 0.3,
+    log: Callable[[str], None] | None = None,
+) -> AssignmentResult:
+    """Best plan found within `time_limit` seconds and a lower bound valid for the problem.
+
+    Guarantees: a returned plan is complete, allowed, within every capacity and opens exactly
+    `open_count` agents (checked by `problem.evaluate`); status `optimal` means its cost
+    equals the bound (for real costs: up to the integer scaling, see `problem`).
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    say = log or (lambda _m: None)
+    core = build_core(problem, scale)
+    stats: dict = {"agents": core.m, "jobs": core.n, "scale": core.scale}
+
+    def left() -> float:
+        return deadline - time.perf_counter()
+
+    dense = int(core.allowed.sum()) <= DENSE_ARCS
+    rel = relax(core, core.allowed.copy() if dense else cheapest_arcs(core, k),
+                time_limit=max(0.2, 0.3 * time_limit))
+    lb = rel.int_bound()
+    stats.update(lp_value=rel.value / core.scale, lp_bound=rel.bound / core.scale,
+                 lp_rounds=rel.rounds, lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
+    say(f"LP bound {rel.bound / core.scale:.2f} ({rel.rounds} rounds, {rel.arcs.sum()} arcs)")
+    assign = construct_plan(core, rel, rel.arcs)
+    if not is_feasible(core, assign):
+        assign = _repair(core, rel, assign, left(), workers, seed, stats)
+        if assign is None:
+            return _finish(problem, core, None, lb, "infeasible" if rel.artificial > 1e-6
+                           else "unknown", t0, stats)
+        assign = local_search(core, assign, rel.arcs | _plan_arcs(core, assign),
+                              opened(core, assign))
+    ub = plan_cost(core, assign)
+    stats["hint"] = ub / core.scale
+    say(f"hint {ub / core.scale:.2f}")
+    bound = lb
+    work = working_arcs(core, rel, ub, assign, k)
+    n_work = int(work.sum())
+    stats["working_arcs"] = n_work
+    if ub > bound and n_work <= WHOLE_FIRST_ARCS and left() > 0.02:
+        share = left() if n_work <= WHOLE_ONLY_ARCS else whole_share * left()
+        out = solve_sub(core, whole(core, work), assign, time_limit=share, workers=workers,
+                        seed=seed, stop_at=bound)
+        assign, ub, bound = _take(core, rel, work, out, assign, ub, bound)
+        stats["cp_first"] = out.status
+        say(f"CP-SAT {out.status}: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
+    if ub > bound and left() > 0.05:
+        reserve = 0.15 * left() if n_work <= WHOLE_FIRST_ARCS else 0.0
+        assign, lstats = improve_by_neighbourhoods(
+            core, work, assign, deadline=deadline - reserve, workers=lns_workers, seed=seed,
+            start_size=3 if core.facilities else 2, target=bound, rc=rel.rc,
+            sub_time=1.0 if core.facilities else 0.3)
+        ub = plan_cost(core, assign)
+        stats.update(lns_solved=lstats.solved, lns_improved=lstats.improved,
+                     lns_sizes=lstats.sizes)
+        say(f"neighbourhoods: {ub / core.scale:.2f} ({lstats.improved}/{lstats.solved})")
+    if ub > bound and left() > 0.05:
+        work = working_arcs(core, rel, ub, assign, k)
+        if int(work.sum()) <= WHOLE_FIRST_ARCS:
+            out = solve_sub(core, whole(core, work), assign, time_limit=left(),
+                            workers=workers, seed=seed + 1, stop_at=bound)
+            assign, ub, bound = _take(core, rel, work, out, assign, ub, bound)
+            stats["cp_last"] = out.status
+    return _finish(problem, core, assign, bound, None, t0, stats)
+
+
+def _take(core: Core, rel: Relaxation, work: np.ndarray, out: CpOutcome, assign: np.ndarray,
+          ub: int, bound: int) -> tuple[np.ndarray, int, int]:
+    """Adopt a CP-SAT outcome on the whole working model: a better plan, a higher bound."""
+    if out.assign is not None and out.objective is not None and out.objective < ub:
+        assign, ub = out.assign, plan_cost(core, out.assign)
+    if out.bound is not None:
+        outside = excluded_bound(core, rel, work)
+        outside_int = math.inf if math.isinf(outside) else math.ceil(
+            outside - 1e-6 * max(1.0, abs(outside)))
+        bound = max(bound, int(min(out.bound, outside_int, ub)))
+    return assign, ub, bound
+
+
+def _repair(core: Core, rel: Relaxation, assign: np.ndarray, time_left: float, workers: int,
+            seed: int, stats: dict) -> np.ndarray | None:
+    """A complete plan from CP-SAT on the LP's arcs (then every allowed arc), first found."""
+    for arcs in (rel.arcs, core.allowed):
+        hint = np.where(assign >= 0, assign, -1)
+        out = solve_sub(core, whole(core, arcs | _plan_arcs(core, assign)), hint,
+                        time_limit=max(0.1, 0.5 * time_left), workers=workers, seed=seed,
+                        stop_at=np.iinfo(np.int64).max // 4)
+        stats["repair"] = out.status
+        if out.assign is not None:
+            return out.assign
+    return None
+
+
+def _plan_arcs(core: Core, assign: np.ndarray) -> np.ndarray:
+    out = np.zeros((core.m, core.n), dtype=bool)
+    ok = assign >= 0
+    out[assign[ok], np.flatnonzero(ok)] = True
+    return out
+
+
+def _finish(problem: AssignmentProblem, core: Core, assign: np.ndarray | None, bound: int,
+            status: str | None, t0: float, stats: dict) -> AssignmentResult:
+    wall = time.perf_counter() - t0
+    real_bound = bound / core.scale
+    if assign is None:
+        return AssignmentResult(status or "unknown", None, None, real_bound, None, wall, stats)
+    ev = evaluate(problem, assign)
+    if not ev.feasible:
+        raise RuntimeError(f"internal error: the plan breaks a rule: {ev.errors[:3]}")
+    ub = plan_cost(core, assign)
+    status = "optimal" if ub <= bound else "feasible"
+    gap = 0.0 if ev.objective <= real_bound else (ev.objective - real_bound) / max(
+        abs(ev.objective), 1e-12)
+    stats["integer_objective"] = ub
+    return AssignmentResult(status, assign, ev.objective, real_bound, gap, wall, stats)
