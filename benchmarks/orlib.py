@@ -212,9 +212,7 @@ def detect_kind(path: Path) -> str:
     """gap, pmedcap or lorena from the file's line structure."""
     t = _Tokens(path)
     shape = [len(ln) for ln in t.lines if ln][:4]
-    if len(shape) >= 3 and shape[0] == 1 and shape[1] == 2 and shape[2] == 3:
-        return "pmedcap"
-    if len(shape) >= 2 and shape[0] == 2 and shape[1] == 3:
+    if shape == [1, 2, 3, 4] or shape[:3] == [2, 3, 4]:
         return "pmedcap"
     if len(shape) >= 2 and shape[0] == 2 and all(s == 4 for s in shape[1:]):
         return "lorena"

@@ -179,3 +179,16 @@ def construct_plan(core: Core, rel: Relaxation, arcs: np.ndarray) -> np.ndarray:
         if key < best_key:
             best, best_key = assign, key
     return best
+
+
+def plan_from_knapsacks(core: Core, take: np.ndarray, chosen: np.ndarray,
+                        arcs: np.ndarray) -> np.ndarray:
+    """A plan from Lagrangian knapsack solutions: each job to the cheapest open agent whose
+    knapsack took it, the rest placed greedily (-1 where none fits). Within capacity, since
+    each knapsack is."""
+    open_ = chosen if core.facilities else np.ones(core.m, dtype=bool)
+    t = take & open_[:, None] & core.allowed
+    c = np.where(t, core.C, INF)
+    assign = np.where(t.any(axis=0), np.argmin(c, axis=0), -1).astype(np.int64)
+    assign = greedy_fill(core, assign, arcs | t, open_)
+    return fill_empty_open(core, assign, arcs | t, open_)

@@ -36,6 +36,7 @@ class Relaxation:
     y: np.ndarray  # (m,) LP open values (ones without facilities)
     rc: np.ndarray  # (m, n) reduced cost of every arc (+inf where not allowed)
     arcs: np.ndarray  # (m, n) bool: candidate arcs after pricing
+    u: np.ndarray  # (n,) dual price of each job's assignment row
     artificial: float  # LP mass still on artificial columns (> 0: LP found no placement)
     rounds: int
     wall_s: float
@@ -198,20 +199,25 @@ def relax(core: Core, arcs: np.ndarray, time_limit: float, per_job: int = 4,
         break
     x, y, art = lp.values()
     value = lp.s.Objective().Value() if ok else float("nan")
-    return Relaxation(value=value, bound=bound, x=x, y=y, rc=rc, arcs=lp.has.copy(),
+    return Relaxation(value=value, bound=bound, x=x, y=y, rc=rc, arcs=lp.has.copy(), u=u,
                       artificial=art, rounds=rounds, wall_s=time.perf_counter() - t0)
 
 
-def prune_arcs(core: Core, rel: Relaxation, upper: int) -> np.ndarray:
+def arc_bounds(core: Core, rel: Relaxation) -> np.ndarray:
+    """(m, n) lower bound on the cost of any plan using each arc: L + max(rc, 0) (inf where
+    not allowed)."""
+    return np.where(core.allowed, rel.bound + np.maximum(0.0, rel.rc), math.inf)
+
+
+def prune_arcs(core: Core, arc_lb: np.ndarray, upper: int) -> np.ndarray:
     """(m, n) bool: allowed arcs that can appear in a plan costing at most upper - 1
-    (every other arc has bound + reduced cost > upper - 1, so costs at least `upper`)."""
-    gain = np.maximum(0.0, rel.rc)
-    return core.allowed & (rel.bound + gain <= upper - 1 + 1e-6 * max(1.0, abs(upper)))
+    (every other arc's bound exceeds upper - 1, so a plan using it costs at least `upper`)."""
+    return core.allowed & (arc_lb <= upper - 1 + 1e-6 * max(1.0, abs(upper)))
 
 
-def excluded_bound(core: Core, rel: Relaxation, kept: np.ndarray) -> float:
+def excluded_bound(core: Core, arc_lb: np.ndarray, kept: np.ndarray) -> float:
     """Least cost of any plan that uses an allowed arc outside `kept` (+inf if none)."""
     out = core.allowed & ~kept
     if not out.any():
         return math.inf
-    return rel.bound + float(np.maximum(0.0, rel.rc[out]).min())
+    return float(arc_lb[out].min())

@@ -1,18 +1,22 @@
-"""Solve an assignment problem: sparse arcs, LP bound, complete hint, CP-SAT, neighbourhoods.
+"""Solve an assignment problem: sparse arcs, bounds, complete hint, CP-SAT, neighbourhoods.
 
 The same design as the planner's student solve, for any jobs-to-agents problem:
 1. candidate arcs: the k cheapest allowed agents per job (all when the problem is small);
 2. LP relaxation with pricing (`relax`): grows the arcs where the duals ask, gives a lower
-   bound valid for every allowed arc and reduced costs;
+   bound valid for every allowed arc, reduced costs and job prices;
 3. a complete hint: rounded, filled and locally improved (`construct`); CP-SAT repairs it
    when no complete plan was found;
-4. working arcs: every arc that can still appear in a better plan (reduced-cost test), cut to
-   about k arcs per job (by cost and by reduced cost) when too many;
-5. CP-SAT on the whole working model (small problems: to optimality), then the neighbourhood
-   search (`neighbourhood`) until the deadline, then CP-SAT again from the best plan with
-   the arcs re-pruned by its cost, to raise the bound.
+4. Lagrangian relaxation (`lagrange`) from the LP prices: a stronger bound, plans rounded
+   from its knapsacks (a better hint), and a lower bound per arc;
+5. working arcs: every arc that can still appear in a better plan, cut to about k per job
+   (by cost and by reduced cost) when there are more;
+6. CP-SAT on the whole working model (small problems: to optimality); then, until shortly
+   before the deadline, the tabu search (`tabu`: shift and swap chains through overloaded
+   plans, what tight GAP capacities need) or, for facilities, the neighbourhood search
+   (`neighbourhood`: CP-SAT on freed regions, swapping open agents); then CP-SAT again from
+   the best plan, over the arcs re-pruned by its cost, to improve it and raise the bound.
 The reported bound is valid for the unpruned problem: CP-SAT's bound on the working arcs
-counts only up to the least cost of a plan that uses an arc outside them.
+counts only up to the least bound of a plan that uses an arc outside them.
 """
 
 from __future__ import annotations
@@ -24,16 +28,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .construct import construct_plan, local_search
+from . import lagrange
+from .construct import construct_plan, local_search, plan_from_knapsacks
 from .core import Core, build_core, is_feasible, opened, plan_cost
 from .model import CpOutcome, solve_sub, whole
 from .neighbourhood import improve_by_neighbourhoods
 from .problem import AssignmentProblem, evaluate
-from .relax import Relaxation, excluded_bound, prune_arcs, relax
+from .relax import Relaxation, arc_bounds, excluded_bound, prune_arcs, relax
+from .tabu import tabu_search
 
 DENSE_ARCS = 20_000  # up to this many allowed arcs the LP starts from all of them
 WHOLE_ONLY_ARCS = 1_500  # up to this many working arcs CP-SAT on the whole model gets all time
 WHOLE_FIRST_ARCS = 12_000  # up to this many, CP-SAT on the whole model runs first, briefly
+TINY_ARCS = 400  # models this small are proved fastest by a single CP-SAT worker
 
 
 @dataclass
@@ -58,12 +65,12 @@ def cheapest_arcs(core: Core, k: int) -> np.ndarray:
     return out & core.allowed
 
 
-def working_arcs(core: Core, rel: Relaxation, upper: int, assign: np.ndarray,
-                 per_job: int) -> np.ndarray:
+def working_arcs(core: Core, arc_lb: np.ndarray, rel: Relaxation, upper: int,
+                 assign: np.ndarray, per_job: int) -> np.ndarray:
     """Arcs that can appear in a plan cheaper than `upper`, plus the plan's own; when more
     than `per_job` per job on average, each job keeps its `per_job` cheapest arcs, its
     `per_job // 2` best by reduced cost and its LP arcs."""
-    keep = prune_arcs(core, rel, upper)
+    keep = prune_arcs(core, arc_lb, upper)
     jobs = np.arange(core.n)
     if keep.sum() > per_job * core.n:
         cut = np.zeros_like(keep)
@@ -80,16 +87,31 @@ def working_arcs(core: Core, rel: Relaxation, upper: int, assign: np.ndarray,
     return keep
 
 
+class _Best:
+    """The incumbent plan and its cost."""
+
+    def __init__(self, core: Core, assign: np.ndarray):
+        self.core, self.assign, self.cost = core, assign, plan_cost(core, assign)
+
+    def offer(self, assign: np.ndarray) -> bool:
+        if is_feasible(self.core, assign):
+            c = plan_cost(self.core, assign)
+            if c < self.cost:
+                self.assign, self.cost = assign, c
+                return True
+        return False
+
+
 def solve_assignment(
     problem: AssignmentProblem, *, time_limit: float = 10.0, workers: int = 8, seed: int = 0,
-    k: int = 24, lns_workers: int = 8, scale: int | None = None, whole_share: float = 0.3,
+    k: int = 24, lns_workers: int = 8, scale: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> AssignmentResult:
     """Best plan found within `time_limit` seconds and a lower bound valid for the problem.
 
     Guarantees: a returned plan is complete, allowed, within every capacity and opens exactly
     `open_count` agents (checked by `problem.evaluate`); status `optimal` means its cost
-    equals the bound (for real costs: up to the integer scaling, see `problem`).
+    equals the bound (for real costs: of the integer-scaled costs, see `problem`).
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -102,10 +124,10 @@ def solve_assignment(
 
     dense = int(core.allowed.sum()) <= DENSE_ARCS
     rel = relax(core, core.allowed.copy() if dense else cheapest_arcs(core, k),
-                time_limit=max(0.2, 0.3 * time_limit))
+                time_limit=max(0.2, 0.2 * time_limit))
     lb = rel.int_bound()
-    stats.update(lp_value=rel.value / core.scale, lp_bound=rel.bound / core.scale,
-                 lp_rounds=rel.rounds, lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
+    stats.update(lp_bound=rel.bound / core.scale, lp_rounds=rel.rounds,
+                 lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
     say(f"LP bound {rel.bound / core.scale:.2f} ({rel.rounds} rounds, {rel.arcs.sum()} arcs)")
     assign = construct_plan(core, rel, rel.arcs)
     if not is_feasible(core, assign):
@@ -115,47 +137,93 @@ def solve_assignment(
                            else "unknown", t0, stats)
         assign = local_search(core, assign, rel.arcs | _plan_arcs(core, assign),
                               opened(core, assign))
-    ub = plan_cost(core, assign)
-    stats["hint"] = ub / core.scale
-    say(f"hint {ub / core.scale:.2f}")
-    bound = lb
-    work = working_arcs(core, rel, ub, assign, k)
+    best = _Best(core, assign)
+    stats["hint"] = best.cost / core.scale
+    arc_lb = arc_bounds(core, rel)
+    if best.cost > lb:
+        lag = _lagrangian(core, rel, best, t0 + 0.25 * time_limit, stats)
+        lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
+        if best.cost > lb:
+            arc_lb = np.maximum(arc_lb, lagrange.arc_bounds(
+                core, lag, best.cost, t0 + 0.35 * time_limit))
+    say(f"hint {best.cost / core.scale:.2f}, bound {lb / core.scale:.2f}")
+    assign, ub, bound = best.assign, best.cost, lb
+    work = working_arcs(core, arc_lb, rel, ub, assign, k)
     n_work = int(work.sum())
     stats["working_arcs"] = n_work
     if ub > bound and n_work <= WHOLE_FIRST_ARCS and left() > 0.02:
-        share = left() if n_work <= WHOLE_ONLY_ARCS else whole_share * left()
-        out = solve_sub(core, whole(core, work), assign, time_limit=share, workers=workers,
-                        seed=seed, stop_at=bound)
-        assign, ub, bound = _take(core, rel, work, out, assign, ub, bound)
-        stats["cp_first"] = out.status
-        say(f"CP-SAT {out.status}: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
-    if ub > bound and left() > 0.05:
+        # CP-SAT on the whole working model: the proof for small problems
+        if not core.facilities:
+            share = min(left(), 0.2 * time_limit) if n_work <= WHOLE_ONLY_ARCS else 0.0
+        else:
+            share = left() if n_work <= WHOLE_ONLY_ARCS else 0.3 * left()
+        if share > 0.02:
+            out = solve_sub(core, whole(core, work), assign, time_limit=share,
+                            workers=1 if n_work <= TINY_ARCS else workers, seed=seed,
+                            stop_at=bound)
+            assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
+            stats["cp_first"] = out.status
+            say(f"CP-SAT {out.status}: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
+    if ub > bound and left() > 0.05 and not core.facilities:
+        assign, tstats = tabu_search(core, work, assign, deadline=deadline - 0.2 * left(),
+                                     seed=seed, target=bound)
+        ub = plan_cost(core, assign)
+        stats.update(tabu_iterations=tstats.iterations, tabu_improved=tstats.improved)
+        say(f"tabu search: {ub / core.scale:.2f} ({tstats.iterations} iterations)")
+    if ub > bound and left() > 0.05 and core.facilities:
         reserve = 0.15 * left() if n_work <= WHOLE_FIRST_ARCS else 0.0
         assign, lstats = improve_by_neighbourhoods(
             core, work, assign, deadline=deadline - reserve, workers=lns_workers, seed=seed,
-            start_size=3 if core.facilities else 2, target=bound, rc=rel.rc,
-            sub_time=1.0 if core.facilities else 0.3)
+            start_size=3, target=bound, rc=rel.rc, sub_time=1.0)
         ub = plan_cost(core, assign)
         stats.update(lns_solved=lstats.solved, lns_improved=lstats.improved,
                      lns_sizes=lstats.sizes)
         say(f"neighbourhoods: {ub / core.scale:.2f} ({lstats.improved}/{lstats.solved})")
     if ub > bound and left() > 0.05:
-        work = working_arcs(core, rel, ub, assign, k)
+        work = working_arcs(core, arc_lb, rel, ub, assign, k)
         if int(work.sum()) <= WHOLE_FIRST_ARCS:
             out = solve_sub(core, whole(core, work), assign, time_limit=left(),
                             workers=workers, seed=seed + 1, stop_at=bound)
-            assign, ub, bound = _take(core, rel, work, out, assign, ub, bound)
+            assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
             stats["cp_last"] = out.status
     return _finish(problem, core, assign, bound, None, t0, stats)
 
 
-def _take(core: Core, rel: Relaxation, work: np.ndarray, out: CpOutcome, assign: np.ndarray,
-          ub: int, bound: int) -> tuple[np.ndarray, int, int]:
+def _lagrangian(core: Core, rel: Relaxation, best: _Best, deadline: float,
+                stats: dict) -> lagrange.Lagrangian:
+    """Subgradient from the LP prices; knapsack solutions are rounded into plans."""
+    plans = {"tried": 0, "better": 0}
+
+    def on_take(it: int, take: np.ndarray, chosen: np.ndarray) -> float | None:
+        if it % 2 != 1:
+            return None
+        plan = plan_from_knapsacks(core, take, chosen, rel.arcs)
+        if (plan < 0).any():
+            return None
+        plans["tried"] += 1
+        cost = plan_cost(core, plan)
+        if cost < best.cost or (it % 10 == 1 and cost <= best.cost * 1.01):
+            plan = local_search(core, plan, rel.arcs | take, opened(core, plan))
+            if best.offer(plan):
+                plans["better"] += 1
+                return float(best.cost)
+        return None
+
+    lag = lagrange.subgradient(core, rel.u, float(best.cost), deadline=deadline,
+                               on_take=on_take)
+    stats.update(lr_bound=lag.bound / core.scale, lr_iterations=lag.iterations,
+                 lr_s=round(lag.wall_s, 3), lr_plans=plans["tried"],
+                 lr_better=plans["better"])
+    return lag
+
+
+def _take(core: Core, arc_lb: np.ndarray, work: np.ndarray, out: CpOutcome,
+          assign: np.ndarray, ub: int, bound: int) -> tuple[np.ndarray, int, int]:
     """Adopt a CP-SAT outcome on the whole working model: a better plan, a higher bound."""
     if out.assign is not None and out.objective is not None and out.objective < ub:
         assign, ub = out.assign, plan_cost(core, out.assign)
     if out.bound is not None:
-        outside = excluded_bound(core, rel, work)
+        outside = excluded_bound(core, arc_lb, work)
         outside_int = math.inf if math.isinf(outside) else math.ceil(
             outside - 1e-6 * max(1.0, abs(outside)))
         bound = max(bound, int(min(out.bound, outside_int, ub)))

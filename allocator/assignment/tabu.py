@@ -55,10 +55,13 @@ def _swap_deltas(C, W, cap, load, a, js, ks):
 
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,
                 seed: int = 0, target: int | None = None, max_idle: int = 20000,
-                swap_rows: int = 64) -> tuple[np.ndarray, TabuStats]:
+                swap_rows: int = 64, restart: int = 100, tenure: int = 3,
+                alpha_rate: float = 1.1) -> tuple[np.ndarray, TabuStats]:
     """Improve the complete feasible plan `assign` until `deadline` (perf_counter), a plan of
     cost <= `target`, or `max_idle` iterations without a better feasible plan. Returns the
-    best feasible plan seen (never worse than `assign`)."""
+    best feasible plan seen (never worse than `assign`). Moves use `arcs` only; every
+    `restart` idle iterations the walk restarts from the best plan; a job moved off an
+    agent stays off it for 3 to 3 + `tenure` iterations; `alpha` changes by `alpha_rate`."""
     rng = np.random.default_rng(seed)
     m, n = core.m, core.n
     jobs = np.arange(n)
@@ -103,7 +106,7 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
         w_val = wval.flat[w_flat]
         if min(s_val, w_val) >= BIG:
             break
-        tenure = int(rng.integers(5, 5 + max(5, n // 10)))
+        hold = int(rng.integers(3, 3 + tenure))
         if s_val <= w_val:
             i, j = divmod(s_flat, n)
             src = a[j]
@@ -112,7 +115,7 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
             count[src] -= 1
             count[i] += 1
             cost += dc[i, j]
-            tabu[src, j] = it + tenure
+            tabu[src, j] = it + hold
             a[j] = i
         else:
             r, k = divmod(w_flat, n)
@@ -121,20 +124,24 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
             load[p] += W[p, k] - W[p, j]
             load[q] += W[q, j] - W[q, k]
             cost += wc[r, k]
-            tabu[p, j] = it + tenure
-            tabu[q, k] = it + tenure
+            tabu[p, j] = it + hold
+            tabu[q, k] = it + hold
             a[j], a[k] = q, p
         over = int(np.maximum(0, load - cap).sum())
-        if over == 0:
-            alpha = max(1e-3, alpha / 1.1)
-            if cost + fixed < best_cost - 1e-9:
-                best, best_cost = a.copy(), int(round(cost + fixed))
-                stats.improved += 1
-                idle = 0
-                continue
-        else:
-            alpha *= 1.1
+        alpha = max(1e-3, alpha / alpha_rate) if over == 0 else alpha * alpha_rate
+        if over == 0 and cost + fixed < best_cost - 1e-9:
+            best, best_cost = a.copy(), int(round(cost + fixed))
+            stats.improved += 1
+            idle = 0
+            continue
         idle += 1
+        if restart and idle % restart == 0:  # back to the best plan, fresh tabu list
+            a = best.copy()
+            load = loads(core, a)
+            count = np.bincount(a, minlength=m)
+            cost = float(C[a, jobs].sum())
+            tabu[:] = 0
     stats.iterations, stats.best = it, best_cost
-    assert is_feasible(core, best)
+    if not is_feasible(core, best):  # cannot happen: only overload-free plans are kept
+        raise RuntimeError("tabu search kept an infeasible plan")
     return best, stats
