@@ -36,6 +36,24 @@ class CpOutcome:
     arcs: int = 0
 
 
+class Stopper:
+    """Lets another thread stop a running `solve_sub` (CP-SAT releases the GIL)."""
+
+    def __init__(self) -> None:
+        self._solver: cp_model.CpSolver | None = None
+        self.requested = False
+
+    def attach(self, solver: cp_model.CpSolver) -> None:
+        self._solver = solver
+        if self.requested:
+            solver.stop_search()
+
+    def stop(self) -> None:
+        self.requested = True
+        if self._solver is not None:
+            self._solver.stop_search()
+
+
 class _StopAt(cp_model.CpSolverSolutionCallback):
     def __init__(self, target: int | None):
         super().__init__()
@@ -54,13 +72,14 @@ def sub_arcs(sub: SubProblem) -> tuple[np.ndarray, np.ndarray]:
 
 
 def solve_sub(core: Core, sub: SubProblem, hint: np.ndarray | None, *, time_limit: float,
-              workers: int, seed: int = 0, stop_at: int | None = None) -> CpOutcome:
+              workers: int, seed: int = 0, stop_at: int | None = None,
+              stopper: Stopper | None = None) -> CpOutcome:
     """Solve `sub` with CP-SAT from `hint` (global agent per sub job, -1 unknown).
 
     Guarantees: a returned assignment uses only the sub-problem's arcs, respects every
     agent's room and, for facilities, opens exactly `open_count` agents, each serving a job.
     `objective` and `bound` count the sub-problem's arc and opening costs only. Stops early
-    once a solution of cost <= `stop_at` is found.
+    once a solution of cost <= `stop_at` is found, or when `stopper.stop()` is called.
     """
     t0 = time.perf_counter()
     ap, jp = sub_arcs(sub)
@@ -111,6 +130,8 @@ def solve_sub(core: Core, sub: SubProblem, hint: np.ndarray | None, *, time_limi
     solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - t0))
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    if stopper is not None:
+        stopper.attach(solver)
     status = solver.solve(m, _StopAt(stop_at))
     wall = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -10,11 +10,12 @@ The same design as the planner's student solve, for any jobs-to-agents problem:
    from its knapsacks (a better hint), and a lower bound per arc;
 5. working arcs: every arc that can still appear in a better plan, cut to about k per job
    (by cost and by reduced cost) when there are more;
-6. CP-SAT on the whole working model (small problems: to optimality); then, until shortly
-   before the deadline, the tabu search (`tabu`: shift and swap chains through overloaded
-   plans, what tight GAP capacities need) or, for facilities, the neighbourhood search
-   (`neighbourhood`: CP-SAT on freed regions, swapping open agents); then CP-SAT again from
-   the best plan, over the arcs re-pruned by its cost, to improve it and raise the bound.
+6. without facilities: the tabu search (`tabu`: shift and swap chains through overloaded
+   plans, what tight GAP capacities need) races CP-SAT on the whole working model, run in
+   another thread, in two rounds (the second from the better plan, over re-pruned arcs);
+   with facilities: CP-SAT on the whole working model (small problems: to optimality), the
+   neighbourhood search (`neighbourhood`: CP-SAT on freed regions, swapping open agents),
+   then CP-SAT again from the best plan, over re-pruned arcs, to raise the bound.
 The reported bound is valid for the unpruned problem: CP-SAT's bound on the working arcs
 counts only up to the least bound of a plan that uses an arc outside them.
 """
@@ -22,6 +23,7 @@ counts only up to the least bound of a plan that uses an arc outside them.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ import numpy as np
 from . import lagrange
 from .construct import construct_plan, local_search, plan_from_knapsacks
 from .core import Core, build_core, is_feasible, opened, plan_cost
-from .model import CpOutcome, solve_sub, whole
+from .model import CpOutcome, Stopper, SubProblem, solve_sub, whole
 from .neighbourhood import improve_by_neighbourhoods
 from .problem import AssignmentProblem, evaluate
 from .relax import Relaxation, arc_bounds, excluded_bound, prune_arcs, relax
@@ -143,6 +145,9 @@ def solve_assignment(
     if best.cost > lb:
         lag = _lagrangian(core, rel, best, t0 + 0.25 * time_limit, stats)
         lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
+        if core.facilities and best.cost > lb:
+            _open_lagrangian_choice(core, lag, rel, best, min(0.05 * time_limit, 5.0),
+                                    workers, seed, stats)
         if best.cost > lb:
             arc_lb = np.maximum(arc_lb, lagrange.arc_bounds(
                 core, lag, best.cost, t0 + 0.35 * time_limit))
@@ -151,26 +156,21 @@ def solve_assignment(
     work = working_arcs(core, arc_lb, rel, ub, assign, k)
     n_work = int(work.sum())
     stats["working_arcs"] = n_work
+    if not core.facilities:
+        assign, ub, bound = _race(core, rel, arc_lb, assign, ub, bound, deadline, k,
+                                  workers, seed, stats)
+        say(f"tabu search and CP-SAT: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
+        return _finish(problem, core, assign, bound, None, t0, stats)
     if ub > bound and n_work <= WHOLE_FIRST_ARCS and left() > 0.02:
         # CP-SAT on the whole working model: the proof for small problems
-        if not core.facilities:
-            share = min(left(), 0.2 * time_limit) if n_work <= WHOLE_ONLY_ARCS else 0.0
-        else:
-            share = left() if n_work <= WHOLE_ONLY_ARCS else 0.3 * left()
-        if share > 0.02:
-            out = solve_sub(core, whole(core, work), assign, time_limit=share,
-                            workers=1 if n_work <= TINY_ARCS else workers, seed=seed,
-                            stop_at=bound)
-            assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
-            stats["cp_first"] = out.status
-            say(f"CP-SAT {out.status}: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
-    if ub > bound and left() > 0.05 and not core.facilities:
-        assign, tstats = tabu_search(core, work, assign, deadline=deadline - 0.2 * left(),
-                                     seed=seed, target=bound)
-        ub = plan_cost(core, assign)
-        stats.update(tabu_iterations=tstats.iterations, tabu_improved=tstats.improved)
-        say(f"tabu search: {ub / core.scale:.2f} ({tstats.iterations} iterations)")
-    if ub > bound and left() > 0.05 and core.facilities:
+        share = left() if n_work <= WHOLE_ONLY_ARCS else 0.3 * left()
+        out = solve_sub(core, whole(core, work), assign, time_limit=share,
+                        workers=1 if n_work <= TINY_ARCS else workers, seed=seed,
+                        stop_at=bound)
+        assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
+        stats["cp_first"] = out.status
+        say(f"CP-SAT {out.status}: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
+    if ub > bound and left() > 0.05:
         reserve = 0.15 * left() if n_work <= WHOLE_FIRST_ARCS else 0.0
         assign, lstats = improve_by_neighbourhoods(
             core, work, assign, deadline=deadline - reserve, workers=lns_workers, seed=seed,
@@ -187,6 +187,77 @@ def solve_assignment(
             assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
             stats["cp_last"] = out.status
     return _finish(problem, core, assign, bound, None, t0, stats)
+
+
+def _race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, ub: int,
+          bound: int, deadline: float, k: int, workers: int, seed: int,
+          stats: dict) -> tuple[np.ndarray, int, int]:
+    """Tabu search in this thread while CP-SAT solves the whole working model in another
+    (it releases the GIL), in two rounds: the second starts CP-SAT from the better plan,
+    over arcs re-pruned by its cost. Either finishing the proof ends the round."""
+    tabu_its = tabu_better = 0
+    for r in range(2):
+        now = time.perf_counter()
+        if ub <= bound or deadline - now <= 0.05:
+            break
+        round_end = now + (deadline - now) * (0.5 if r == 0 else 1.0)
+        work = working_arcs(core, arc_lb, rel, ub, assign, k)
+        n_work = int(work.sum())
+        box: dict[str, CpOutcome] = {}
+        stopper = Stopper()
+        thread = None
+        if n_work <= WHOLE_FIRST_ARCS:
+            thread = threading.Thread(target=_solve_into, daemon=True, args=(
+                box, core, whole(core, work), assign.copy(),
+                dict(time_limit=round_end - now, workers=1 if n_work <= TINY_ARCS else workers,
+                     seed=seed + r, stop_at=bound, stopper=stopper)))
+            thread.start()
+        found, tstats = tabu_search(
+            core, work, assign, deadline=round_end, seed=seed + r, target=bound,
+            should_stop=None if thread is None else (lambda t=thread: not t.is_alive()))
+        tabu_its += tstats.iterations
+        tabu_better += tstats.improved
+        if thread is not None:
+            stopper.stop()
+            thread.join()
+        if plan_cost(core, found) < ub:
+            assign, ub = found, plan_cost(core, found)
+        if "out" in box:
+            assign, ub, bound = _take(core, arc_lb, work, box["out"], assign, ub, bound)
+            stats[f"cp_round{r + 1}"] = box["out"].status
+    stats.update(tabu_iterations=tabu_its, tabu_improved=tabu_better)
+    return assign, ub, bound
+
+
+def _open_lagrangian_choice(core: Core, lag: lagrange.Lagrangian, rel: Relaxation,
+                            best: _Best, time_limit: float, workers: int, seed: int,
+                            stats: dict) -> None:
+    """Facilities: open the agents the best Lagrangian multipliers open and assign the jobs
+    among them with CP-SAT (each job's few cheapest open agents); offer the plan."""
+    open_ = lag.chosen.copy()
+    if core.open_count is not None and open_.sum() != core.open_count:
+        return
+    agents = np.flatnonzero(open_)
+    c = np.where(core.allowed[agents], core.C[agents], np.iinfo(np.int64).max)
+    t = min(6, len(agents))
+    near = np.argpartition(c, t - 1, axis=0)[:t] if t < len(agents) else np.tile(
+        np.arange(len(agents))[:, None], (1, core.n))
+    arcs = np.zeros((core.m, core.n), dtype=bool)
+    arcs[agents[near], np.broadcast_to(np.arange(core.n), near.shape)] = True
+    arcs &= core.allowed
+    arcs[agents] |= rel.arcs[agents]
+    sub = SubProblem(jobs=np.arange(core.n), agents=agents, arcs=arcs, room=core.cap[agents],
+                     open_count=core.open_count)
+    out = solve_sub(core, sub, None, time_limit=time_limit, workers=workers, seed=seed)
+    stats["lr_open_plan"] = out.status
+    if out.assign is not None:
+        plan = local_search(core, out.assign, arcs, open_)
+        if best.offer(plan):
+            stats["lr_open_better"] = best.cost / core.scale
+
+
+def _solve_into(box: dict, core: Core, sub, hint: np.ndarray, kw: dict) -> None:
+    box["out"] = solve_sub(core, sub, hint, **kw)
 
 
 def _lagrangian(core: Core, rel: Relaxation, best: _Best, deadline: float,

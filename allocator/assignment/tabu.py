@@ -13,6 +13,7 @@ seen is returned. For facilities, jobs move only among open agents and never emp
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,12 +57,14 @@ def _swap_deltas(C, W, cap, load, a, js, ks):
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,
                 seed: int = 0, target: int | None = None, max_idle: int = 20000,
                 swap_rows: int = 64, restart: int = 100, tenure: int = 3,
-                alpha_rate: float = 1.1) -> tuple[np.ndarray, TabuStats]:
+                alpha_rate: float = 1.1, should_stop: Callable[[], bool] | None = None,
+                ) -> tuple[np.ndarray, TabuStats]:
     """Improve the complete feasible plan `assign` until `deadline` (perf_counter), a plan of
     cost <= `target`, or `max_idle` iterations without a better feasible plan. Returns the
     best feasible plan seen (never worse than `assign`). Moves use `arcs` only; every
     `restart` idle iterations the walk restarts from the best plan; a job moved off an
-    agent stays off it for 3 to 3 + `tenure` iterations; `alpha` changes by `alpha_rate`."""
+    agent stays off it for 3 to 3 + `tenure` iterations; `alpha` changes by `alpha_rate`.
+    `should_stop()` is polled every few iterations (another search may have finished)."""
     rng = np.random.default_rng(seed)
     m, n = core.m, core.n
     jobs = np.arange(n)
@@ -81,7 +84,8 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     alpha = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
     it, idle = 0, 0
     while idle < max_idle and (target is None or best_cost > target):
-        if it % 16 == 0 and time.perf_counter() >= deadline:
+        if it % 16 == 0 and (time.perf_counter() >= deadline or (
+                should_stop is not None and should_stop())):
             break
         it += 1
         total_ex = int(np.maximum(0, load - cap).sum())
