@@ -30,6 +30,7 @@ SUITES = ("orlib", "counties", "peers")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line of `python -m benchmarks`."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     sub = ap.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="run a suite; write results/<date>-<suite>.json")
@@ -60,6 +61,7 @@ def _names(text: str) -> list[str]:
 
 
 def run_orlib(args, data_dir: Path) -> tuple[list[dict], str, dict]:
+    """Rows, Markdown and extras of the published-instance suite."""
     from .published import collect, run_published, summarize
 
     insts = collect(data_dir, _names(args.only) or None, [Path(f) for f in args.file],
@@ -72,6 +74,7 @@ def run_orlib(args, data_dir: Path) -> tuple[list[dict], str, dict]:
 
 
 def run_counties_suite(args) -> tuple[list[dict], str, dict]:
+    """Rows and Markdown of the synthetic-county suite."""
     from .counties import SIZES, run_counties
 
     sizes = _names(args.sizes)
@@ -83,6 +86,7 @@ def run_counties_suite(args) -> tuple[list[dict], str, dict]:
 
 
 def run_peers_suite(args, data_dir: Path) -> tuple[list[dict], str, dict]:
+    """Rows and Markdown of ours beside each peer, published instances then counties."""
     from .counties import SIZES
     from .peers import DEFAULT_COUNTIES, DEFAULT_ORLIB, PEERS, peer_county, peer_published
     from .published import collect
@@ -106,6 +110,7 @@ def run_peers_suite(args, data_dir: Path) -> tuple[list[dict], str, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a suite; the exit code says whether every plan was verified (see module)."""
     args = parse_args(argv)
     from .published import default_data_dir
 

@@ -20,6 +20,8 @@ INF = float("inf")
 
 @dataclass
 class Milp:
+    """A MILP in coordinate form, with the arc variables first (see the module)."""
+
     name: str
     cost: np.ndarray
     lower: np.ndarray
@@ -45,6 +47,7 @@ class Milp:
         return len(self.row_lower)
 
     def save(self, path: Path) -> None:
+        """Write the model as an .npz file (`load_milp` reads it back)."""
         np.savez(path, name=np.array(self.name), cost=self.cost, lower=self.lower,
                  upper=self.upper, integer=self.integer, rows=self.rows, cols=self.cols,
                  vals=self.vals, row_lower=self.row_lower, row_upper=self.row_upper,
@@ -100,6 +103,7 @@ class MilpBuilder:
         self.row_upper.append(hi)
 
     def build(self, name: str, arc_job, arc_agent, int_scale: int) -> Milp:
+        """The Milp of everything added so far."""
         def cat(parts, dtype):
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 

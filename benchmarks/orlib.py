@@ -33,6 +33,8 @@ class InstanceError(ValueError):
 
 @dataclass
 class Published:
+    """One problem of a published file: its name, family, problem and known optimum."""
+
     name: str
     family: str  # gap1-12 | gapa-d | gape | pmedcap | sjc | other
     kind: str  # gap | pmedcap | lorena
@@ -60,11 +62,13 @@ class _Tokens:
             self.line += [k] * len(parts)
 
     def where(self, pos: int) -> str:
+        """`file:line (number k)` of the token at `pos`."""
         if pos < len(self.line):
             return f"{self.path}:{self.line[pos]} (number {pos + 1})"
         return f"{self.path}: end of file (after {len(self.tok)} numbers)"
 
     def ints(self, pos: int, count: int, what: str) -> list[int]:
+        """`count` integers from `pos`, or InstanceError naming the position."""
         if pos + count > len(self.tok):
             raise InstanceError(f"{self.where(len(self.tok))}: truncated while reading {what}: "
                                 f"expected {count} numbers from number {pos + 1}")
@@ -223,6 +227,7 @@ READERS = {"gap": read_gap, "pmedcap": read_pmedcap, "lorena": read_lorena}
 
 
 def family_of(path: Path, kind: str) -> str:
+    """gap1-12, gapa-d, gape, pmedcap, sjc or other, from the file name."""
     stem = path.stem
     if kind == "gap":
         if re.fullmatch(r"gap\d+", stem):

@@ -53,6 +53,7 @@ def table(rows: list[dict], cols: list[tuple[str, str, str]]) -> str:
 
 
 def orlib_markdown(rows: list[dict], summary: list[dict]) -> str:
+    """Summary by family, then one row per instance."""
     head = table(summary, [("family", "family", ""), ("instances", "instances", "num"),
                            ("at_optimum", "at optimum", "num"), ("proven", "proven", "num"),
                            ("mean_gap", "mean gap", "pct"), ("max_gap", "max gap", "pct"),
@@ -67,6 +68,7 @@ def orlib_markdown(rows: list[dict], summary: list[dict]) -> str:
 
 
 def counties_markdown(rows: list[dict]) -> str:
+    """One row per county."""
     return table(rows, [("instance", "instance", ""), ("schools", "schools", "num"),
                         ("blocks", "blocks", "num"), ("pupils", "pupils", "num"),
                         ("status", "status", ""), ("objective", "objective", "num"),
@@ -91,6 +93,7 @@ def _peer_text(cell: dict | None, gap_key: str) -> str:
 
 
 def peers_markdown(rows: list[dict], peers: list[str]) -> str:
+    """One row per instance: ours, then each peer (value, gap, time)."""
     out = []
     for r in rows:
         county = r.get("family") == "county"

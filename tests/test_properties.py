@@ -3,12 +3,12 @@ and its bound never exceeds its objective."""
 
 from __future__ import annotations
 
-from allocator.verify import verify_result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.scenario import ScenarioError, parse_scenario
 from allocator.solve import solve_scenario
+from allocator.verify import verify_result
 
 KINDS = ["primary", "junior", "nine_year", "teaching_point"]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import block, scenario, school
 
 from allocator.solve import solve_scenario
 from allocator.verify import verify_result
-from conftest import block, scenario, school
 
 ALL = {g: 10 for g in range(1, 10)}
 

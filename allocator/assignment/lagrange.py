@@ -31,6 +31,8 @@ PROFIT_SCALE = 1024.0  # knapsack profits are ceil(profit x this)
 
 @dataclass
 class Lagrangian:
+    """The best multipliers found and what the relaxation says at them."""
+
     bound: float  # best L(u) found (integer cost units)
     u: np.ndarray  # its multipliers
     value: np.ndarray  # (m,) f_i - K_i at u (GAP: -K_i)

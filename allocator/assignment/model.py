@@ -19,6 +19,8 @@ from .core import Core
 
 @dataclass
 class SubProblem:
+    """Jobs, agents, usable arcs and room: a part of the problem to re-solve exactly."""
+
     jobs: np.ndarray  # global job indices
     agents: np.ndarray  # global agent indices
     arcs: np.ndarray  # (m, n) bool: arcs usable (only those between jobs and agents count)
@@ -28,6 +30,8 @@ class SubProblem:
 
 @dataclass
 class CpOutcome:
+    """What CP-SAT returned for a sub-problem (plain arrays, no solver objects)."""
+
     status: str  # optimal | feasible | infeasible | unknown
     assign: np.ndarray | None  # global agent per sub job
     objective: int | None  # sub-problem objective (its arcs and opened agents)
@@ -44,11 +48,13 @@ class Stopper:
         self.requested = False
 
     def attach(self, solver: cp_model.CpSolver) -> None:
+        """Register the running solver (stopping it at once if already requested)."""
         self._solver = solver
         if self.requested:
             solver.stop_search()
 
     def stop(self) -> None:
+        """Ask the attached solver to stop (or the next one, before it starts)."""
         self.requested = True
         if self._solver is not None:
             self._solver.stop_search()

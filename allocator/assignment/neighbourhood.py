@@ -42,6 +42,8 @@ def relatedness(core: Core, arcs: np.ndarray, top: int = 5) -> np.ndarray:
 
 @dataclass
 class LnsStats:
+    """Counters of a neighbourhood search."""
+
     solved: int = 0
     improved: int = 0
     sizes: dict = field(default_factory=dict)

@@ -122,6 +122,8 @@ def integer_costs(p: AssignmentProblem, scale: int | None = None) -> IntegerCost
 
 @dataclass
 class Evaluation:
+    """The exact objective of a plan, its loads and open agents, and broken rules."""
+
     objective: float
     feasible: bool
     load: np.ndarray

@@ -30,6 +30,8 @@ TOL = 1e-7
 
 @dataclass
 class Relaxation:
+    """The LP on the candidate arcs: values, duals, reduced costs and the bound."""
+
     value: float  # LP optimum on the candidate arcs (integer cost units)
     bound: float  # Lagrangian bound valid for every allowed arc (integer cost units)
     x: np.ndarray  # (m, n) LP values on candidate arcs
@@ -90,6 +92,7 @@ class _LP:
         self.links: list = []
 
     def set_big(self, big: float) -> None:
+        """Price of the artificial columns."""
         for a in self.art:
             self.obj.SetCoefficient(a, big)
 
@@ -114,6 +117,7 @@ class _LP:
         return len(ii)
 
     def solve(self, time_limit: float) -> bool:
+        """Solve the LP; True when GLOP reports an optimum."""
         self.s.SetTimeLimit(max(1, int(1000 * time_limit)))
         return self.s.Solve() == pywraplp.Solver.OPTIMAL
 
@@ -130,6 +134,7 @@ class _LP:
         return u, v, lam, mu
 
     def values(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """(x (m, n), y (m,), artificial mass) of the last solve."""
         core = self.core
         x = np.zeros((core.m, core.n))
         if self.xs:

@@ -47,6 +47,8 @@ TINY_ARCS = 400  # models this small are proved fastest by a single CP-SAT worke
 
 @dataclass
 class AssignmentResult:
+    """A plan (agent per job), its exact objective, a valid lower bound, the gap."""
+
     status: str  # optimal | feasible | infeasible | unknown
     assign: np.ndarray | None  # agent per job
     objective: float | None  # exact objective of `assign` in the problem's cost units
@@ -96,6 +98,7 @@ class _Best:
         self.core, self.assign, self.cost = core, assign, plan_cost(core, assign)
 
     def offer(self, assign: np.ndarray) -> bool:
+        """Keep `assign` when it is feasible and cheaper; True when kept."""
         if is_feasible(self.core, assign):
             c = plan_cost(self.core, assign)
             if c < self.cost:

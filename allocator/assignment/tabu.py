@@ -25,6 +25,8 @@ BIG = np.float64(1e18)
 
 @dataclass
 class TabuStats:
+    """Counters of a tabu search."""
+
     iterations: int = 0
     improved: int = 0
     best: int = 0
