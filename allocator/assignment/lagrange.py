@@ -103,7 +103,8 @@ def subgradient(core: Core, u0: np.ndarray, upper: float, *, deadline: float,
                 max_iter: int = 300, patience: int = 15, stall: int = 60,
                 on_take: Callable[[int, np.ndarray, np.ndarray], float | None] | None = None,
                 ) -> Lagrangian:
-    """Raise L(u) from `u0` by subgradient steps (Polyak steps towards `upper`), until
+    """Raise L(u) from `u0` by subgradient steps (Polyak steps towards `upper`, or towards
+    2 % above the bound when `upper` is farther), until
     `deadline`, `max_iter`, a bound within 1 of `upper`, steps too small to matter, or a
     bound that rose less than 1 % of the remaining gap in the last `stall` iterations.
     `on_take(iteration, take, chosen)` sees every knapsack solution (to build plans from)
@@ -134,30 +135,34 @@ def subgradient(core: Core, u0: np.ndarray, upper: float, *, deadline: float,
         if norm == 0 or best.bound > upper - 1 + 1e-6 or lam < 1e-3:
             break
         history.append(best.bound)
+        # aim the steps at a value just above the bound when the known plan is far off
+        target = min(upper, best.bound + 0.02 * max(1.0, abs(best.bound)))
         if len(history) > stall and history[-1] - history[-1 - stall] < 0.01 * (
-                upper - history[-1]):
+                target - history[-1]):
             break  # the bound has stalled
         if time.perf_counter() >= deadline:
             break
-        step = lam * max(upper - L, 1e-3 * max(1.0, abs(upper))) / norm
+        step = lam * max(target - L, 1e-3 * max(1.0, abs(target))) / norm
         u = u + step * g
     assert best is not None
     best.iterations, best.wall_s = it, time.perf_counter() - t0
     return best
 
 
-def arc_bounds(core: Core, lag: Lagrangian, upper: float, deadline: float) -> np.ndarray:
+def arc_bounds(core: Core, lag: Lagrangian, upper: float, deadline: float,
+               max_exact: int = 20_000) -> np.ndarray:
     """(m, n) lower bound on the cost of any plan that uses each arc (inf if not allowed).
 
     Cheap test first: forcing j into agent i's knapsack lowers K_i by at most the profit
     given up, so bound >= L + (c_ij - u_j) for arcs outside the knapsack. Arcs that this
     test does not exclude (bound <= upper - 1) get the exact forced knapsack, until
-    `deadline` (perf_counter); after it the cheap bound stands.
+    `deadline` (perf_counter) or `max_exact` knapsacks; after that the cheap bound stands.
     """
     L, u = lag.bound, lag.u
     out = np.full((core.m, core.n), math.inf)
     kn = Knapsacks(core)
     vals_sorted = np.sort(lag.value)
+    solved = 0
     for i in range(core.m):
         row = core.allowed[i]
         # L with agent i open (facilities: swap it in for the worst chosen agent)
@@ -172,8 +177,9 @@ def arc_bounds(core: Core, lag: Lagrangian, upper: float, deadline: float) -> np
         cheap = np.where(lag.take[i] & lag.chosen[i], L, np.where(lag.take[i], base, cheap))
         out[i] = np.where(row, cheap, math.inf)
         check = np.flatnonzero(row & ~lag.take[i] & (cheap <= upper - 1 + 1e-6))
-        if len(check) == 0 or time.perf_counter() > deadline:
+        if len(check) == 0 or time.perf_counter() > deadline or solved >= max_exact:
             continue
+        solved += len(check)
         Ki = -(lag.value[i] - (core.fixed[i] if core.facilities else 0.0))
         for j in check:
             rest, _ = kn.solve(i, profit, int(core.cap[i] - core.W[i, j]), exclude=int(j))

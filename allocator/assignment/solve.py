@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import lagrange
-from .construct import construct_plan, local_search, plan_from_knapsacks
+from .construct import choose_open, construct_plan, local_search, plan_from_knapsacks
 from .core import Core, build_core, is_feasible, opened, plan_cost
-from .model import CpOutcome, Stopper, SubProblem, solve_sub, whole
+from .model import CpOutcome, Stopper, solve_sub, whole
 from .neighbourhood import improve_by_neighbourhoods
 from .problem import AssignmentProblem, evaluate
 from .relax import Relaxation, arc_bounds, excluded_bound, prune_arcs, relax
+from .swap import assign_to, swap_search, uniform_weights
 from .tabu import tabu_search
 
 DENSE_ARCS = 20_000  # up to this many allowed arcs the LP starts from all of them
@@ -135,6 +136,12 @@ def solve_assignment(
                  lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
     say(f"LP bound {rel.bound / core.scale:.2f} ({rel.rounds} rounds, {rel.arcs.sum()} arcs)")
     assign = construct_plan(core, rel, rel.arcs)
+    if core.facilities and uniform_weights(core):  # the LP's open set, assigned by CP-SAT
+        plan = assign_to(core, np.flatnonzero(choose_open(core, rel)), assign, rel.arcs,
+                         min(2.0, 0.05 * time_limit), workers, seed)
+        if plan is not None and (not is_feasible(core, assign)
+                                 or plan_cost(core, plan) < plan_cost(core, assign)):
+            assign = plan
     if not is_feasible(core, assign):
         assign = _repair(core, rel, assign, left(), workers, seed, stats)
         if assign is None:
@@ -145,12 +152,11 @@ def solve_assignment(
     best = _Best(core, assign)
     stats["hint"] = best.cost / core.scale
     arc_lb = arc_bounds(core, rel)
+    attractive = None
     if best.cost > lb:
         lag = _lagrangian(core, rel, best, t0 + 0.25 * time_limit, stats)
         lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
-        if core.facilities and best.cost > lb:
-            _open_lagrangian_choice(core, lag, rel, best, min(0.05 * time_limit, 5.0),
-                                    workers, seed, stats)
+        attractive = lag.value
         if best.cost > lb:
             arc_lb = np.maximum(arc_lb, lagrange.arc_bounds(
                 core, lag, best.cost, t0 + 0.35 * time_limit))
@@ -164,6 +170,16 @@ def solve_assignment(
                                   workers, seed, stats)
         say(f"tabu search and CP-SAT: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
         return _finish(problem, core, assign, bound, None, t0, stats)
+    if ub > bound and left() > 0.1 and uniform_weights(core):
+        found, sstats = swap_search(core, work, assign, deadline=t0 + 0.75 * time_limit,
+                                    workers=workers, seed=seed, attractive=attractive)
+        if plan_cost(core, found) < ub:
+            assign, ub = found, plan_cost(core, found)
+            work = working_arcs(core, arc_lb, rel, ub, assign, k)
+            n_work = int(work.sum())
+        stats.update(swap_sweeps=sstats.sweeps, swap_flows=sstats.flows,
+                     swap_exact=sstats.exact, swap_improved=sstats.improved)
+        say(f"swaps: {ub / core.scale:.2f} ({sstats.improved} in {sstats.sweeps} sweeps)")
     if ub > bound and n_work <= WHOLE_FIRST_ARCS and left() > 0.02:
         # CP-SAT on the whole working model: the proof for small problems
         share = left() if n_work <= WHOLE_ONLY_ARCS else 0.3 * left()
@@ -230,33 +246,6 @@ def _race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, u
             stats[f"cp_round{r + 1}"] = box["out"].status
     stats.update(tabu_iterations=tabu_its, tabu_improved=tabu_better)
     return assign, ub, bound
-
-
-def _open_lagrangian_choice(core: Core, lag: lagrange.Lagrangian, rel: Relaxation,
-                            best: _Best, time_limit: float, workers: int, seed: int,
-                            stats: dict) -> None:
-    """Facilities: open the agents the best Lagrangian multipliers open and assign the jobs
-    among them with CP-SAT (each job's few cheapest open agents); offer the plan."""
-    open_ = lag.chosen.copy()
-    if core.open_count is not None and open_.sum() != core.open_count:
-        return
-    agents = np.flatnonzero(open_)
-    c = np.where(core.allowed[agents], core.C[agents], np.iinfo(np.int64).max)
-    t = min(6, len(agents))
-    near = np.argpartition(c, t - 1, axis=0)[:t] if t < len(agents) else np.tile(
-        np.arange(len(agents))[:, None], (1, core.n))
-    arcs = np.zeros((core.m, core.n), dtype=bool)
-    arcs[agents[near], np.broadcast_to(np.arange(core.n), near.shape)] = True
-    arcs &= core.allowed
-    arcs[agents] |= rel.arcs[agents]
-    sub = SubProblem(jobs=np.arange(core.n), agents=agents, arcs=arcs, room=core.cap[agents],
-                     open_count=core.open_count)
-    out = solve_sub(core, sub, None, time_limit=time_limit, workers=workers, seed=seed)
-    stats["lr_open_plan"] = out.status
-    if out.assign is not None:
-        plan = local_search(core, out.assign, arcs, open_)
-        if best.offer(plan):
-            stats["lr_open_better"] = best.cost / core.scale
 
 
 def _solve_into(box: dict, core: Core, sub, hint: np.ndarray, kw: dict) -> None:
