@@ -175,37 +175,47 @@ def priced_arcs(core: Core, has: np.ndarray, rc: np.ndarray, per_job: int) -> np
 
 
 def relax(core: Core, arcs: np.ndarray, time_limit: float, per_job: int = 4,
-          max_rounds: int = 60) -> Relaxation:
-    """Solve the LP on `arcs`, growing them by pricing until no arc has negative reduced cost
-    (or `max_rounds` / the time limit); the bound is valid for every allowed arc either way."""
+          max_rounds: int = 60, close: float = 1e-4) -> Relaxation:
+    """Solve the LP on `arcs`, growing them by pricing until no arc has negative reduced cost,
+    the bound is within `close` (relative) of the LP value, `max_rounds` or the time limit.
+    Every round's Lagrangian bound is valid for all allowed arcs; the best round is kept
+    (a solve cut short by the time limit gives no duals and is ignored)."""
     t0 = time.perf_counter()
     big = float(core.C.max() + core.fixed.max() + 1) * 4.0
     big_limit = big * 1e6
     lp = _LP(core, big)
     lp.add_arcs(arcs & core.allowed)
     rounds = 0
+    best: Relaxation | None = None
     while True:
         rounds += 1
         left = time_limit - (time.perf_counter() - t0)
-        ok = lp.solve(max(0.05, left))
+        if not lp.solve(max(0.05, left)):
+            break
         u, v, lam, mu = lp.duals()
         bound, rc = lagrangian(core, u, v, lam, mu, big)
-        if not ok or rounds >= max_rounds or time.perf_counter() - t0 > time_limit:
+        x, y, art = lp.values()
+        value = lp.s.Objective().Value()
+        if best is None or bound > best.bound:
+            best = Relaxation(value=value, bound=bound, x=x, y=y, rc=rc, arcs=lp.has.copy(),
+                              u=u, artificial=art, rounds=rounds, wall_s=0.0)
+        if rounds >= max_rounds or time.perf_counter() - t0 > time_limit:
             break
+        if art <= TOL and bound >= value - close * max(1.0, abs(value)):
+            break  # pricing could raise the bound by less than `close`
         new = priced_arcs(core, lp.has, rc, per_job)
         if new.any():
             lp.add_arcs(new)
             continue
-        _, _, art = lp.values()
         if art > TOL and big < big_limit:
             big *= 16.0  # the artificial price may be what keeps jobs off real arcs
             lp.set_big(big)
             continue
         break
-    x, y, art = lp.values()
-    value = lp.s.Objective().Value() if ok else float("nan")
-    return Relaxation(value=value, bound=bound, x=x, y=y, rc=rc, arcs=lp.has.copy(), u=u,
-                      artificial=art, rounds=rounds, wall_s=time.perf_counter() - t0)
+    if best is None:
+        raise RuntimeError(f"the LP relaxation found no optimum within {time_limit:.1f} s")
+    best.rounds, best.wall_s = rounds, time.perf_counter() - t0
+    return best
 
 
 def arc_bounds(core: Core, rel: Relaxation) -> np.ndarray:

@@ -129,8 +129,9 @@ def solve_assignment(
         return deadline - time.perf_counter()
 
     dense = int(core.allowed.sum()) <= DENSE_ARCS
+    # facilities: one pricing round; the Lagrangian bound (over every arc) does the rest
     rel = relax(core, core.allowed.copy() if dense else cheapest_arcs(core, k),
-                time_limit=max(0.2, 0.2 * time_limit))
+                time_limit=max(0.2, 0.2 * time_limit), max_rounds=2 if core.facilities else 60)
     lb = rel.int_bound()
     stats.update(lp_bound=rel.bound / core.scale, lp_rounds=rel.rounds,
                  lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
@@ -154,7 +155,9 @@ def solve_assignment(
     arc_lb = arc_bounds(core, rel)
     attractive = None
     if best.cost > lb:
-        lag = _lagrangian(core, rel, best, t0 + 0.25 * time_limit, stats)
+        now = time.perf_counter()
+        lag = _lagrangian(core, rel, best, min(t0 + 0.35 * time_limit, max(
+            t0 + 0.25 * time_limit, now + 0.1 * time_limit)), stats)
         lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
         attractive = lag.value
         if best.cost > lb:
@@ -172,7 +175,8 @@ def solve_assignment(
         return _finish(problem, core, assign, bound, None, t0, stats)
     if ub > bound and left() > 0.1 and uniform_weights(core):
         found, sstats = swap_search(core, work, assign, deadline=t0 + 0.75 * time_limit,
-                                    workers=workers, seed=seed, attractive=attractive)
+                                    workers=workers, seed=seed, attractive=attractive,
+                                    exact_time=min(4.0, max(1.0, core.n / 100)))
         if plan_cost(core, found) < ub:
             assign, ub = found, plan_cost(core, found)
             work = working_arcs(core, arc_lb, rel, ub, assign, k)
