@@ -111,9 +111,13 @@ class _Best:
 def solve_assignment(
     problem: AssignmentProblem, *, time_limit: float = 10.0, workers: int = 8, seed: int = 0,
     k: int = 24, lns_workers: int = 8, scale: int | None = None,
+    race_workers: int = 2,
     log: Callable[[str], None] | None = None,
 ) -> AssignmentResult:
     """Best plan found within `time_limit` seconds and a lower bound valid for the problem.
+
+    `workers` CP-SAT workers solve whole models and facility neighbourhoods; while the tabu
+    search runs (GAP), CP-SAT gets `race_workers` so that the search keeps a core.
 
     Guarantees: a returned plan is complete, allowed, within every capacity and opens exactly
     `open_count` agents (checked by `problem.evaluate`); status `optimal` means its cost
@@ -170,7 +174,7 @@ def solve_assignment(
     stats["working_arcs"] = n_work
     if not core.facilities:
         assign, ub, bound = _race(core, rel, arc_lb, assign, ub, bound, deadline, k,
-                                  workers, seed, stats)
+                                  race_workers, seed, stats)
         say(f"tabu search and CP-SAT: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
         return _finish(problem, core, assign, bound, None, t0, stats)
     if ub > bound and left() > 0.1 and uniform_weights(core):
