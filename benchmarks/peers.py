@@ -71,11 +71,15 @@ def run_peer(peer: str, milp: Milp, limit: float, tmp: Path) -> dict:
 
 
 def _cell(res: dict) -> dict:
+    """The figures of a peer run worth keeping; `time_s` is model building plus solving
+    (interpreter start and file loading excluded, as for ours)."""
     keep = ("status", "bound", "solve_s", "build_s", "wall_s", "skipped", "error")
     out = {k: res[k] for k in keep if k in res and res[k] is not None}
     for k in ("solve_s", "build_s", "bound"):
         if isinstance(out.get(k), float):
             out[k] = round(out[k], 4 if k == "bound" else 2)
+    if "solve_s" in out:
+        out["time_s"] = round(out["solve_s"] + out.get("build_s", 0.0), 2)
     return out
 
 
@@ -189,5 +193,5 @@ def peer_county(name: str, limit: float | None, peers: list[str]) -> dict:
 
 def _progress(name: str, peer: str, cell: dict) -> None:
     what = cell.get("skipped") or cell.get("error") or (
-        f"{cell.get('value')} ({cell.get('status')}, {cell.get('wall_s')} s)")
+        f"{cell.get('value')} ({cell.get('status')}, {cell.get('time_s')} s)")
     print(f"  {name} / {peer}: {what}", file=sys.stderr, flush=True)

@@ -87,9 +87,9 @@ def _peer_text(cell: dict | None, gap_key: str) -> str:
     if str(cell.get("check", "")).startswith("rejected"):
         return "plan rejected by the checker"
     if cell.get("value") is None:
-        return f"no plan ({cell.get('status', '?')}, {_fmt(cell.get('wall_s'))} s)"
+        return f"no plan ({cell.get('status', '?')}, {_fmt(cell.get('time_s'))} s)"
     return (f"{_fmt(cell['value'])} ({_fmt(cell.get(gap_key), 'pct')}, "
-            f"{_fmt(cell.get('wall_s'))} s)")
+            f"{_fmt(cell.get('time_s'))} s)")
 
 
 def peers_markdown(rows: list[dict], peers: list[str]) -> str:
@@ -118,8 +118,11 @@ def peers_markdown(rows: list[dict], peers: list[str]) -> str:
              for p in peers]
     cols.append(("model", "peer model", ""))
     note = ("Gap: to the published optimum (instances) or to our lower bound, which is valid "
-            "for the unpruned county problem. Times are wall seconds of each process, model "
-            "building included.")
+            "for the unpruned county problem. Times: seconds of model building and solving "
+            "(ours: the whole solve; peers: building their model in Python and the solver "
+            "call; interpreter start and file loading excluded, full process wall time in the "
+            "JSON). Peer plans are re-costed independently; a county peer's value is the "
+            "engine's evaluation of its plan (never above the value the peer claims).")
     return table(out, cols) + "\n\n" + note
 
 
