@@ -245,8 +245,9 @@ def _race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, u
         tabu_its += tstats.iterations
         tabu_better += tstats.improved
         if thread is not None:
-            stopper.stop()
-            thread.join()
+            if plan_cost(core, found) <= bound:
+                stopper.stop()  # the tabu plan meets the bound: nothing left to prove
+            thread.join()  # else CP-SAT keeps its time even if the tabu search ran dry
         if plan_cost(core, found) < ub:
             assign, ub = found, plan_cost(core, found)
         if "out" in box:
