@@ -150,7 +150,8 @@ def make_arcs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray
     if km is None:
         km = inst.distance.pairs(units.block[unit], school)
     cur = inst.current[units.block[unit]]
-    moved = np.where((cur >= 0) & (cur != school[:, None]), units.pupils[unit], 0).sum(axis=1)
+    moved = np.where((cur != -1) & (cur != school[:, None]), units.pupils[unit],  # -2: closed
+                     0).sum(axis=1)  # by the layout, issue 4
     cost = assignment_units(units.total[unit], km, moved, inst.scenario.options.weights)
     order = np.lexsort((km, unit))
     board = km > units.radius[unit] + 1e-9
@@ -211,15 +212,20 @@ def _unique_pairs(unit: np.ndarray, school: np.ndarray) -> tuple[np.ndarray, np.
 
 def _close_links(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray):
     """Give each upper segment every school its lower segment may attend that serves it."""
-    if len(units.links) == 0:
+    if len(units.links) == 0 or len(unit) == 0:
         return unit, school
-    for lo, hi in units.links:  # links are few: only blocks near a teaching point
-        sel = school[unit == lo]
-        serv = sel[np.all(inst.serves[sel][:, units.grades[hi]], axis=1)]
-        if len(serv):
-            unit = np.concatenate([unit, np.full(len(serv), hi)])
-            school = np.concatenate([school, serv])
-    return _unique_pairs(unit, school)
+    order = np.argsort(unit, kind="stable")
+    u_sorted, s_sorted = unit[order], school[order]
+    lo, hi = units.links[:, 0], units.links[:, 1]
+    first = np.searchsorted(u_sorted, lo, side="left")
+    count = np.searchsorted(u_sorted, lo, side="right") - first
+    link = np.repeat(np.arange(len(lo)), count)  # one row per arc of a lower segment
+    pos = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    s = s_sorted[np.repeat(first, count) + pos]
+    up = hi[link]
+    serves = np.all(inst.serves[s] | ~units.grades[up], axis=1)
+    return _unique_pairs(np.concatenate([unit, up[serves]]),
+                         np.concatenate([school, s[serves]]))
 
 
 def add_arcs(inst: Instance, units: Units, arcs: Arcs, unit: np.ndarray,
@@ -253,7 +259,8 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
             moved = np.zeros(km.shape, dtype=np.int64)
             for g in np.flatnonzero(units.grades[m[0]]):
                 c = cur[:, g][:, None]
-                moved += np.where((c >= 0) & (c != elig[None, :]), units.pupils[m, g][:, None],
+                moved += np.where((c != -1) & (c != elig[None, :]),  # -2: issue 4 closure
+                                  units.pupils[m, g][:, None],
                                   0)
             cost = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)
             per = cost // np.maximum(p, 1)

@@ -17,6 +17,7 @@ solved again until none is left. The Lagrangian value of the final prices is the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,13 +81,17 @@ class _Net:
         for j in range(n):
             levels = [lv for lv in (0, 1) if serves_lv[j, lv]]
             shared = inst.rooms_level[j, 0] < 0
+            both = shared and len(levels) == 2
             for lv in levels:
                 rooms = inst.rooms_level[j, lv] if not shared else inst.rooms[j]
+                # where both levels share the rooms, a pupil beyond them also crosses the
+                # shared R -> S overflow: charge here only what his level costs on top
+                over = room_pen[lv] - min(room_pen) if both else room_pen[lv]
                 add(self.L + 2 * j + lv, self.R + j,
-                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), room_pen[lv])
+                    int(rooms * lvl_cap[lv]) - int(cut[j, lv]), over)
             bed_to = self.L + 2 * j + levels[0] if len(levels) == 1 else self.R + j
             add(self.Bed + j, bed_to, int(inst.beds[j]) - int(cut[j, 2]), pen["boarding_beds"])
-            if shared and len(levels) == 2:
+            if both:
                 add(self.R + j, self.S + j, int(inst.rooms[j] * lvl_cap.max()), min(room_pen))
             else:
                 add(self.R + j, self.S + j, big, None)
@@ -193,20 +198,25 @@ def candidate_best(units: Units, arcs: Arcs, rel: Relaxation) -> np.ndarray:
 
 def relax_with_pricing(
     inst: Instance, units: Units, arcs: Arcs, elastic: bool, max_rounds: int = 30,
-    per_unit: int = 4,
+    per_unit: int = 4, deadline: float | None = None,
 ) -> tuple[Relaxation, Arcs]:
     """Solve the relaxation, adding the arcs its duals ask for until none improves.
 
     Each round adds, for every unit with an improving admissible arc, up to `per_unit` of
-    them. Returns the last relaxation and the grown arc set; its `bound` is valid for the
-    unpruned problem whatever the number of rounds.
+    them; no new round starts after `deadline` (perf_counter time). Returns the last
+    relaxation (its flow on the returned arcs) and the grown arc set; its `bound`, the best
+    of all rounds, is valid for the unpruned problem whatever the number of rounds.
     """
     added = 0
     rounds = 0
+    best_bound = None
     while True:
         rounds += 1
         rel = solve_relaxation(inst, units, arcs, elastic)
+        best_bound = rel.bound if best_bound is None else max(best_bound, rel.bound)
         if not rel.feasible or rounds >= max_rounds:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
             break
         cand = candidate_best(units, arcs, rel)
         need = np.flatnonzero(rel.unit_best < cand)
@@ -220,6 +230,8 @@ def relax_with_pricing(
         added += len(arcs) - before
         if len(arcs) == before:
             break
+    if rel.feasible:
+        rel.bound = best_bound
     rel.rounds = rounds
     rel.arcs_added = added
     return rel, arcs

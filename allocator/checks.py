@@ -74,6 +74,7 @@ def check_classrooms(scenario: Scenario) -> list[Finding]:
 def check_unknown_ids(scenario: Scenario) -> list[Finding]:
     """References to schools or blocks that do not exist."""
     schools = {s.id for s in scenario.schools}
+    opened = {op.school.id for op in scenario.layout if op.op == "open"}  # layout (issue 4)
     blocks = {b.id for b in scenario.blocks}
     out = []
     for b in scenario.blocks:
@@ -89,7 +90,7 @@ def check_unknown_ids(scenario: Scenario) -> list[Finding]:
         if lock.block not in blocks:
             out.append(_err("unknown_id", f"block '{lock.block}' is not a block",
                             f"options.locked[{i}]", "block"))
-        if lock.school not in schools:
+        if lock.school not in schools | opened:
             out.append(_err("unknown_id", f"school '{lock.school}' is not a school",
                             f"options.locked[{i}]", "school"))
     return out

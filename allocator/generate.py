@@ -7,7 +7,8 @@ schools and blocks asked for, the same dict for the same arguments, accepted by
 day radius (measured in the scenario CRS as the solver does), every urban block a primary
 within 1 km; `current_school` is the nearest school per level (a nearer teaching point takes
 grades 1-3). Today some town schools lack classrooms (classes of 56-62 if all attend), beds
-are short at some schools, and seats within size caps exceed pupils by `Knobs.spare`.
+are short at some schools, and seats within size caps exceed pupils by `Knobs.spare` in the
+county town and in the townships alike (or county-wide only: `Knobs.spare_per_area`).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ class Knobs:
     urban_block_share: float = 0.2  # of blocks; county-town blocks are bigger
     urban_mean: float = 55.0  # pupils per urban block
     rural_mean: float = 24.0
-    spare: float = 0.15  # seats above pupils per level, county-wide
+    spare: float = 0.15  # seats above pupils per level
+    spare_per_area: bool = True  # the spare in the town and in the townships alike (else
+    #                               county-wide: the town may lack seats its pupils can reach)
     crowded_share: float = 0.5  # county-town schools short of classrooms today
     bed_factor: tuple[float, float] = (0.8, 1.4)  # beds / today's boarders
     short_beds: float = 0.3  # share of boarding schools with only 30-70% of the beds needed
@@ -230,11 +233,13 @@ def assign_today(dist: StraightLine, kinds: np.ndarray,
 
 def size_classrooms(rng: np.random.Generator, demand: np.ndarray, kinds: np.ndarray,
                     crowded: np.ndarray, caps: np.ndarray, size_cap: np.ndarray,
-                    k: Knobs) -> np.ndarray:
+                    urban: np.ndarray, k: Knobs) -> np.ndarray:
     """Classrooms (n, 2) per level: today's classes at the cap, one room per grade served at
-    least; crowded schools only enough for classes of 56-62; then rooms added to the others
-    with seats below their size cap (or taken from those with most spare seats, keeping a
-    room per grade) until seats = pupils x (1 + spare) per level."""
+    least; crowded schools only enough for classes of 56-62; then, in the county town and in
+    the townships separately (young pupils cannot leave their area) or county-wide (knob
+    `spare_per_area`), rooms added to the other schools with seats below their size cap (or
+    taken from those with most spare seats, keeping a room per grade) until seats = pupils x
+    (1 + spare) per level and area."""
     serves = np.array([[GRADES_OF[kd][0] <= g < GRADES_OF[kd][1] for g in range(9)]
                        for kd in kinds]).reshape(-1, 9)
     size = rng.uniform(56.0, 62.0, len(demand))[:, None]
@@ -242,18 +247,22 @@ def size_classrooms(rng: np.random.Generator, demand: np.ndarray, kinds: np.ndar
     per = np.where(serves, np.maximum(per, 1), 0).astype(np.int64)
     rooms = np.column_stack([per[:, :6].sum(1), per[:, 6:].sum(1)])
     grades = np.column_stack([serves[:, :6].sum(1), serves[:, 6:].sum(1)])
-    for lv, sl in ((0, slice(0, 6)), (1, slice(6, 9))):
-        cap, pupils = caps[sl.start], demand[:, sl].sum(1)
-        target = pupils.sum() * (1 + k.spare)  # seats within size caps
-        add = int(round((target - np.minimum(rooms[:, lv] * cap, size_cap).sum()) / cap))
-        w = rooms[:, lv] * (~crowded) * (rooms.sum(1) * cap < size_cap)
-        if add > 0 and w.sum() > 0:
-            rooms[:, lv] += rng.multinomial(add, w / w.sum())
-        while (seats := np.minimum(rooms[:, lv] * cap, size_cap)).sum() > target + cap / 2:
-            slack = np.where(rooms[:, lv] > grades[:, lv], seats - pupils, -10**9)
-            if slack.max() <= -10**9:
-                break
-            rooms[int(np.argmax(slack)), lv] -= 1
+    areas = (urban, ~urban) if k.spare_per_area else (np.ones(len(urban), dtype=bool),)
+    for area in areas:
+        for lv, sl in ((0, slice(0, 6)), (1, slice(6, 9))):
+            cap, pupils = caps[sl.start], np.where(area, demand[:, sl].sum(1), 0)
+            target = pupils.sum() * (1 + k.spare)  # seats within size caps
+            seats = np.where(area, np.minimum(rooms[:, lv] * cap, size_cap), 0)
+            add = int(round((target - seats.sum()) / cap))
+            w = rooms[:, lv] * area * (~crowded) * (rooms.sum(1) * cap < size_cap)
+            if add > 0 and w.sum() > 0:
+                rooms[:, lv] += rng.multinomial(add, w / w.sum())
+            while (seats := np.where(area, np.minimum(rooms[:, lv] * cap, size_cap),
+                                     0)).sum() > target + cap / 2:
+                slack = np.where(area & (rooms[:, lv] > grades[:, lv]), seats - pupils, -10**9)
+                if slack.max() <= -10**9:
+                    break
+                rooms[int(np.argmax(slack)), lv] -= 1
     return rooms
 
 
@@ -312,14 +321,28 @@ def make_blocks(bxy: np.ndarray, urban: np.ndarray, towns: list[str], pupils: np
              else {"primary": p, "junior": j}} for b, (p, y, j) in enumerate(ids)]
 
 
+def share_out(rng: np.random.Generator, k: int, weights: np.ndarray) -> np.ndarray:
+    """`k` items split over categories in proportion to `weights` (largest remainders,
+    ties broken at random): a school's few teachers teach the main subjects first."""
+    exact = k * weights / weights.sum()
+    counts = np.floor(exact).astype(np.int64)
+    rest = exact - counts + rng.uniform(0, 1e-6, len(weights))
+    counts[np.argsort(-rest)[:k - int(counts.sum())]] += 1
+    return counts
+
+
 def make_teachers(rng: np.random.Generator, schools: list[dict], demand: np.ndarray,
                   rooms: np.ndarray) -> list[dict]:
     """A roster for today's pupils: per school and level about pupils / 19 (primary) or / 13.5
-    (junior), at least 1.5 per classroom below 100 pupils; ~12% senior titles, backbone
-    ~15-20% (more in town); a few exempt (pregnancy, illness) and volunteers; ages 23-59
-    (women <= 55); years at the school 0-20."""
+    (junior), at least 1.5 per classroom below 100 pupils; county-town schools hold a few
+    more teachers than that, rural ones a few fewer (the usual rural shortage). Subjects per
+    school in proportion to the curriculum (main subjects first); ~12% senior titles (16% in
+    town, 10% rural), backbone ~15-20% (more in town); a few exempt (pregnancy, illness,
+    rotated this term) and volunteers; ages 23-59 (women <= 55); years at the school 0-20."""
     p = np.column_stack([demand[:, :6].sum(1), demand[:, 6:].sum(1)])
-    per = np.rint(p / [19.0, 13.5] * rng.uniform(0.9, 1.1, p.shape))
+    urban_s = np.array([s["urban"] for s in schools], dtype=bool)[:, None]
+    staffing = np.where(urban_s, rng.uniform(1.0, 1.15, p.shape), rng.uniform(0.85, 1.05, p.shape))
+    per = np.rint(p / [19.0, 13.5] * staffing)
     per = np.where(rooms > 0, np.maximum(per, np.where(p < 100, np.ceil(1.5 * rooms), 1)), 0)
     at = np.repeat(np.arange(per.size), per.ravel().astype(np.int64))  # school x 2 + level
     sid, lvl = np.array([s["id"] for s in schools])[at // 2], np.array(LEVELS)[at % 2]
@@ -328,9 +351,11 @@ def make_teachers(rng: np.random.Generator, schools: list[dict], demand: np.ndar
     age = rng.integers(23, np.where(female, 56, 60))
     senior = rng.random(n) < np.where(urb, 0.16, 0.10)
     subject = np.empty(n, dtype="<U10")
-    for level, table in SUBJECTS.items():
-        subject[lvl == level] = rng.choice(list(table), int((lvl == level).sum()),
-                                           p=list(table.values()))
+    for cell in np.flatnonzero(per.ravel()):
+        table = SUBJECTS[LEVELS[cell % 2]]
+        rows = np.flatnonzero(at == cell)
+        counts = share_out(rng, len(rows), np.array(list(table.values())))
+        subject[rows] = rng.permutation(np.repeat(list(table), counts))
     u = rng.random(n)
     cols = {"school": sid, "subject": subject, "level": lvl,
             "title": np.where(senior, "senior", rng.choice(["intermediate", "junior"], n)),
@@ -340,14 +365,16 @@ def make_teachers(rng: np.random.Generator, schools: list[dict], demand: np.ndar
             "degree": rng.choice(["master", "bachelor", "associate", "secondary"], n,
                                  p=[0.06, 0.62, 0.28, 0.04]),
             "exempt": np.where(female & (age < 40) & (u < 0.05), "pregnancy",
-                               np.where(u > 0.985, "illness", "")),
+                               np.where(u > 0.985, "illness",
+                                        np.where(u > 0.955, "rotated_this_term", ""))),
             "volunteer": rng.random(n) < 0.03, "pe_art": np.isin(subject, ("pe", "music", "art"))}
     return [{"id": f"TCH{i + 1:05d}", **{k: v[i].item() for k, v in cols.items()
                                         if k != "exempt" or v[i]}} for i in range(n)]
 
 
 def generate_county(schools: int, blocks: int, seed: int = 0, tight: bool = False,
-                    crs: str = "EPSG:4326", teachers: bool = False) -> dict:
+                    crs: str = "EPSG:4326", teachers: bool = False,
+                    spare_per_area: bool = True) -> dict:
     """A seeded synthetic county as a JSON-able scenario dict (guarantees: module docstring).
     About 30 pupils per block, fewer where schools would average over 750 pupils; normal
     counties have 12-22% spare seats, tight ones ~3.5% and lumpy blocks. Raises ValueError
@@ -355,7 +382,8 @@ def generate_county(schools: int, blocks: int, seed: int = 0, tight: bool = Fals
     rng = np.random.default_rng(seed)
     scale = min(1.0, 25.0 * schools / max(blocks, 1))  # at most ~750 pupils per school
     k = Knobs(urban_mean=55.0 * scale, rural_mean=24.0 * scale, lumpy=tight,
-              spare=0.035 if tight else float(rng.uniform(0.12, 0.22)))
+              spare=0.035 if tight else float(rng.uniform(0.12, 0.22)),
+              spare_per_area=spare_per_area)
     name = f"county-{schools}s-{blocks}b-seed{seed}" + ("-tight" if tight else "")
     return build_scenario(rng, schools, blocks, k, crs, teachers, name)
 
@@ -380,7 +408,8 @@ def build_scenario(rng: np.random.Generator, n_schools: int, n_blocks: int, k: K
     crowded = np.char.startswith(roles, "urban") & (rng.random(len(ss)) < k.crowded_share)
     caps = np.array([pol.class_size_cap.primary] * 6 + [pol.class_size_cap.junior] * 3)
     size_cap = np.array([getattr(pol.school_size_cap, kd) for kd in kinds])
-    rooms = size_classrooms(rng, today["demand"], kinds, crowded, caps, size_cap, k)
+    rooms = size_classrooms(rng, today["demand"], kinds, crowded, caps, size_cap,
+                            np.char.startswith(roles, "urban"), k)
     beds = size_beds(rng, today, pupils, (r_p, r_j), roles, k)
     data = {"name": name, "crs": crs, "policy": {"profile": "cn-national"},
             "schools": make_schools(rng, ss, dist.targets, rooms, beds, crowded),

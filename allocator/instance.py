@@ -18,6 +18,8 @@ from .policy import Policy
 from .scenario import Block, Scenario, School
 
 LEVEL_INDEX = {"primary": 0, "junior": 1}
+NO_SCHOOL = -1  # `current`: today's school unknown (pupils are never counted as moved)
+CLOSED_TODAY = -2  # `current`: today's school closed by the layout (pupils always move)
 
 
 @dataclass
@@ -38,7 +40,7 @@ class Instance:
     block_xy: np.ndarray  # (b, 2)
     block_urban: np.ndarray  # (b,) bool
     pupils: np.ndarray  # (b, 9) int
-    current: np.ndarray  # (b, 9) school index or -1
+    current: np.ndarray  # (b, 9) school index, NO_SCHOOL or CLOSED_TODAY
     class_cap: np.ndarray  # (9,) class size cap per grade
     radius: np.ndarray  # (b, 2) day radius km per level
     distance: StraightLine | MatrixDistance
@@ -80,10 +82,14 @@ def build_instance(
     policy: Policy,
     schools: list[School],
     distance_matrix: np.ndarray | None = None,
+    renamed: dict[str, str | None] | None = None,
 ) -> Instance:
     """Arrays for `schools` (the effective, open schools) and all blocks of `scenario`.
 
     `distance_matrix` (blocks x schools, km) replaces straight-line distances when given.
+    `renamed` (layout, issue 4) maps schools of today closed or merged by the layout to the
+    school their pupils follow; a closed one (None) makes `current` CLOSED_TODAY, so its
+    pupils count as moved wherever they go.
     """
     sid = {s.id: i for i, s in enumerate(schools)}
     n = len(schools)
@@ -114,6 +120,9 @@ def build_instance(
         for g, s in enumerate(b.current_by_grade()):
             if s is not None and s in sid:
                 current[bi, g] = sid[s]
+            elif renamed and s in renamed:  # layout (issue 4): merged -> target, closed
+                target = renamed[s]
+                current[bi, g] = sid[target] if target in sid else CLOSED_TODAY
     urban = np.array([b.urban for b in blocks], dtype=bool)
     r = policy.day_radius_km
     radius = np.column_stack([

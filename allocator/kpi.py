@@ -2,7 +2,8 @@
 
 Travel per level (pupil-weighted mean / p95 / max km), pupils beyond the day radius (all of
 them board), boarders against beds, classes per size band, schools over their size cap,
-classroom utilisation, pupils moved and small schools.
+classroom utilisation, pupils moved, small schools, open schools and the annual cost under
+the funding model.
 """
 
 from __future__ import annotations
@@ -74,6 +75,41 @@ def class_band_kpis(schools: list[SchoolResult], policy: Policy) -> dict[str, An
     return out
 
 
+def funding_kpis(rows: list[Assignment], schools: list[SchoolResult],
+                 policy: Policy) -> dict[str, Any]:
+    """Annual cost of the plan under the policy's funding model (rule `funding`), yuan.
+
+    Per-pupil funding by level; a school with pupils but fewer than
+    `funding.small_school_floor` is funded as that many (the top-up at its primary rate
+    when it has primary pupils, else junior); a boarding subsidy per boarder by level; each
+    open school's annual fixed cost (`SchoolResult.fixed_cost_yuan`). Empty schools get
+    only their fixed cost."""
+    f = policy.funding
+    rate = (f.per_pupil_yuan.primary, f.per_pupil_yuan.junior)
+    per_pupil = topup = 0.0
+    topped = topup_pupils = 0
+    for s in schools:
+        p, j = sum(s.enrolment_by_grade[:6]), sum(s.enrolment_by_grade[6:])
+        per_pupil += p * rate[0] + j * rate[1]
+        if 0 < s.enrolment < f.small_school_floor:
+            extra = f.small_school_floor - s.enrolment
+            topup += extra * (rate[0] if p > 0 else rate[1])
+            topped += 1
+            topup_pupils += extra
+    sub = {"primary": f.boarding_subsidy_yuan.primary, "junior": f.boarding_subsidy_yuan.junior}
+    boarding = sum(r.boarders * sub[r.level] for r in rows)
+    fixed = sum(s.fixed_cost_yuan for s in schools)
+    return {
+        "per_pupil_yuan": round(per_pupil, 2),
+        "small_school_topup_yuan": round(topup, 2),
+        "boarding_subsidy_yuan": round(boarding, 2),
+        "fixed_cost_yuan": round(fixed, 2),
+        "total_yuan": round(per_pupil + topup + boarding + fixed, 2),
+        "funded_pupils": sum(s.enrolment for s in schools) + topup_pupils,
+        "schools_funded_at_floor": topped,
+    }
+
+
 def compute_kpis(rows: list[Assignment], schools: list[SchoolResult],
                  policy: Policy) -> dict[str, Any]:
     """All student-plan KPIs, rounded for stable output."""
@@ -100,4 +136,6 @@ def compute_kpis(rows: list[Assignment], schools: list[SchoolResult],
         "moved_pupils": sum(r.moved for r in rows),
         "small_schools": sum(1 for s in schools if 0 < s.enrolment < floor),
         "empty_schools": sum(1 for s in schools if s.enrolment == 0),
+        "open_schools": len(schools),
+        "funding": funding_kpis(rows, schools, policy),
     }

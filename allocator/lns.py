@@ -65,20 +65,28 @@ class RegionSearch:
         return int(self.arcs.cost[self.choice].sum() + self.loads.penalty.sum())
 
     def solve_region(self, schools: np.ndarray, time_limit: float, workers: int) -> int:
-        """Re-solve the units attending `schools` among those schools; returns the gain."""
+        """Re-solve the units attending `schools` among those schools; returns the gain.
+
+        Every unit attending a region school enters the sub-model, so its schools' loads are
+        exact; units that may not move (locked, or linked to a segment outside the region)
+        keep only their current arc there.
+        """
         arcs, units = self.arcs, self.units
         in_region = np.zeros(self.inst.n_schools, dtype=bool)
         in_region[schools] = True
-        free = in_region[arcs.school[self.choice]] & (units.locked < 0)
+        inside = in_region[arcs.school[self.choice]]
+        free = inside & (units.locked < 0)
         for u in np.flatnonzero(free):
             if any(not free[p] for p in self.partner[u]):
                 free[u] = False
-        idx = np.flatnonzero(free)
-        if len(idx) < 2:
+        if free.sum() < 2:
             return 0
+        idx = np.flatnonzero(inside)
         pos = np.full(len(units), -1, dtype=np.int64)
         pos[idx] = np.arange(len(idx))
-        keep = (pos[arcs.unit] >= 0) & in_region[arcs.school]
+        current = np.zeros(len(arcs), dtype=bool)
+        current[self.choice[idx]] = True
+        keep = (pos[arcs.unit] >= 0) & in_region[arcs.school] & (free[arcs.unit] | current)
         sub_units = subset_units(units, idx)
         sub_arcs = subset_arcs(arcs, keep, pos)
         global_of = np.flatnonzero(keep)
@@ -98,13 +106,12 @@ class RegionSearch:
         if sol.choice is None:
             return 0
         new_choice = global_of[sol.choice]
-        trial = self.choice.copy()
-        trial[idx] = new_choice
-        loads = Loads(self.inst, units, arcs, trial, self.pen)
-        after = int(arcs.cost[new_choice].sum() + loads.penalty[schools].sum())
+        P, Bd, pen = self.loads.rows_for(schools, idx, new_choice)
+        after = int(arcs.cost[new_choice].sum() + pen.sum())
         if after < before:
             self.stats["regions_improved"] += 1
-            self.choice, self.loads = trial, loads
+            self.choice[idx] = new_choice
+            self.loads.set_rows(schools, P, Bd, pen)
             return before - after
         return 0
 

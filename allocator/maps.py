@@ -91,7 +91,7 @@ def block_layer(assign: pd.DataFrame, blocks, scenario: Scenario):
         part = part.assign(label=np.where(many, part["label"], part["school"]))
         school = part.groupby("block")["label"].agg("; ".join)
         km = part.groupby("block")["distance_km"].max()
-        out.insert(4 + 2 * k, f"{lv}_school", out["id"].map(school).fillna(""))
+        out.insert(4 + 2 * k, f"{lv}_school", out["id"].map(school).astype(object).fillna(""))
         out.insert(5 + 2 * k, f"{lv}_km", out["id"].map(km))
     return out
 

@@ -30,6 +30,12 @@ def assignment_units(
     return np.rint(SCALE * value).astype(np.int64)
 
 
+def fixed_cost_units(yuan: float, weight: float) -> int:
+    """Integer cost of keeping a `choose` candidate open (rule `choose`): its annual fixed
+    cost in yuan x `options.weights.fixed_cost` (pupil-km per yuan)."""
+    return int(round(SCALE * weight * yuan))
+
+
 def penalty_units(policy: Policy) -> dict[str, int]:
     """Integer elastic cost of one unit of each penalised rule."""
     p = policy.penalties

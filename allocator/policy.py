@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class _Strict(BaseModel):
@@ -59,6 +59,13 @@ class SmallSchoolStaffing(_Strict):
     rural_only: bool = True
 
 
+SUBJECTS_PRIMARY = ["chinese", "math", "english", "science", "morality", "pe", "music", "art",
+                    "it", "labour", "psychology", "practice"]
+SUBJECTS_JUNIOR = ["chinese", "math", "english", "physics", "chemistry", "biology", "history",
+                   "geography", "politics", "morality", "pe", "music", "art", "it", "labour",
+                   "psychology", "practice"]
+
+
 class Staffing(_Strict):
     pupils_per_teacher: PerLevelFloat
     small_school: SmallSchoolStaffing = Field(default_factory=SmallSchoolStaffing)
@@ -66,8 +73,49 @@ class Staffing(_Strict):
         default_factory=dict,
         description="optional per level: subject -> teachers per class (e.g. PE 0.15)",
     )
+    subjects: dict[str, list[str]] = Field(
+        default_factory=lambda: {"primary": list(SUBJECTS_PRIMARY),
+                                 "junior": list(SUBJECTS_JUNIOR)},
+        description="subjects taught per level; a teacher's subject must be one of them",
+    )
     senior_min_primary: int = Field(1, ge=0, description="senior-title teachers per primary")
     senior_share_junior: float = Field(0.05, ge=0, le=1, description="senior share per junior")
+
+    @model_validator(mode="after")
+    def _known_subjects(self) -> Staffing:
+        for level in {**self.subjects, **self.subject_teachers_per_class}:
+            if level not in ("primary", "junior"):
+                raise ValueError(f"level '{level}' is not primary or junior")
+        for level, table in self.subject_teachers_per_class.items():
+            taught = set(self.subjects.get(level, []))
+            for subject, per_class in table.items():
+                if subject not in taught:
+                    raise ValueError(f"subject_teachers_per_class.{level}: '{subject}' is not "
+                                     f"in subjects.{level}")
+                if per_class < 0:
+                    raise ValueError(f"subject_teachers_per_class.{level}.{subject}: "
+                                     "must be >= 0")
+        return self
+
+
+class RotationPenalties(_Strict):
+    """Elastic rotation: cost of one teacher short on each rule (tier 1 of the objective;
+    every tier-1 shortfall outranks any balance or distance gain)."""
+
+    staffing_ratio: int = Field(4, ge=1, description="per teacher below a staffing demand")
+    senior_title: int = Field(2, ge=1, description="per senior-title teacher missing")
+    rotation_quota: int = Field(1, ge=1, description="per rotating teacher below the quota")
+    rotation_backbone_share: int = Field(1, ge=1, description="per backbone teacher missing")
+
+
+class RotationWeights(_Strict):
+    """Rotation objective below the rule shortfalls, in km-equivalents."""
+
+    balance: float = Field(1.0, ge=0, description="per unit of pupil-weighted squared "
+                           "deviation of backbone / senior teachers per 100 pupils")
+    distance: float = Field(1.0, ge=0, description="per km a rotating teacher commutes "
+                            "(straight line between the schools)")
+    involuntary: float = Field(20.0, ge=0, description="per non-volunteer who rotates")
 
 
 class Rotation(_Strict):
@@ -88,10 +136,56 @@ class Rotation(_Strict):
     max_sending_share: float = Field(0.15, ge=0, le=1)
     one_for_one: bool = False
     max_distance_km: float | None = Field(None, gt=0)
+    penalties: RotationPenalties = Field(default_factory=RotationPenalties)
+    weights: RotationWeights = Field(default_factory=RotationWeights)
+
+
+class LevelStandard(_Strict):
+    primary: float = Field(ge=0)
+    junior: float = Field(ge=0)
+
+
+DEGREES = ("other", "secondary", "associate", "bachelor", "master", "doctor")  # low -> high
+
+
+class BalanceStandard(_Strict):
+    """The seven resource indicators of the national evaluation, per level (a school meets
+    an indicator at or above its number). Teachers and multimedia rooms per 100 pupils, areas
+    in m2 and equipment in yuan per pupil."""
+
+    higher_degree_teachers: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=4.2, junior=5.3),
+        description="teachers above the required degree per 100 pupils")
+    backbone_teachers: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=1.0, junior=1.0),
+        description="county-level or higher backbone teachers per 100 pupils")
+    pe_art_teachers: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=0.9, junior=0.9),
+        description="PE and art (music, fine art) teachers per 100 pupils")
+    teaching_area_m2: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=4.5, junior=5.8),
+        description="teaching and auxiliary floor area per pupil")
+    sports_area_m2: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=7.5, junior=10.2),
+        description="sports ground and hall area per pupil")
+    equipment_value: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=2000.0, junior=2500.0),
+        description="teaching instruments and equipment, yuan per pupil")
+    multimedia_rooms: LevelStandard = Field(
+        default_factory=lambda: LevelStandard(primary=2.3, junior=2.4),
+        description="networked multimedia classrooms per 100 pupils")
+    min_met: int = Field(6, ge=0, le=7, description="indicators each school must meet")
+    rest_floor: float = Field(0.85, ge=0, le=1, description="the others at least this share "
+                              "of the standard")
+    higher_degree_min: dict[str, str] = Field(
+        default_factory=lambda: {"primary": "associate", "junior": "bachelor"},
+        description="lowest degree counted as above the required one (primary requires "
+                    "secondary normal school, junior an associate degree)")
 
 
 class Balance(_Strict):
     cv_max: PerLevelFloat
+    standard: BalanceStandard = Field(default_factory=BalanceStandard)
 
 
 class Funding(_Strict):
@@ -155,24 +249,48 @@ RULES: dict[str, Rule] = {
              "国办发〔2018〕27号"),
         Rule("boarding_beds", "a pupil beyond the day radius boards and needs a bed there",
              "day_radius_km", "国办发〔2018〕27号; local day-radius rules"),
-        Rule("staffing_ratio", "teachers at least pupils / ratio (small rural schools per class)",
-             "staffing", "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准"),
+        Rule("staffing_ratio", "teachers per school and level at least pupils / ratio (small "
+             "rural schools per class; per subject where per-class needs are given); a "
+             "rotation never takes a school below it",
+             "staffing.pupils_per_teacher, staffing.small_school, "
+             "staffing.subject_teachers_per_class",
+             "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准"),
         Rule("senior_title", "every primary >= 1 senior-title teacher, every junior >= 5%",
              "staffing.senior_min_primary, staffing.senior_share_junior", "宝山 2018"),
-        Rule("rotation_quota", ">= 10% of eligible teachers rotate per year", "rotation.quota",
+        Rule("rotation_quota", ">= 10% of eligible teachers rotate per year (county-wide; "
+             "optionally per sending school)", "rotation.quota, rotation.quota_per_school",
              "教育部等 2014 关于推进县（区）域内义务教育学校校长教师交流轮岗的意见"),
-        Rule("rotation_backbone_share", "backbone teachers >= 20% of those rotating",
-             "rotation.backbone_share", "2014 交流轮岗意见"),
-        Rule("rotation_eligibility", "only eligible teachers rotate (years at school, "
-             "exemptions)", "rotation.min_years_at_school", "provincial rules"),
+        Rule("rotation_backbone_share", "backbone teachers >= 20% of those rotating (or of "
+             "the eligible backbone teachers)",
+             "rotation.backbone_share, rotation.backbone_basis", "2014 交流轮岗意见"),
+        Rule("rotation_eligibility", "only eligible teachers rotate: years at the school, "
+             "not near retirement, no listed exemption",
+             "rotation.min_years_at_school, rotation.retirement_age, "
+             "rotation.exempt_years_before_retirement, rotation.exempt_reasons",
+             "provincial rules"),
         Rule("rotation_direction", "urban/strong -> rural/weak, or within a school group",
              "rotation.direction", "2014 交流轮岗意见"),
         Rule("rotation_sending_share", "a sending school loses at most a share of its teachers",
              "rotation.max_sending_share", "provincial rules"),
+        Rule("rotation_distance", "a teacher rotates at most this far (when set)",
+             "rotation.max_distance_km", "local rules"),
+        Rule("rotation_exchange", "one-for-one exchanges: as many teachers of a level and "
+             "subject go from A to B as from B to A", "rotation.one_for_one",
+             "对口交流 practice"),
         Rule("balance_cv", "enrolment-weighted CV of each resource indicator across schools",
              "balance.cv_max", "县域义务教育优质均衡发展督导评估办法 (0.50 / 0.45)"),
-        Rule("funding", "per-pupil funding; small schools funded as 100; boarding subsidy",
-             "funding", "财政部 教育部 公用经费 基准定额"),
+        Rule("balance_standard", "each school meets >= 6 of the 7 resource indicators "
+             "(higher-degree, backbone and PE/art teachers and multimedia rooms per 100 pupils; "
+             "teaching area, sports area and equipment per pupil), the rest >= 85%",
+             "balance.standard", "县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号), "
+             "资源配置 7 项指标"),
+        Rule("funding", "per-pupil funding; small schools funded as 100; boarding subsidy; "
+             "fixed cost per open school", "funding",
+             "财政部 教育部 城乡义务教育公用经费 基准定额; 寄宿制学校 公用经费 补助"),
+        Rule("choose", "a choose operation keeps exactly k (or closes at most k) of its "
+             "candidates; no pupil attends a closed one; each kept one costs its annual fixed "
+             "cost x options.weights.fixed_cost", "funding.fixed_cost_per_school_yuan",
+             "planner's decision (layout)"),
         Rule("contiguity", "a block joins a school only with a closer neighbour",
              "options.contiguity", "planning practice"),
     ]
@@ -189,10 +307,33 @@ PROFILES: dict[str, dict[str, Any]] = {
                           "junior": {"rural": 5.0, "urban": 2.0}},
         "min_boarding_grade": 4,
         "staffing": {"pupils_per_teacher": {"primary": 19.0, "junior": 13.5}},
-        "balance": {"cv_max": {"primary": 0.50, "junior": 0.45}},
+        "balance": {"cv_max": {"primary": 0.50, "junior": 0.45},
+                    # 教督〔2017〕6号: the seven resource indicators, primary / junior
+                    "standard": {"higher_degree_teachers": {"primary": 4.2, "junior": 5.3},
+                                 "backbone_teachers": {"primary": 1.0, "junior": 1.0},
+                                 "pe_art_teachers": {"primary": 0.9, "junior": 0.9},
+                                 "teaching_area_m2": {"primary": 4.5, "junior": 5.8},
+                                 "sports_area_m2": {"primary": 7.5, "junior": 10.2},
+                                 "equipment_value": {"primary": 2000.0, "junior": 2500.0},
+                                 "multimedia_rooms": {"primary": 2.3, "junior": 2.4},
+                                 "min_met": 6, "rest_floor": 0.85}},
         "funding": {"per_pupil_yuan": {"primary": 650.0, "junior": 850.0},
                     "small_school_floor": 100,
                     "boarding_subsidy_yuan": {"primary": 200.0, "junior": 300.0}},
+    },
+    # rotation presets in the style of provincial rules: "base" names the profile they refine
+    "cn-rotation-group": {  # 学区 / 集团内交流: rotation stays within the school group
+        "base": "cn-national",
+        "rotation": {"direction": "within_group", "quota_per_school": True},
+    },
+    "cn-rotation-9y": {  # longer tenure before rotating; men >= 50 and women >= 45 exempt
+        "base": "cn-national",
+        "rotation": {"min_years_at_school": 9, "exempt_years_before_retirement": 10},
+    },
+    "cn-rotation-intensive": {  # 15% per sending school; 20% of the eligible backbone
+        "base": "cn-national",
+        "rotation": {"quota": 0.15, "quota_per_school": True,
+                     "backbone_basis": "eligible_backbone", "max_sending_share": 0.2},
     },
 }
 
@@ -231,6 +372,13 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def profile_values(profile: str) -> dict[str, Any]:
+    """The numbers of a profile, a preset's "base" profile merged under its own values."""
+    data = copy.deepcopy(PROFILES[profile])
+    base = data.pop("base", None)
+    return _merge(profile_values(base), data) if base else data
+
+
 def resolve_policy(profile: str = "cn-national", overrides: dict[str, Any] | None = None) -> Policy:
     """Return the profile's numbers with the overrides applied.
 
@@ -241,7 +389,7 @@ def resolve_policy(profile: str = "cn-national", overrides: dict[str, Any] | Non
         raise PolicyError(
             f"unknown policy profile '{profile}' (known: {', '.join(sorted(PROFILES))})"
         )
-    data = _merge(PROFILES[profile], expand_dotted(overrides or {}))
+    data = _merge(profile_values(profile), expand_dotted(overrides or {}))
     data["profile"] = profile
     try:
         return Policy.model_validate(data)

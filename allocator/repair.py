@@ -33,6 +33,26 @@ class Loads:
         self.penalty = np.array([self.school_cost(j, self.P[j], self.Bd[j]) for j in range(n)],
                                 dtype=np.int64)
 
+    def rows_for(self, schools: np.ndarray, units_idx: np.ndarray, arcs_idx: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(P, boarders, penalty) of `schools` when they hold exactly the units `units_idx`
+        on arcs `arcs_idx` (every arc at one of `schools`); the loads are not changed."""
+        row = np.full(self.inst.n_schools, -1, dtype=np.int64)
+        row[schools] = np.arange(len(schools))
+        r = row[self.arcs.school[arcs_idx]]
+        P = np.zeros((len(schools), 9), dtype=np.int64)
+        np.add.at(P, r, self.units.pupils[units_idx])
+        tot = self.units.total[units_idx] * self.arcs.board[arcs_idx]
+        Bd = np.bincount(r, weights=tot, minlength=len(schools)).astype(np.int64)
+        pen = np.array([self.school_cost(int(j), P[i], Bd[i]) for i, j in enumerate(schools)],
+                       dtype=np.int64)
+        return P, Bd, pen
+
+    def set_rows(self, schools: np.ndarray, P: np.ndarray, Bd: np.ndarray,
+                 penalty: np.ndarray) -> None:
+        """Replace the loads of `schools` (as returned by `rows_for`)."""
+        self.P[schools], self.Bd[schools], self.penalty[schools] = P, Bd, penalty
+
     def school_cost(self, j: int, P: np.ndarray, boarders: int) -> int:
         """Elastic penalty of school j holding pupils P (per grade) and `boarders`."""
         inst = self.inst

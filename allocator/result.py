@@ -57,6 +57,7 @@ class SchoolResult(BaseModel):
     utilisation: float = Field(description="classes / classrooms")
     teachers_before: int | None = None
     teachers_after: int | None = None
+    fixed_cost_yuan: float = Field(0.0, description="annual fixed cost while open (layout)")
 
 
 class CatchmentSummary(BaseModel):
@@ -90,6 +91,8 @@ class Move(BaseModel):
     title: str | None = None
     distance_km: float | None = None
     reason: str | None = None
+    level: Literal["primary", "junior"] | None = None
+    volunteer: bool | None = None
 
     model_config = {"populate_by_name": True}
 
@@ -98,6 +101,8 @@ class Objective(BaseModel):
     travel: float = Field(description="weighted pupil-km")
     stability: float = Field(description="weighted pupils moved")
     penalties: dict[str, float] = Field(default_factory=dict)
+    fixed_cost: float = Field(0.0, description="weighted fixed costs of kept choose "
+                              "candidates (layout)")
     total: float
 
 
@@ -119,7 +124,13 @@ class Result(BaseModel):
     teachers: dict[str, Any] = Field(default_factory=lambda: {"moves": []})
     violations: list[Violation] = Field(default_factory=list)
     kpis: dict[str, Any] = Field(default_factory=dict)
+    layout: dict[str, Any] = Field(default_factory=dict, description="layout operations "
+                                   "applied; choose: candidates kept and closed (issue 4)")
+    balance: dict[str, Any] = Field(default_factory=dict, description="balance report: the "
+                                    "seven resource indicators per school, CVs (issue 4)")
     warnings: list[Finding] = Field(default_factory=list)
+    stages: list[Literal["students", "teachers"]] = Field(
+        default_factory=lambda: ["students"], description="the stages this result holds")
 
     @property
     def assignments(self) -> list[Assignment]:

@@ -169,6 +169,8 @@ class ExpandOp(_Model):
     op: Literal["expand"]
     school: str
     classrooms: int = Field(0, ge=0, description="classrooms added")
+    classrooms_by_level: LevelClassrooms | None = Field(
+        None, description="classrooms added per level (schools counting them per level)")
     boarding_beds: int = Field(0, ge=0, description="beds added")
     max_students: int | None = Field(None, ge=0)
 

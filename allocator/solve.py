@@ -20,7 +20,9 @@ from .checks import check_locks, check_scenario, check_units
 from .contiguity import block_adjacency, build_rule, catchment_parts, repair_plan
 from .instance import LEVEL_INDEX, Instance, build_instance
 from .kpi import compute_kpis
+from .layout import apply_layout
 from .objective import SCALE
+from .outcome import attach_reports, with_fixed_costs
 from .policy import Policy, resolve_policy
 from .report import build_assignments, build_objective, build_schools
 from .result import Result
@@ -45,13 +47,9 @@ Progress = Callable[[Event], None]
 
 
 def effective_schools(scenario: Scenario) -> list[School]:
-    """The schools open in this scenario (layout operations applied)."""
-    if scenario.layout:
-        raise ScenarioError([Finding(
-            severity="error", code="layout_unsupported", field="layout",
-            message="layout operations are not supported by this version; remove them or "
-                    "apply them to the schools by hand")])
-    return [s for s in scenario.schools if s.status == "open"]
+    """The schools open in this scenario (layout operations applied; `allocator.layout`).
+    Raises ScenarioError naming "layout[i] (op)" for an impossible operation."""
+    return apply_layout(scenario).schools
 
 
 def relative_gap(objective: int, bound: int) -> float:
@@ -63,15 +61,17 @@ def relative_gap(objective: int, bound: int) -> float:
 
 def prepare(scenario: Scenario, policy: Policy) -> tuple[Instance, list[Finding]]:
     """Checks and the numeric instance; raises ScenarioError when an error is found."""
-    schools = effective_schools(scenario)
-    findings = check_scenario(scenario, schools)
+    lay = apply_layout(scenario, policy)  # layout operations (issue 4)
+    schools = lay.schools
+    findings = check_scenario(scenario, schools) + lay.warnings
     if any(f.severity == "error" for f in findings):
         raise ScenarioError([f for f in findings if f.severity == "error"])
     matrix, dist_findings = distance_matrix(scenario, schools)  # option distance (issue 5)
     if any(f.severity == "error" for f in dist_findings):
         raise ScenarioError([f for f in dist_findings if f.severity == "error"])
     findings += dist_findings
-    inst = build_instance(scenario, policy, schools, distance_matrix=matrix)
+    inst = build_instance(scenario, policy, schools, distance_matrix=matrix,
+                          renamed=lay.renamed)
     errors = check_locks(inst, scenario.options.locked)
     if errors:
         raise ScenarioError(errors)
@@ -112,6 +112,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     say(Event("checks", "checking the scenario"))
     policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
     inst, warnings = prepare(scenario, policy)
+    lay = apply_layout(scenario, policy)  # layout (issue 4): choose, fixed costs, roster
     edges = block_adjacency(scenario)  # for contiguity and each catchment's parts (issue 5)
     t = lap("checks", t)
     say(Event("arcs", f"{inst.n_blocks} blocks, {inst.n_schools} schools: candidate arcs"))
@@ -123,7 +124,8 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     warnings += findings
     t = lap("arcs", t)
     say(Event("bound", f"{len(units)} units, {len(arcs)} arcs: flow relaxation"))
-    rel, arcs = relax_with_pricing(inst, units, arcs, elastic=not strict)
+    rel, arcs = relax_with_pricing(inst, units, arcs, elastic=not strict,
+                                   deadline=t_start + 0.3 * limit)
     t = lap("bound", t)
     base = Result(scenario=scenario.name, status="unknown", strict=strict,
                   warnings=warnings)
@@ -140,6 +142,11 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
                   "or bed within the rules")
         return explain_infeasible(scenario, base, reason, limit, t_start, timings,
                                   solver_info, say)
+    if lay.choose:  # layout choose (issue 4): the solver picks which candidates stay open
+        from .choose_solve import solve_with_choose
+
+        return solve_with_choose(scenario, policy, lay, inst, units, arcs, rel, edges, base,
+                                 solver_info, strict, limit, t_start, timings, say)
     say(Event("hint", "rounding and repairing the relaxation", bound=rel.bound / SCALE))
     hint = warm_start(inst, units, arcs, rel, strict,
                       time_limit=0.2 * (limit - (time.perf_counter() - t_start)))
@@ -171,6 +178,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
         return explain_infeasible(scenario, base, "CP-SAT proves that no plan meets every "
                                   "rule", limit, t_start, timings, solver_info, say)
     schools, violations, pen_total = build_schools(inst, units, arcs, choice)
+    schools = with_fixed_costs(schools, lay)  # funding (issue 4)
     obj_units = int(arcs.cost[choice].sum()) + pen_total
     if cp_bound is not None:
         margin = excluded_margin(inst, units, arcs, rel)
@@ -192,6 +200,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
         kpis=compute_kpis(rows, schools, policy), message=message,
         catchments=catchment_parts(inst, units, arcs, choice, edges),
     ))
+    result = attach_reports(result, scenario, policy, lay)  # layout, balance (issue 4)
     lap("report", t)
     timings["total"] = round(time.perf_counter() - t_start, 3)
     result.timings = timings
@@ -242,4 +251,9 @@ def validate_scenario(scenario: Scenario) -> list[Finding]:
         return exc.findings
     units = build_units(inst, lock_map(inst))
     arcs = build_candidates(inst, units, scenario.options.candidates_k)
-    return warnings + check_units(inst, units, arcs)
+    findings = warnings + check_units(inst, units, arcs)
+    if scenario.layout and not any(f.severity == "error" for f in findings):  # issue 4
+        from .choose import check_choose_cover
+
+        findings += check_choose_cover(inst, units, apply_layout(scenario, policy))
+    return findings

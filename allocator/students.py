@@ -160,6 +160,7 @@ def solve_students(
     on_solution: Callable[[int, int], bool] | None = None,
     penalties: dict[str, int] | None = None,
     clauses: Clauses | None = None,
+    extend: Callable[[cp_model.CpModel, list], list[tuple]] | None = None,
 ) -> StudentSolve:
     """Solve the CP-SAT model from the complete `hint` (a candidate arc per unit).
 
@@ -167,6 +168,8 @@ def solve_students(
     True stops the search. Objective and bound are in integer objective units and hold for
     the candidate arcs. `penalties` replaces the policy's elastic penalty units; `clauses`
     adds the closer-neighbour rule (`contiguity`), in this model's arc numbering.
+    `extend(model, x)` (layout `choose`, issue 4) adds variables and constraints over the arc
+    variables and returns (variable, objective coefficient, hint) for each new variable.
     """
     t0 = time.perf_counter()
     elastic = not strict
@@ -183,12 +186,15 @@ def solve_students(
         add_school_rules(mm, inst, units, arcs, j, idx, elastic, pen, loads)
     if clauses is not None:  # rule contiguity (issue 5)
         add_closer_neighbour_rule(m, x, clauses)
-    obj_vars = x + [v for v, _ in mm.penalty_terms]
-    obj_coef = arcs.cost.tolist() + [w for _, w in mm.penalty_terms]
+    extra = extend(m, x) if extend is not None else []  # choose (issue 4): open[j], links
+    obj_vars = x + [v for v, _ in mm.penalty_terms] + [v for v, _, _ in extra]
+    obj_coef = arcs.cost.tolist() + [w for _, w in mm.penalty_terms] + [w for _, w, _ in extra]
     m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coef))
     for a in range(len(arcs)):
         m.add_hint(x[a], bool(hint_x[a]))
     for v, val in mm.hint.items():
+        m.add_hint(v, val)
+    for v, _, val in extra:  # choose (issue 4)
         m.add_hint(v, val)
     build_s = time.perf_counter() - t0
     solver = cp_model.CpSolver()

@@ -5,7 +5,10 @@ scenario and the result rows alone. It uses no solver module (arcs, bounds, repa
 students, search, lns, report, classes, instance): block points, distances, boarding,
 class arithmetic and penalties are recomputed here from the scenario, the policy and the
 objective definition. A result passes (`ok`) only when it is consistent and, for results
-claiming no violations, every hard rule holds.
+claiming no violations, every hard rule holds. Layout operations are applied with
+`allocator.layout` (pure data transformation, no solver code); for `choose` the kept and
+closed candidates the result reports are checked against the operation and the kept ones'
+fixed costs against the objective. The balance report and the funding KPIs are recomputed.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ import numpy as np
 
 from geo.distance import StraightLine
 
+from .balance_report import build_balance_report, summarize_balance
 from .grades import LEVEL_GRADES, level_of, parse_grade_key
 from .kpi import compute_kpis
-from .objective import SCALE, assignment_units, penalty_units, round_km
+from .layout import Layout, apply_layout, describe_layout, roster_scenario
+from .objective import SCALE, assignment_units, fixed_cost_units, penalty_units, round_km
 from .policy import Policy, resolve_policy
 from .result import Result
-from .scenario import Block, Scenario, School
+from .scenario import Block, Scenario, ScenarioError, School
 
 
 @dataclass
@@ -65,10 +70,12 @@ def _rooms(s: School) -> int:
 
 
 class _Checker:
-    def __init__(self, scenario: Scenario, result: Result):
-        self.sc, self.res = scenario, result
+    def __init__(self, scenario: Scenario, result: Result, layout: Layout):
+        self.sc, self.res, self.layout = scenario, result, layout
         self.policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
-        self.schools = {s.id: s for s in scenario.schools if s.status == "open"}
+        self.schools = layout.school_map()  # open schools, layout operations applied
+        self.closed_by_choose: set[str] = set()
+        self.kept: dict[int, list[str]] = {}
         self.blocks = {b.id: b for b in scenario.blocks}
         self.problems: list[Problem] = []
         self.checked: dict[str, int] = defaultdict(int)
@@ -89,6 +96,10 @@ class _Checker:
         valid = []
         for i, r in enumerate(rows):
             b, s = self.blocks.get(r.block), self.schools.get(r.school)
+            if r.school in self.closed_by_choose:
+                self.flag("choose", r.block, f"{r.level} pupils attend '{r.school}', a "
+                          "candidate the result says is closed")
+                continue
             if b is None or s is None:
                 self.flag("assignment_ids", f"row {i}", f"block '{r.block}' or open school "
                           f"'{r.school}' does not exist in the scenario")
@@ -157,10 +168,11 @@ class _Checker:
                           f"{min_board} attend {s.id} at {dr:.2f} km, beyond the {lim:g} km "
                           "day radius")
             boarders[s.id] += expect
-            current = b.current_by_grade()
+            # today's school after the layout: merged ones follow their target, closed ones
+            # ("") move wherever they go, unknown ones (None) never count
+            today = [self.layout.today(c) for c in b.current_by_grade()]
             moved = sum(counts[g - 1] for g in grades
-                        if current[g - 1] is not None and current[g - 1] in self.schools
-                        and current[g - 1] != s.id)
+                        if today[g - 1] is not None and today[g - 1] != s.id)
             if moved != r.moved:
                 self.flag("moved", r.block, f"{r.moved} pupils reported moved, {moved} "
                           "recomputed")
@@ -226,7 +238,8 @@ class _Checker:
             rooms = _rooms(s)
             expect = {"classes": int(C.sum()), "classrooms": rooms, "max_class_size": largest,
                       "size_cap": cap, "boarders": bd, "beds": s.boarding_beds,
-                      "utilisation": round(float(C.sum()) / rooms, 4) if rooms else 0.0}
+                      "utilisation": round(float(C.sum()) / rooms, 4) if rooms else 0.0,
+                      "fixed_cost_yuan": self.layout.fixed_cost.get(sid, 0.0)}
             for key, value in expect.items():
                 if abs(getattr(row, key) - value) > 1e-9:
                     self.flag("school_rows", sid, f"{key} {getattr(row, key)} reported, "
@@ -257,6 +270,8 @@ class _Checker:
                                      np.array([r.moved for r in rows]), w).sum()) if rows else 0
         pen = penalty_units(self.policy)
         units += sum(pen[rule] * int(amount) for (rule, _, _), amount in viol.items())
+        fixed = self.fixed_units()  # rule choose: kept candidates' fixed costs
+        units += fixed
         if self.res.objective is None or abs(units / SCALE - self.res.objective) > 0.011:
             self.flag("objective", self.res.scenario, f"objective {self.res.objective} "
                       f"reported, {units / SCALE} recomputed")
@@ -264,6 +279,9 @@ class _Checker:
         if terms is not None and abs(terms.total - units / SCALE) > 0.011:
             self.flag("objective", self.res.scenario, f"objective_terms.total {terms.total}, "
                       f"recomputed {units / SCALE}")
+        if terms is not None and abs(terms.fixed_cost - fixed / SCALE) > 0.011:
+            self.flag("choose", self.res.scenario, f"objective_terms.fixed_cost "
+                      f"{terms.fixed_cost}, recomputed {fixed / SCALE}")
         lb = self.res.lower_bound
         if lb is not None and self.res.objective is not None:
             if lb > self.res.objective + 1e-6:
@@ -275,6 +293,56 @@ class _Checker:
                           f"{gap:.6f} recomputed")
             if self.res.status == "optimal" and gap > 1e-9:
                 self.flag("status", self.res.scenario, "status optimal with a positive gap")
+
+    # -- layout and choose (issue 4) --------------------------------------------------------
+    def check_choose(self) -> None:
+        """Each `choose` operation's kept and closed candidates as the result reports them:
+        together exactly the candidates, within the operation's range; closed ones leave the
+        open schools (rows assigned to them are flagged by check_rows)."""
+        reported = {c.get("index"): c for c in self.res.layout.get("choose", [])}
+        for spec in self.layout.choose:
+            row = reported.get(spec.index)
+            if row is None or "kept" not in row or "closed" not in row:
+                self.flag("choose", spec.label, "the result does not say which candidates "
+                          "were kept and closed")
+                continue
+            kept, closed = list(row["kept"]), list(row["closed"])
+            if sorted(kept + closed) != sorted(spec.candidates) or set(kept) & set(closed):
+                self.flag("choose", spec.label, f"kept {kept} and closed {closed} are not a "
+                          f"split of the candidates {spec.candidates}")
+                continue
+            lo, hi = spec.open_range()
+            if not lo <= len(kept) <= hi:
+                self.flag("choose", spec.label, f"{len(kept)} candidates kept; the operation "
+                          f"allows {lo}-{hi} ({spec.rule_text()})")
+            self.kept[spec.index] = kept
+            self.closed_by_choose.update(closed)
+        for sid in self.closed_by_choose:
+            self.schools.pop(sid, None)
+        self.checked["choose"] = len(self.layout.choose)
+
+    def fixed_units(self) -> int:
+        w = self.sc.options.weights.fixed_cost
+        return sum(fixed_cost_units(spec.fixed_cost[c], w) for spec in self.layout.choose
+                   for c in self.kept.get(spec.index, []))
+
+    def check_layout_section(self) -> None:
+        expect = describe_layout(self.layout, self.kept)
+        if not _same(self.res.layout, expect):
+            self.flag("layout", self.res.scenario, "the result's layout section differs from "
+                      "the layout operations applied to the scenario")
+
+    def check_balance(self) -> None:
+        roster = self.layout.teachers if self.sc.teachers else None
+        expect = build_balance_report(self.res.schools, self.layout.school_map(), roster,
+                                      self.policy)
+        if not _same(self.res.balance, expect):
+            self.flag("balance_cv", self.res.scenario, "the balance report differs from the "
+                      "one recomputed from the schools, their records and the roster")
+        if not _same(self.res.kpis.get("balance"), summarize_balance(expect)):
+            self.flag("kpis", "balance", f"reported {self.res.kpis.get('balance')}, "
+                      "recomputed from the balance report")
+        self.checked["balance"] = len(expect["schools"])
 
     def check_kpis(self) -> None:
         expect = compute_kpis(self.res.assignments, self.res.schools, self.policy)
@@ -294,23 +362,39 @@ class _Checker:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(b, dict):
         return isinstance(a, dict) and set(a) == set(b) and all(_same(a[k], b[k]) for k in b)
+    if isinstance(b, (list, tuple)):
+        return (isinstance(a, (list, tuple)) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b, strict=True)))
+    if isinstance(b, bool) or isinstance(a, bool):
+        return a == b
     if isinstance(b, (int, float)) and isinstance(a, (int, float)):
         return abs(a - b) <= 1e-6 * max(1.0, abs(b))
     return a == b
 
 
 def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
-    """Recompute every rule and KPI of `result` from `scenario`; see the module docstring."""
-    if scenario.layout:
-        return VerifyReport(False, [Problem("layout_unsupported", scenario.name,
-                                            "scenarios with layout operations cannot be "
-                                            "verified by this version")])
-    c = _Checker(scenario, result)
-    if result.assignments or result.status in ("optimal", "feasible"):
+    """Recompute every rule and KPI of `result` from `scenario`; see the module docstring.
+    Layout operations are applied by `allocator.layout` (pure data transformation), and
+    `choose` results are checked against their operations (rule `choose`)."""
+    try:
+        layout = apply_layout(scenario)
+    except ScenarioError as exc:
+        return VerifyReport(False, [Problem("layout", f.record or scenario.name, f.message)
+                                    for f in exc.findings])
+    c = _Checker(scenario, result, layout)
+    if "students" in result.stages and (result.assignments
+                                        or result.status in ("optimal", "feasible")):
+        c.check_choose()
         loads = c.check_rows()
         viol = c.check_schools(loads)
         c.check_violations(viol)
         c.check_objective(viol)
         c.check_kpis()
+        c.check_balance()
+        c.check_layout_section()
         c.check_status(viol)
+    if "teachers" in result.stages:  # the rotation stage (issue 3)
+        from .verify_rotation import check_rotation
+
+        check_rotation(roster_scenario(scenario)[0], result, c.flag, c.checked)
     return VerifyReport(ok=not c.problems, problems=c.problems, checked=dict(c.checked))

@@ -86,6 +86,8 @@ class JobLinks(BaseModel):
     self: str
     result: str
     assignments_csv: str
+    catchments_geojson: str
+    map: str
 
 
 class JobStatus(BaseModel):

@@ -35,7 +35,7 @@ from .jobs import JobStore
 
 log = logging.getLogger("api.worker")
 
-PRELOAD = ["allocator.solve", "allocator.result", "api.worker"]
+PRELOAD = ["allocator.pipeline", "allocator.result", "api.worker"]
 PROGRESS_INTERVAL_S = 0.5  # at most this often a running job writes search progress
 
 
@@ -137,9 +137,9 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
     """Child entry: solve one job and store its result or its failure."""
     watch_server(server_pid)
     limit_memory(memory_mb)
+    from allocator.pipeline import solve_all
     from allocator.result import result_to_json
     from allocator.scenario import ScenarioError, parse_scenario
-    from allocator.solve import solve_scenario
 
     store = JobStore(db_path)
     job = store.get(job_id)
@@ -148,8 +148,8 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
         return
     try:
         scenario = parse_scenario(json.loads(text))
-        result = solve_scenario(scenario, time_limit=job.time_limit, strict=job.strict,
-                                progress=ProgressWriter(store, job_id, attempt))
+        result = solve_all(scenario, time_limit=job.time_limit, strict=job.strict,
+                           progress=ProgressWriter(store, job_id, attempt))
     except ScenarioError as exc:
         store.fail(job_id, findings_error(exc), attempt)
         return
@@ -167,19 +167,19 @@ def run_once(conn: Any, kind: str, payload: tuple, server_pid: int,
     ("error", {...}) through `conn`."""
     watch_server(server_pid)
     limit_memory(memory_mb)
+    from allocator.pipeline import solve_all, validate_all
     from allocator.result import result_to_json
     from allocator.scenario import ScenarioError
-    from allocator.solve import solve_scenario, validate_scenario
 
     try:
         if kind == "validate":
             (scenario,) = payload
             answer: tuple = ("findings", [f.model_dump(mode="json")
-                                          for f in validate_scenario(scenario)])
+                                          for f in validate_all(scenario)])
         else:
             scenario, time_limit, strict = payload
-            answer = ("result", result_to_json(solve_scenario(scenario, time_limit=time_limit,
-                                                              strict=strict)))
+            answer = ("result", result_to_json(solve_all(scenario, time_limit=time_limit,
+                                                         strict=strict)))
     except ScenarioError as exc:
         answer = ("error", findings_error(exc))
     except Exception as exc:
@@ -339,7 +339,7 @@ class Dispatcher:
                                          f"could be started ({exc})"}, attempt)
                 continue
             self.running[job_id] = Running(job_id, attempt, proc,
-                                           time.monotonic() + 2 * limit + 60)
+                                           time.monotonic() + 3 * limit + 60)
 
     def _police(self) -> None:
         """Kill children whose job was cancelled or that run far past their time limit."""

@@ -35,7 +35,7 @@ def vendored_assets() -> tuple[str, str]:
     return css, f"/*\n{license_text}*/\n{js}"
 
 
-def _geojson(frame: GeoDataFrame, digits: int = 6) -> dict:
+def to_geojson(frame: GeoDataFrame, digits: int = 6) -> dict:
     """A GeoJSON FeatureCollection (WGS84) with coordinates rounded to `digits`."""
     import shapely
 
@@ -148,7 +148,13 @@ document.body.setAttribute("data-ready", "1");
 
 
 def render_html(layers: dict[str, GeoDataFrame], path: str | Path, title: str) -> Path:
-    """Write the offline interactive map (one self-contained HTML file) atomically.
+    """Write the offline interactive map (`map_page`) to `path` atomically."""
+    text = map_page(layers, title)
+    return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def map_page(layers: dict[str, GeoDataFrame], title: str) -> str:
+    """The offline interactive map: one self-contained HTML page (Leaflet and data inline).
 
     `layers` needs catchments (school, level, pupils, blocks, parts), schools (id, name,
     kind, enrolment, size_cap, classes, classrooms, utilisation, max_class_size, boarders,
@@ -166,19 +172,18 @@ def render_html(layers: dict[str, GeoDataFrame], path: str | Path, title: str) -
     levels = [lv for lv in ("primary", "junior") if (cat["level"] == lv).any()]
     data = {
         "title": title, "levels": levels,
-        "catchments": _geojson(cat),
-        "schools": _geojson(sch),
-        "flows": _geojson(flows) if flows is not None and len(flows) else
+        "catchments": to_geojson(cat),
+        "schools": to_geojson(sch),
+        "flows": to_geojson(flows) if flows is not None and len(flows) else
         {"type": "FeatureCollection", "features": []},
-        "blocks": _geojson(blocks[["id", blocks.geometry.name]]) if blocks is not None
+        "blocks": to_geojson(blocks[["id", blocks.geometry.name]]) if blocks is not None
         and len(blocks) else {"type": "FeatureCollection", "features": []},
         "max_enrolment": max(int(sch["enrolment"].max()), 1) if len(sch) else 1,
         "max_boarders": max(int(flows["boarders"].max()), 1) if flows is not None
         and len(flows) else 1,
     }
     css, js = vendored_assets()
-    text = PAGE.format(
+    return PAGE.format(
         title=html.escape(title), css=css, js=js,
         data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
         util=json.dumps([[c, lab] for _, c, lab in UTILISATION_CLASSES]))
-    return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -72,6 +72,26 @@ def test_job_runs_to_a_result_and_csv(client):
     assert [j["id"] for j in listed] == [job["id"]]
 
 
+def test_job_serves_its_catchments_and_offline_map(client):
+    job = client.post("/v1/jobs", json=example()).json()
+    assert job["links"]["map"] == f"/v1/jobs/{job['id']}/map"
+    early = client.get(job["links"]["catchments_geojson"])  # may still run: 409, never 500
+    assert early.status_code in (200, 409)
+    wait_for(client, job["id"], FINAL)
+    result = client.get(f"/v1/jobs/{job['id']}/result").json()
+    geo = client.get(job["links"]["catchments_geojson"])
+    assert geo.status_code == 200
+    assert geo.headers["content-type"].startswith("application/geo+json")
+    features = geo.json()["features"]
+    assigned = {(a["school"], a["level"]) for a in result["students"]["assignments"]}
+    assert {(f["properties"]["school"], f["properties"]["level"]) for f in features} == assigned
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+    page = client.get(job["links"]["map"])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "L.map(" in page.text and "<script src=" not in page.text  # Leaflet inline
+    assert client.get("/v1/jobs/nope/map").status_code == 404
+
+
 def test_strict_infeasible_job_is_done_with_the_explanation(client):
     job = client.post("/v1/jobs?strict=true", json=strict_infeasible()).json()
     done = wait_for(client, job["id"], FINAL)
@@ -201,3 +221,24 @@ def test_a_second_server_on_the_same_store_refuses_to_start(tmp_path):
     finally:
         held.close()
     lock_store(path).close()
+
+
+def test_compare_finished_jobs_as_json_html_and_markdown(client):
+    base = example()
+    moved = example(name="one-school-closed")
+    moved["schools"] = moved["schools"][:1] + [dict(moved["schools"][1], status="closed")]
+    ids = [client.post("/v1/jobs", json=d).json()["id"] for d in (base, moved)]
+    for i in ids:
+        assert wait_for(client, i, FINAL)["status"] == "done"
+    body = client.post("/v1/compare", json={"jobs": ids}).json()
+    assert [r["label"] for r in body["runs"]] == ["two-villages", "one-school-closed"]
+    travel = [k for k in body["kpis"] if k["key"] == "solve.objective"][0]
+    results = [client.get(f"/v1/jobs/{i}/result").json() for i in ids]
+    assert travel["two-villages"] == results[0]["objective"]
+    assert travel["one-school-closed"] == results[1]["objective"]
+    page = client.post("/v1/compare", json={"jobs": ids, "format": "html"})
+    assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text
+    md = client.post("/v1/compare", json={"jobs": ids, "format": "markdown"})
+    assert md.text.startswith("# Layout comparison: two-villages / one-school-closed")
+    assert client.post("/v1/compare", json={"jobs": [ids[0]]}).status_code == 422
+    assert client.post("/v1/compare", json={"jobs": [ids[0], "nope"]}).status_code == 404

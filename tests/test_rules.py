@@ -170,3 +170,14 @@ def test_bound_never_exceeds_objective_with_pruned_candidates():
     r = solve_scenario(sc)
     assert r.lower_bound <= r.objective + 1e-6
     assert r.status in ("optimal", "feasible")
+
+
+def test_bound_charges_shared_classrooms_of_a_nine_year_school_once():
+    # one shared classroom for 45 grade-1 and 100 grade-7 pupils: three classes, two of them
+    # beyond the room (2000); the flow bound must not charge the junior overflow twice
+    sc = scenario([school("N", 0, kind="nine_year", rooms=1)],
+                  [block("b", 0, grades={1: 45, 7: 100})])
+    r = solve_scenario(sc)
+    assert r.objective == pytest.approx(2000)
+    assert r.lower_bound <= r.objective + 1e-6
+    assert [(v.rule, v.amount) for v in r.violations] == [("classrooms", 2)]

@@ -1,10 +1,11 @@
 """HTTP routes, one module per area; `api.app` mounts them.
 
 `meta` (/health, unauthenticated), and under /v1 (bearer token when configured):
-`scenarios` (validate, synchronous solve), `jobs` (asynchronous jobs and their outputs),
-`policies`. A new area (e.g. /v1/compare) is a new module with its own APIRouter, added to
-`V1_ROUTERS` in `api.app`; a new output of a finished job (catchments.geojson, the HTML map)
-is one route in `jobs` built on `jobs.load_result`.
+`scenarios` (validate, synchronous solve), `jobs` (asynchronous jobs and their outputs:
+result, assignments.csv, catchments.geojson, the HTML map), `compare` (finished jobs side by
+side), `policies`. A new area is a new module with its own APIRouter, added to `V1_ROUTERS`
+in `api.app`; a new output of a finished job is one route in `jobs` built on
+`jobs.load_result`.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 A job is visible only to the token that created it (another token gets 404, as for an
 unknown id). Outputs of a finished job are built from its stored result.json by
-`load_result`; a new output (catchments.geojson, the HTML map) is one more route here.
+`load_result` and, for the catchments and the map, the stored scenario.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Annotated
@@ -16,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from allocator.result import Result, assignments_frame
+from allocator.scenario import ScenarioError, parse_scenario
 
 from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
 from ..errors import ApiError, problem_of
@@ -52,7 +54,8 @@ def status_of(job: Job, store: JobStore) -> JobStatus:
         finished_at=_time(job.finished_at),
         error=problem_of(job.error) if job.error else None,
         links={"self": base, "result": f"{base}/result",
-               "assignments_csv": f"{base}/assignments.csv"})
+               "assignments_csv": f"{base}/assignments.csv",
+               "catchments_geojson": f"{base}/catchments.geojson", "map": f"{base}/map"})
 
 
 def find_job(store: JobStore, job_id: str, owner: str) -> Job:
@@ -82,6 +85,19 @@ def load_result_text(store: JobStore, job_id: str, owner: str) -> str:
 def load_result(store: JobStore, job_id: str, owner: str) -> Result:
     """The Result of the caller's finished job (errors as `load_result_text`)."""
     return Result.model_validate_json(load_result_text(store, job_id, owner))
+
+
+def load_layers(store: JobStore, job_id: str, owner: str) -> tuple[dict, str]:
+    """The map layers (`allocator.maps.build_layers`) of the caller's finished job and its
+    scenario name; 409 when the result has no plan to map."""
+    from allocator.maps import build_layers
+
+    result = load_result(store, job_id, owner)
+    scenario = parse_scenario(json.loads(store.scenario_text(job_id) or "{}"))
+    try:
+        return build_layers(result, scenario), scenario.name
+    except ScenarioError as exc:
+        raise ApiError(409, "job_no_plan", "; ".join(f.message for f in exc.findings)) from None
 
 
 @router.post(
@@ -138,6 +154,37 @@ def get_job_assignments_csv(job_id: JobId, store: StoreDep, owner: Owner) -> Res
     text = assignments_frame(load_result(store, job_id, owner)).to_csv(index=False)
     return Response(text, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{job_id}-assignments.csv"'})
+
+
+@router.get("/{job_id}/catchments.geojson", summary="Catchment polygons of a finished job",
+            description="One feature per school and level (WGS84): school, level, grades, "
+                        "blocks, pupils, boarders, area_km2 and parts (connected pieces).",
+            response_class=Response, responses={
+                200: {"content": {"application/geo+json": {"schema": {"type": "object"}}},
+                      "description": "a GeoJSON FeatureCollection"},
+                **problems(401, 404, 409)})
+def get_job_catchments(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
+    from geo.webmap import to_geojson
+
+    layers, _ = load_layers(store, job_id, owner)
+    text = json.dumps(to_geojson(layers["catchments"]), ensure_ascii=False)
+    return Response(text, media_type="application/geo+json", headers={
+        "Content-Disposition": f'attachment; filename="{job_id}-catchments.geojson"'})
+
+
+@router.get("/{job_id}/map", summary="The offline interactive map of a finished job",
+            description="One self-contained HTML page (no network needed): catchments per "
+                        "level, schools coloured by utilisation, boarding flows, a legend and "
+                        "a popup per school.",
+            response_class=Response, responses={
+                200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                      "description": "the HTML map"},
+                **problems(401, 404, 409)})
+def get_job_map(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
+    from geo.webmap import map_page
+
+    layers, name = load_layers(store, job_id, owner)
+    return Response(map_page(layers, name), media_type="text/html; charset=utf-8")
 
 
 @router.delete("/{job_id}", response_model=JobStatus, summary="Cancel a job",
