@@ -46,19 +46,27 @@ def solve_one(schools: int, blocks: int, tight: bool, time_limit: float, seed: i
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
+def solve_in_subprocess(size: str, tight: bool, limit: float) -> dict:
+    """Generate and solve county `size` (tight or not) in a fresh process: its figures, or
+    {'error': last stderr line} when the process fails."""
+    n_s, n_b = SIZES[size]
+    code = (f"import json; from benchmarks.counties import solve_one; "
+            f"print(json.dumps(solve_one({n_s}, {n_b}, {tight}, {limit}, {SEED})))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parents[1])
+    if p.returncode != 0:
+        return {"error": (p.stderr.strip().splitlines() or ["(no output)"])[-1]}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
 def run_counties(sizes: list[str], time_limit: float | None = None,
                  tight_too: bool = True) -> list[dict]:
     """Solve each instance in a fresh subprocess and collect its figures."""
     rows = []
-    for name, n_s, n_b, tight in instances(sizes, tight_too):
+    for name, _, _, tight in instances(sizes, tight_too):
         limit = time_limit if time_limit is not None else TIME_LIMITS[name[0]]
-        code = (f"import json; from benchmarks.counties import solve_one; "
-                f"print(json.dumps(solve_one({n_s}, {n_b}, {tight}, {limit}, {SEED})))")
-        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           cwd=Path(__file__).resolve().parents[1])
-        if p.returncode != 0:
-            rows.append({"instance": name, "error": p.stderr.strip().splitlines()[-1:]})
-            continue
-        row = json.loads(p.stdout.strip().splitlines()[-1])
+        row = solve_in_subprocess(name[0], tight, limit)
         rows.append({"instance": name, "time_limit_s": limit, **row})
+        print(f"{name}: {row.get('objective', row.get('error'))} gap {row.get('gap')} "
+              f"{row.get('wall_s')} s", file=sys.stderr, flush=True)
     return rows
