@@ -130,8 +130,8 @@ def main() -> None:
         rows.append(row)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{date.today().isoformat()}-sweep.json"
-    note = ("measured on a shared machine under load (see load_before / load_after): "
-            "rerun on a quiet machine for the real speed-up")
+    note = ("load_before / load_after: 1-minute load averages (2 cores); a high one before "
+            "the first run can be the previous benchmark's tail (the average lags)")
     out.write_text(json.dumps({"machine": machine, "blocks": args.blocks,
                                "variants": args.variants, "gap": args.gap,
                                "time_limit_s": args.time_limit, "note": note, "runs": rows},

@@ -8,6 +8,7 @@ absent. Peers skip when their package is missing (`pip install -e '.[bench]'`).
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +170,18 @@ def test_highs_peer_never_shares_a_process_with_ortools():
     src = Path(importlib.util.find_spec("benchmarks.peer_run").origin).read_text()
     head = src.split("def run_highs")[0]
     assert "ortools" not in head.replace("OR-Tools", "").split('"""', 2)[-1]
+
+
+def test_county_proof_reports_highs_bound_below_its_plan(capsys):
+    """`python -m benchmarks.county_proof S`: HiGHS on the planner's model of county S, a
+    proven bound no greater than its plan (a short limit: the figures, not the optimum)."""
+    from benchmarks.county_proof import main as proof_main
+    from benchmarks.peers import missing_reason
+
+    if missing_reason("highs"):
+        pytest.skip(missing_reason("highs"))
+    assert proof_main(["S", "--time-limit", "5"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["instance"] == "S" and out["arcs"] > 1000 and out["highs_bound"] > 0
+    if out["highs_plan"] is not None:  # HiGHS may not have a plan yet after 5 s
+        assert out["highs_bound"] <= out["highs_plan"]
