@@ -16,13 +16,11 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from .arcs import Arcs, Units
-from .classes import plan_classes
+from .classes import binding_room_groups, plan_classes
 from .contiguity import Clauses, add_closer_neighbour_rule
 from .instance import Instance
 from .objective import penalty_units
 from .repair import Loads
-
-LEVEL_SLICES = (slice(0, 6), slice(6, 9))
 
 
 @dataclass
@@ -82,13 +80,9 @@ def add_school_rules(mm: _Model, inst: Instance, units: Units, arcs: Arcs, j: in
                              pen["class_size_cap"], pen["classrooms"])
     xs = [x[a] for a in idx]
     # classes per grade only where rooms could bind
-    groups = ([(sl, int(inst.rooms_level[j, lv])) for lv, sl in enumerate(LEVEL_SLICES)]
-              if inst.rooms_level[j, 0] >= 0 else [(slice(0, 9), int(inst.rooms[j]))])
-    for sl, rooms in groups:
-        grades = [g for g in range(9)[sl] if max_p[g] > 0]
+    for sl, grades, rooms in binding_room_groups(int(inst.rooms[j]), inst.rooms_level[j],
+                                                 max_p, cap):
         need_max = sum(-(-int(max_p[g]) // int(cap[g])) for g in grades)
-        if need_max <= rooms:
-            continue
         classes = []
         for g in grades:
             ub = -(-int(max_p[g]) // int(cap[g]))

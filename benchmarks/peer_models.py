@@ -12,6 +12,7 @@ import numpy as np
 
 from allocator.assignment import AssignmentProblem
 from allocator.assignment.problem import integer_costs
+from allocator.classes import binding_room_groups
 
 from .mip import INF, Milp, MilpBuilder
 
@@ -93,14 +94,9 @@ def county_milp(inst, units, arcs, pen: dict[str, int], elastic: bool = True) ->
             continue
         pu = units.pupils[arcs.unit[idx]]
         max_p = pu.sum(axis=0)
-        groups = ([(sl, int(inst.rooms_level[j, lv])) for lv, sl in
-                   enumerate((slice(0, 6), slice(6, 9)))]
-                  if inst.rooms_level[j, 0] >= 0 else [(slice(0, 9), int(inst.rooms[j]))])
-        for sl, rooms in groups:
-            grades = [g for g in range(9)[sl] if max_p[g] > 0]
+        for _, grades, rooms in binding_room_groups(int(inst.rooms[j]), inst.rooms_level[j],
+                                                    max_p, cap):
             need_max = sum(-(-int(max_p[g]) // int(cap[g])) for g in grades)
-            if need_max <= rooms:
-                continue
             classes = []
             for g in grades:
                 ub = -(-int(max_p[g]) // int(cap[g]))
