@@ -27,7 +27,7 @@ from .policy import Policy
 from .report import build_assignments, build_objective, build_schools
 from .result import Result
 from .scenario import Scenario
-from .solve import Event, Progress, excluded_margin, relative_gap
+from .solve import Event, Progress, excluded_margin, plan_status, relative_gap
 
 
 def solve_with_choose(scenario: Scenario, policy: Policy, layout: Layout, inst, units, arcs,
@@ -66,13 +66,7 @@ def solve_with_choose(scenario: Scenario, policy: Policy, layout: Layout, inst, 
     schools = with_fixed_costs([s for j, s in enumerate(rows_all) if open_mask[j]], layout)
     fixed = fixed_cost_of(cm, open_mask)
     obj_units = int(full.cost[choice].sum()) + pen_total + fixed
-    message = None
-    if strict and violations:
-        status = "unknown"
-        message = ("no plan that meets every rule was found within the time limit; the "
-                   "violations show the best plan found")
-    else:
-        status = "optimal" if obj_units <= bound else "feasible"
+    status, message = plan_status(strict, bool(violations), obj_units, bound)
     terms = build_objective(inst, units, full, choice, violations, pen_total)
     terms = terms.model_copy(update={"fixed_cost": fixed / SCALE, "total": obj_units / SCALE})
     rows = build_assignments(inst, units, full, choice)

@@ -15,18 +15,20 @@ LEVEL_SLICES = (slice(0, 6), slice(6, 9))
 
 
 def binding_room_groups(rooms: int, rooms_level: np.ndarray, max_pupils: np.ndarray,
-                        cap: np.ndarray) -> list[tuple[slice, list[int], int]]:
+                        cap: np.ndarray) -> list[tuple[slice, list[int], int, int]]:
     """The classroom groups of a school where rooms could bind: (grade slice, grades with
-    pupils, rooms) for each level counted apart (`rooms_level[0] >= 0`) or the whole school,
-    kept only when the classes `max_pupils` (its most pupils per grade) would need exceed
-    the rooms. Elsewhere no class count per grade needs modelling."""
+    pupils, rooms, classes needed at most) for each level counted apart
+    (`rooms_level[0] >= 0`) or the whole school, kept only when the classes `max_pupils`
+    (its most pupils per grade) would need exceed the rooms. Elsewhere no class count per
+    grade needs modelling."""
     groups = ([(sl, int(rooms_level[lv])) for lv, sl in enumerate(LEVEL_SLICES)]
               if rooms_level[0] >= 0 else [(slice(0, 9), int(rooms))])
     out = []
     for sl, r in groups:
         grades = [g for g in range(9)[sl] if max_pupils[g] > 0]
-        if sum(-(-int(max_pupils[g]) // int(cap[g])) for g in grades) > r:
-            out.append((sl, grades, r))
+        need = sum(-(-int(max_pupils[g]) // int(cap[g])) for g in grades)
+        if need > r:
+            out.append((sl, grades, r, need))
     return out
 
 

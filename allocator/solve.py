@@ -59,6 +59,16 @@ def relative_gap(objective: int, bound: int) -> float:
     return (objective - bound) / max(abs(objective), 1)
 
 
+def plan_status(strict: bool, broken: bool, objective: int, bound: int) -> tuple[str, str | None]:
+    """Status and message of a finished plan: in strict mode a plan that breaks a rule is
+    `unknown` (none meeting every rule was found in time); else `optimal` when the objective
+    reaches the bound, `feasible` otherwise."""
+    if strict and broken:
+        return "unknown", ("no plan that meets every rule was found within the time limit; "
+                           "the violations show the best plan found")
+    return ("optimal" if objective <= bound else "feasible"), None
+
+
 def prepare(scenario: Scenario, policy: Policy) -> tuple[Instance, list[Finding]]:
     """Checks and the numeric instance; raises ScenarioError when an error is found."""
     lay = apply_layout(scenario, policy)  # layout operations (issue 4)
@@ -183,13 +193,7 @@ def solve_scenario(scenario: Scenario, *, time_limit: float | None = None,
     if cp_bound is not None:
         margin = excluded_margin(inst, units, arcs, rel)
         bound = max(bound, min(cp_bound, rel.bound + margin))
-    message = None
-    if strict and violations:
-        status = "unknown"
-        message = ("no plan that meets every rule was found within the time limit; the "
-                   "violations show the best plan found")
-    else:
-        status = "optimal" if obj_units <= bound else "feasible"
+    status, message = plan_status(strict, bool(violations), obj_units, bound)
     rows = build_assignments(inst, units, arcs, choice)
     result = base.model_copy(update=dict(
         status=status, objective=obj_units / SCALE, lower_bound=bound / SCALE,

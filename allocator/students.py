@@ -80,9 +80,8 @@ def add_school_rules(mm: _Model, inst: Instance, units: Units, arcs: Arcs, j: in
                              pen["class_size_cap"], pen["classrooms"])
     xs = [x[a] for a in idx]
     # classes per grade only where rooms could bind
-    for sl, grades, rooms in binding_room_groups(int(inst.rooms[j]), inst.rooms_level[j],
-                                                 max_p, cap):
-        need_max = sum(-(-int(max_p[g]) // int(cap[g])) for g in grades)
+    for sl, grades, rooms, need_max in binding_room_groups(int(inst.rooms[j]),
+                                                           inst.rooms_level[j], max_p, cap):
         classes = []
         for g in grades:
             ub = -(-int(max_p[g]) // int(cap[g]))

@@ -94,9 +94,8 @@ def county_milp(inst, units, arcs, pen: dict[str, int], elastic: bool = True) ->
             continue
         pu = units.pupils[arcs.unit[idx]]
         max_p = pu.sum(axis=0)
-        for _, grades, rooms in binding_room_groups(int(inst.rooms[j]), inst.rooms_level[j],
-                                                    max_p, cap):
-            need_max = sum(-(-int(max_p[g]) // int(cap[g])) for g in grades)
+        for _, grades, rooms, need_max in binding_room_groups(int(inst.rooms[j]),
+                                                              inst.rooms_level[j], max_p, cap):
             classes = []
             for g in grades:
                 ub = -(-int(max_p[g]) // int(cap[g]))
