@@ -69,11 +69,13 @@ def test_golden_files_of_solve_and_compare_are_reproduced(tmp_path):
     """The CSVs `allocator solve` writes and the tables of `allocator compare`."""
     runs = ("county-8-60-roster", "county-12-100-layout", "county-12-100-choose")
     for name in runs:
-        run_cli("solve", str(GOLDEN / "scenarios" / f"{name}.json"), "-o", name, cwd=tmp_path)
-    run_cli("compare", runs[1], runs[2], "-o", "compare", cwd=tmp_path)
+        run_cli("solve", str(GOLDEN / "scenarios" / f"{name}.json"), "-o", f"files/{name}",
+                cwd=tmp_path)
+    run_cli("compare", f"files/{runs[1]}", f"files/{runs[2]}", "-o", "files/compare",
+            cwd=tmp_path)
     files = sorted(p for p in (GOLDEN / "files").rglob("*") if p.is_file())
     assert len(files) == 15
     for f in files:
         rel = f.relative_to(GOLDEN / "files")
-        got = (tmp_path / rel).read_text("utf-8")
+        got = (tmp_path / "files" / rel).read_text("utf-8")
         assert timeless(got) == timeless(f.read_text("utf-8")), rel
