@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from allocator.scenario import Finding, Scenario
+from allocator.model.scenario import Finding, Scenario
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 

@@ -35,7 +35,7 @@ from .jobs import JobStore
 
 log = logging.getLogger("api.worker")
 
-PRELOAD = ["allocator.pipeline", "allocator.result", "api.worker"]
+PRELOAD = ["allocator.solve.pipeline", "allocator.model.result", "api.worker"]
 PROGRESS_INTERVAL_S = 0.5  # at most this often a running job writes search progress
 
 
@@ -137,9 +137,9 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
     """Child entry: solve one job and store its result or its failure."""
     watch_server(server_pid)
     limit_memory(memory_mb)
-    from allocator.pipeline import solve_all
-    from allocator.result import result_to_json
-    from allocator.scenario import ScenarioError, parse_scenario
+    from allocator.model.result import result_to_json
+    from allocator.model.scenario import ScenarioError, parse_scenario
+    from allocator.solve.pipeline import solve_all
 
     store = JobStore(db_path)
     job = store.get(job_id)
@@ -167,9 +167,9 @@ def run_once(conn: Any, kind: str, payload: tuple, server_pid: int,
     ("error", {...}) through `conn`."""
     watch_server(server_pid)
     limit_memory(memory_mb)
-    from allocator.pipeline import solve_all, validate_all
-    from allocator.result import result_to_json
-    from allocator.scenario import ScenarioError
+    from allocator.model.result import result_to_json
+    from allocator.model.scenario import ScenarioError
+    from allocator.solve.pipeline import solve_all, validate_all
 
     try:
         if kind == "validate":

@@ -28,7 +28,7 @@ BLOCKS, CANDIDATES, SEED = 5000, 150, 1
 
 def county(keep: int, time_limit: float) -> dict:
     """The benchmark scenario as a dict (deterministic)."""
-    from allocator.generate import generate_county
+    from allocator.io.generate import generate_county
 
     n = 150
     while True:  # enough schools for 150 rural primaries and teaching points
@@ -50,9 +50,9 @@ def county(keep: int, time_limit: float) -> dict:
 
 def solve_one(keep: int, time_limit: float) -> dict:
     """Generate and solve in this process; returns the figures."""
-    from allocator.scenario import parse_scenario
-    from allocator.solve import solve_scenario
-    from allocator.verify import verify_result
+    from allocator.model.scenario import parse_scenario
+    from allocator.solve.student_stage import solve_scenario
+    from allocator.verify.students import verify_result
 
     sc = parse_scenario(county(keep, time_limit))
     t = time.perf_counter()

@@ -31,9 +31,9 @@ def instances(sizes: list[str], tight_too: bool = True) -> list[tuple[str, int, 
 
 def solve_one(schools: int, blocks: int, tight: bool, time_limit: float, seed: int) -> dict:
     """Generate and solve one county in this process; returns the figures."""
-    from allocator.generate import generate_county
-    from allocator.scenario import parse_scenario
-    from allocator.solve import solve_scenario
+    from allocator.io.generate import generate_county
+    from allocator.model.scenario import parse_scenario
+    from allocator.solve.student_stage import solve_scenario
 
     sc = parse_scenario(generate_county(schools, blocks, seed=seed, tight=tight))
     t = time.perf_counter()

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=900.0)
     args = ap.parse_args(argv)
 
-    from allocator.objective import SCALE
+    from allocator.rules.objective import SCALE
 
     sc, inst, units, arcs, pen = county_case(args.size, args.tight)
     milp = county_milp(inst, units, arcs, pen, elastic=not sc.options.strict)

@@ -82,9 +82,9 @@ def bench_network(n_edges: int, n_blocks: int, n_schools: int, seed: int = 0) ->
 
 
 def bench_contiguity(n_blocks: int, n_schools: int, time_limit: float, seed: int = 0) -> dict:
-    from allocator.generate import generate_county
-    from allocator.scenario import parse_scenario
-    from allocator.solve import solve_scenario
+    from allocator.io.generate import generate_county
+    from allocator.model.scenario import parse_scenario
+    from allocator.solve.student_stage import solve_scenario
 
     data = generate_county(schools=n_schools, blocks=n_blocks, seed=seed)
     out = {"blocks": n_blocks, "schools": n_schools, "time_limit_s": time_limit}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.assignment import AssignmentProblem
+from allocator.engine import AssignmentProblem
 
 KINDS = ("gap", "pmedcap", "lorena")
 

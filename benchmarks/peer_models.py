@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.assignment import AssignmentProblem
-from allocator.assignment.problem import integer_costs
-from allocator.classes import binding_room_groups
+from allocator.engine import AssignmentProblem
+from allocator.engine.problem import integer_costs
+from allocator.rules.classes import binding_room_groups
 
 from .mip import INF, Milp, MilpBuilder
 

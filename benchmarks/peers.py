@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.objective import SCALE
+from allocator.rules.objective import SCALE
 
 from .checkers import CheckerDisagrees, verify_plan
 from .counties import SEED, SIZES, TIME_LIMITS, solve_in_subprocess
@@ -118,12 +118,12 @@ def peer_published(inst: Published, data_dir: Path, limit: float | None,
 
 def county_case(size: str, tight: bool):
     """The generated county of `size` and the planner's units and candidate arcs for it."""
-    from allocator.arcs import build_candidates, build_units
-    from allocator.generate import generate_county
-    from allocator.objective import penalty_units
-    from allocator.policy import resolve_policy
-    from allocator.scenario import parse_scenario
-    from allocator.solve import lock_map, prepare
+    from allocator.io.generate import generate_county
+    from allocator.model.policy import resolve_policy
+    from allocator.model.scenario import parse_scenario
+    from allocator.rules.objective import penalty_units
+    from allocator.solve.student_stage import lock_map, prepare
+    from allocator.students.arcs import build_candidates, build_units
 
     n_s, n_b = SIZES[size]
     sc = parse_scenario(generate_county(n_s, n_b, seed=SEED, tight=tight))
@@ -137,8 +137,8 @@ def county_case(size: str, tight: bool):
 def county_objective(inst, units, arcs, school_of_unit: np.ndarray) -> tuple[float, int]:
     """The engine's objective (pupil-km equivalents) of a school per unit, and the number
     of rules broken, evaluated exactly as the planner's result is."""
-    from allocator.objective import SCALE
-    from allocator.report import build_schools
+    from allocator.rules.objective import SCALE
+    from allocator.students.rows import build_schools
 
     start = arcs.start(len(units))
     choice = np.empty(len(units), dtype=np.int64)

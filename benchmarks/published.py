@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from allocator.assignment import solve_assignment
+from allocator.engine import solve_assignment
 
 from .checkers import CheckerDisagrees, verify_plan
 from .orlib import Published, load_file

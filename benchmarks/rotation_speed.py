@@ -25,12 +25,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def bench_rotation(schools: int, blocks: int, seed: int, time_limit: float,
                    workers: int = 8) -> dict:
     """Generate one county and solve its rotation on today's enrolment; the figures."""
-    from allocator.generate import generate_county
-    from allocator.policy import resolve_policy
-    from allocator.roster import build_roster
-    from allocator.scenario import parse_scenario
-    from allocator.staffing import plan_from_today
-    from allocator.teachers import solve_rotation
+    from allocator.io.generate import generate_county
+    from allocator.model.policy import resolve_policy
+    from allocator.model.scenario import parse_scenario
+    from allocator.rules.staffing import plan_from_today
+    from allocator.teachers.roster import build_roster
+    from allocator.teachers.solve import solve_rotation
 
     t0 = time.perf_counter()
     sc = parse_scenario(generate_county(schools, blocks, seed=seed, teachers=True))

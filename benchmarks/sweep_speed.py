@@ -53,7 +53,7 @@ def size(grid: dict[str, list]) -> int:
 def write_study(folder: Path, blocks: int, variants: int, gap: float,
                 time_limit: float) -> Path:
     """The county and the spec, written into `folder`; returns the spec path."""
-    from allocator.generate import generate_county
+    from allocator.io.generate import generate_county
 
     county = generate_county(max(20, blocks // 25), blocks, seed=1)  # 40 schools at 1,000
     county["name"] = f"sweep-bench-{blocks}b"
@@ -73,8 +73,8 @@ def load() -> list[float]:
 
 def run_once(spec: Path, out: Path, scheduler: str | None, workers: int) -> dict:
     """One sweep into a fresh `out`; wall time, status counts, per-variant solve seconds."""
-    from allocator.result import load_result
-    from allocator.sweep import run_sweep
+    from allocator.model.result import load_result
+    from allocator.sweep.runner import run_sweep
 
     shutil.rmtree(out, ignore_errors=True)
     load_before = load()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from allocator.scenario import parse_scenario
+from allocator.model.scenario import parse_scenario
 
 CRS = "EPSG:32649"  # UTM 49N: metres, Euclidean distances
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from conftest import block, scenario, school
 
-from allocator.pipeline import solve_all
+from allocator.solve.pipeline import solve_all
 
 PRIMARY6 = {1: 19, 2: 19, 3: 19, 4: 19, 5: 19, 6: 19}  # 114 pupils: 6 teachers at 1:19
 

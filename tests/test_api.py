@@ -11,8 +11,8 @@ import pytest
 from conftest import block, school
 from fastapi.testclient import TestClient
 
-from allocator.scenario import ScenarioError, parse_scenario
-from allocator.solve import solve_scenario, validate_scenario
+from allocator.model.scenario import ScenarioError, parse_scenario
+from allocator.solve.student_stage import solve_scenario, validate_scenario
 from api.app import create_app
 from api.schemas import EXAMPLE_SCENARIO
 from api.settings import Settings

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_api import example, make_settings, strict_infeasible
 
-from allocator.generate import generate_county
+from allocator.io.generate import generate_county
 from api.app import StoreInUse, create_app, lock_store
 from api.jobs import JobStore
 

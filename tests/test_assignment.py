@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from allocator.assignment import AssignmentProblem, ProblemError, evaluate, solve_assignment
-from allocator.assignment.core import build_core, plan_cost
-from allocator.assignment.lagrange import arc_bounds, subgradient
-from allocator.assignment.relax import relax
+from allocator.engine import AssignmentProblem, ProblemError, evaluate, solve_assignment
+from allocator.engine.core import build_core, plan_cost
+from allocator.engine.lagrange import arc_bounds, subgradient
+from allocator.engine.relax import relax
 
 
 def random_gap(seed: int, m: int = 3, n: int = 7, tight: float = 0.7) -> AssignmentProblem:

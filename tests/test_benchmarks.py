@@ -142,12 +142,12 @@ def test_counties_smoke_engine_and_peer_model_agree(tmp_path):
 
     row = solve_one(12, 120, False, 5.0, 1)
     assert row["objective"] is not None and row["lower_bound"] <= row["objective"] + 1e-6
-    from allocator.arcs import build_candidates, build_units
-    from allocator.generate import generate_county
-    from allocator.objective import SCALE, penalty_units
-    from allocator.policy import resolve_policy
-    from allocator.scenario import parse_scenario
-    from allocator.solve import lock_map, prepare
+    from allocator.io.generate import generate_county
+    from allocator.model.policy import resolve_policy
+    from allocator.model.scenario import parse_scenario
+    from allocator.rules.objective import SCALE, penalty_units
+    from allocator.solve.student_stage import lock_map, prepare
+    from allocator.students.arcs import build_candidates, build_units
 
     sc = parse_scenario(generate_county(12, 120, seed=1))
     policy = resolve_policy(sc.policy.profile, sc.policy.overrides)

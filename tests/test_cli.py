@@ -10,8 +10,8 @@ from pathlib import Path
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.scenario import scenario_json_schema
+from allocator.cli.app import app
+from allocator.model.scenario import scenario_json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

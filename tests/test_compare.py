@@ -15,10 +15,10 @@ import pytest
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.compare import Run, run_figures
-from allocator.result import load_result
-from allocator.scenario import load_scenario
+from allocator.cli.app import app
+from allocator.model.result import load_result
+from allocator.model.scenario import load_scenario
+from allocator.report.compare import Run, run_figures
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -133,7 +133,7 @@ def test_comparison_page_shows_every_kpi_in_chromium(compared):
 
 
 def test_bad_inputs_exit_2_before_anything_is_solved(tmp_path, monkeypatch):
-    import allocator.solve as solve_mod
+    import allocator.solve.student_stage as solve_mod
 
     calls = []
     real = solve_mod.solve_scenario

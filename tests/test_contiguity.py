@@ -12,17 +12,17 @@ import numpy as np
 from conftest import scenario, school
 from shapely.geometry import box, mapping
 
-from allocator.arcs import build_candidates, build_units
-from allocator.contiguity import (
+from allocator.model.policy import resolve_policy
+from allocator.solve.student_stage import lock_map, prepare, solve_scenario
+from allocator.students.arcs import build_candidates, build_units
+from allocator.students.contiguity import (
     block_adjacency,
     build_rule,
     repair_plan,
     violating_units,
     whole_clauses,
 )
-from allocator.lns import RegionSearch
-from allocator.policy import resolve_policy
-from allocator.solve import lock_map, prepare, solve_scenario
+from allocator.students.regions import RegionSearch
 
 
 def grid_blocks(current: dict[str, str] | None = None) -> list[dict]:

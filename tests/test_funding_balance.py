@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from conftest import block, scenario, school
 
-from allocator.balance import weighted_cv
-from allocator.balance_report import build_balance_report, count_teachers, summarize_balance
-from allocator.kpi import funding_kpis
-from allocator.policy import RULES, describe_policy, resolve_policy
-from allocator.result import Assignment, SchoolResult
-from allocator.scenario import School, Teacher
-from allocator.solve import solve_scenario
-from allocator.verify import verify_result
+from allocator.metrics.balance import build_balance_report, count_teachers, summarize_balance
+from allocator.metrics.kpis import funding_kpis
+from allocator.model.policy import RULES, describe_policy, resolve_policy
+from allocator.model.result import Assignment, SchoolResult
+from allocator.model.scenario import School, Teacher
+from allocator.rules.statistics import weighted_cv
+from allocator.solve.student_stage import solve_scenario
+from allocator.verify.students import verify_result
 
 POLICY = resolve_policy()
 

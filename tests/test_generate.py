@@ -13,19 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allocator.classes import plan_classes
-from allocator.generate import (
+from allocator.io.generate import (
     Knobs,
     build_scenario,
     generate_county,
     generate_to_file,
     write_scenario,
 )
-from allocator.grades import KIND_GRADES
-from allocator.instance import class_caps
-from allocator.objective import SCALE, penalty_units
-from allocator.policy import resolve_policy
-from allocator.scenario import load_scenario, parse_scenario
+from allocator.model.grades import KIND_GRADES
+from allocator.model.policy import resolve_policy
+from allocator.model.scenario import load_scenario, parse_scenario
+from allocator.rules.classes import plan_classes
+from allocator.rules.objective import SCALE, penalty_units
+from allocator.students.instance import class_caps
 from geo.distance import StraightLine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,7 +223,7 @@ def test_example_files_are_what_the_generator_makes(name):
 
 
 def test_rural_example_least_bad_plan_names_bed_and_room_shortfalls_and_beats_today():
-    from allocator.solve import solve_scenario
+    from allocator.solve.student_stage import solve_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "rural-county.json")
     _, boarders, before = today(sc)
@@ -239,7 +239,7 @@ def test_rural_example_least_bad_plan_names_bed_and_room_shortfalls_and_beats_to
 
 
 def test_urban_example_size_cap_sends_nearest_pupils_elsewhere():
-    from allocator.solve import solve_scenario
+    from allocator.solve.student_stage import solve_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "urban-district.json")
     assert all(b.urban for b in sc.blocks) and sc.crs == "EPSG:32649"

@@ -10,9 +10,9 @@ import shapely
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.scenario import ScenarioError, parse_scenario
-from allocator.solve import solve_scenario
+from allocator.cli.app import app
+from allocator.model.scenario import ScenarioError, parse_scenario
+from allocator.solve.student_stage import solve_scenario
 
 runner = CliRunner()
 UTM = "EPSG:32649"

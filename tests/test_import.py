@@ -12,9 +12,9 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.importer import import_scenario
-from allocator.scenario import ScenarioError, load_scenario
+from allocator.cli.app import app
+from allocator.io.importer import import_scenario
+from allocator.model.scenario import ScenarioError, load_scenario
 
 DATA = Path(__file__).parent / "data" / "import"
 runner = CliRunner()

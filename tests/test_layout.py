@@ -13,15 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from allocator.arcs import build_candidates, build_units
-from allocator.choose import arc_index, build_choose_model, choose_arcs, needy_units
-from allocator.choose_search import OpenRegions, improve_open_regions
-from allocator.cli import app
-from allocator.layout import apply_layout
-from allocator.policy import resolve_policy
-from allocator.scenario import ScenarioError
-from allocator.solve import lock_map, prepare, solve_scenario, validate_scenario
-from allocator.verify import verify_result
+from allocator.cli.app import app
+from allocator.layout.operations import apply_layout
+from allocator.model.policy import resolve_policy
+from allocator.model.scenario import ScenarioError
+from allocator.solve.student_stage import lock_map, prepare, solve_scenario, validate_scenario
+from allocator.students.arcs import build_candidates, build_units
+from allocator.students.choose.model import arc_index, build_choose_model, choose_arcs, needy_units
+from allocator.students.choose.search import OpenRegions, improve_open_regions
+from allocator.verify.students import verify_result
 
 P = {g: 10 for g in range(1, 7)}  # 60 primary pupils
 UPPER = {g: 10 for g in range(4, 7)}  # 30 pupils of grades 4-6 (they may board)

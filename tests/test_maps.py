@@ -13,8 +13,8 @@ import geopandas as gpd
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.generate import generate_county
+from allocator.cli.app import app
+from allocator.io.generate import generate_county
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator.scenario import ScenarioError, parse_scenario
-from allocator.solve import solve_scenario
-from allocator.verify import verify_result
+from allocator.model.scenario import ScenarioError, parse_scenario
+from allocator.solve.student_stage import solve_scenario
+from allocator.verify.students import verify_result
 
 KINDS = ["primary", "junior", "nine_year", "teaching_point"]
 

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.generate import Knobs, build_scenario, write_scenario
-from allocator.pipeline import solve_all
-from allocator.scenario import load_scenario
-from allocator.verify import verify_result
+from allocator.cli.app import app
+from allocator.io.generate import Knobs, build_scenario, write_scenario
+from allocator.model.scenario import load_scenario
+from allocator.solve.pipeline import solve_all
+from allocator.verify.students import verify_result
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = ROOT / "scenarios" / "teacher-rotation.json"

@@ -11,16 +11,16 @@ from conftest import block, scenario, school
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator import rotation_lp
-from allocator.generate import generate_county
-from allocator.pipeline import solve_all
-from allocator.policy import resolve_policy
-from allocator.roster import build_roster
-from allocator.rotation_lp import relax
-from allocator.rotation_model import initial_windows
-from allocator.scenario import parse_scenario
-from allocator.staffing import plan_from_today
-from allocator.verify import verify_result
+from allocator.teachers import lp as rotation_lp
+from allocator.io.generate import generate_county
+from allocator.model.policy import resolve_policy
+from allocator.model.scenario import parse_scenario
+from allocator.rules.staffing import plan_from_today
+from allocator.solve.pipeline import solve_all
+from allocator.teachers.lp import relax
+from allocator.teachers.model import initial_windows
+from allocator.teachers.roster import build_roster
+from allocator.verify.students import verify_result
 
 KINDS = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9), "teaching_point": (1, 3)}
 SUBJECTS = ["chinese", "math", "english", "pe"]
@@ -117,8 +117,8 @@ def test_pricing_reaches_the_lp_over_every_arc(county_roster, monkeypatch, phase
 
 def test_reduced_costs_match_the_lps_own(county_roster):
     """The pricing formula gives the LP's reduced costs for arcs already in the model."""
-    from allocator.rotation_lp import reduced_costs, solve_lp
-    from allocator.rotation_model import build_model
+    from allocator.teachers.lp import reduced_costs, solve_lp
+    from allocator.teachers.model import build_model
 
     ro = county_roster
     g, j = np.nonzero(ro.admissible)

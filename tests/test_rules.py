@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import block, by_block, scenario, school
 
-from allocator.scenario import ScenarioError
-from allocator.solve import solve_scenario
+from allocator.model.scenario import ScenarioError
+from allocator.solve.student_stage import solve_scenario
 
 ALL_PRIMARY = {g: 10 for g in range(1, 7)}
 

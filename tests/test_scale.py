@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.generate import generate_county
-from allocator.scenario import parse_scenario
-from allocator.solve import solve_scenario
-from allocator.verify import verify_result
+from allocator.cli.app import app
+from allocator.io.generate import generate_county
+from allocator.model.scenario import parse_scenario
+from allocator.solve.student_stage import solve_scenario
+from allocator.verify.students import verify_result
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import block, scenario, school
 
-from allocator.policy import PolicyError, resolve_policy
-from allocator.result import SchoolResult
-from allocator.staffing import (
+from allocator.model.policy import PolicyError, resolve_policy
+from allocator.model.result import SchoolResult
+from allocator.rules.staffing import (
     Plan,
     ceil_int,
     level_demand,
@@ -91,8 +91,8 @@ def test_plan_from_the_student_result_and_from_today():
 def test_generated_rosters_staff_town_above_and_villages_below_demand():
     from collections import Counter
 
-    from allocator.generate import generate_county
-    from allocator.roster import build_roster
+    from allocator.io.generate import generate_county
+    from allocator.teachers.roster import build_roster
 
     sc = scenario_from(generate_county(60, 900, seed=5, teachers=True))
     pol = resolve_policy()
@@ -110,6 +110,6 @@ def test_generated_rosters_staff_town_above_and_villages_below_demand():
 
 
 def scenario_from(data: dict):
-    from allocator.scenario import parse_scenario
+    from allocator.model.scenario import parse_scenario
 
     return parse_scenario(data)

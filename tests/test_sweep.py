@@ -18,16 +18,16 @@ import pytest
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.pipeline import solve_all
-from allocator.result import load_result
-from allocator.scenario import parse_scenario
-from allocator.sweep import SpecError, load_sweep, run_sweep
-from allocator.sweep_backends import DIED, PoolBackend
-from allocator.sweep_paths import check_path
-from allocator.sweep_run import run_variants
-from allocator.sweep_summary import pareto_mask
-from allocator.sweep_task import solve_variant
+from allocator.cli.app import app
+from allocator.model.result import load_result
+from allocator.model.scenario import parse_scenario
+from allocator.solve.pipeline import solve_all
+from allocator.sweep.backends import DIED, PoolBackend
+from allocator.sweep.outputs import run_variants
+from allocator.sweep.paths import check_path
+from allocator.sweep.runner import SpecError, load_sweep, run_sweep
+from allocator.sweep.summary import pareto_mask
+from allocator.sweep.task import solve_variant
 
 runner = CliRunner()
 P = {g: 12 for g in range(1, 7)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from rotation_helpers import county, moves, rotate, rules, school, staff, teacher
 
-from allocator.verify import verify_result
+from allocator.verify.students import verify_result
 
 NO_SHARE = {"rotation.backbone_share": 0.0}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import block, scenario, school
 
-from allocator.solve import solve_scenario
-from allocator.verify import verify_result
+from allocator.solve.student_stage import solve_scenario
+from allocator.verify.students import verify_result
 
 ALL = {g: 10 for g in range(1, 10)}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rotation_helpers import county, rotate, school, staff, teacher
 
-from allocator.verify import verify_result
+from allocator.verify.students import verify_result
 
 
 def build(one_for_one: bool = False):

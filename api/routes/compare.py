@@ -12,7 +12,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from allocator.compare import (
+from allocator.model.scenario import parse_scenario
+from allocator.report.compare import (
     Comparison,
     Run,
     changed_pupils,
@@ -20,8 +21,7 @@ from allocator.compare import (
     markdown,
     unique_labels,
 )
-from allocator.compare_html import render_html
-from allocator.scenario import parse_scenario
+from allocator.report.compare_html import render_html
 
 from ..deps import Owner, StoreDep
 from . import problems

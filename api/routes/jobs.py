@@ -16,8 +16,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from allocator.result import Result, assignments_frame
-from allocator.scenario import ScenarioError, parse_scenario
+from allocator.model.result import Result, assignments_frame
+from allocator.model.scenario import ScenarioError, parse_scenario
 
 from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
 from ..errors import ApiError, problem_of
@@ -90,7 +90,7 @@ def load_result(store: JobStore, job_id: str, owner: str) -> Result:
 def load_layers(store: JobStore, job_id: str, owner: str) -> tuple[dict, str]:
     """The map layers (`allocator.maps.build_layers`) of the caller's finished job and its
     scenario name; 409 when the result has no plan to map."""
-    from allocator.maps import build_layers
+    from allocator.report.maps import build_layers
 
     result = load_result(store, job_id, owner)
     scenario = parse_scenario(json.loads(store.scenario_text(job_id) or "{}"))

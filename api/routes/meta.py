@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter
 
-from allocator.policy import PROFILES, describe_policy, resolve_policy
+from allocator.model.policy import PROFILES, describe_policy, resolve_policy
 
 from ..deps import SettingsDep, StoreDep
 from ..schemas import Health, PolicyList, PolicyProfile, PolicyRule

@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from allocator.generate import generate_county  # noqa: E402
+from allocator.io.generate import generate_county  # noqa: E402
 
 OPTS = {"workers": 1, "seed": 0, "relative_gap": 0.0, "time_limit_s": 60}
 
@@ -117,8 +117,8 @@ def generated() -> dict[str, dict]:
 def closest_pair(sc: dict, ids: list[str]) -> tuple[str, str]:
     """The nearest two schools among `ids` whose merge (first into second) strands no young
     pupil beyond the day radius (the scenario stays valid)."""
-    from allocator.pipeline import validate_all
-    from allocator.scenario import parse_scenario
+    from allocator.model.scenario import parse_scenario
+    from allocator.solve.pipeline import validate_all
 
     loc = {s["id"]: s["location"] for s in sc["schools"]}
     pairs = sorted(((a, b) for a in ids for b in ids if a != b),
@@ -163,8 +163,8 @@ def comparable(result: dict) -> dict:
 
 def solve_case(scenario: dict, stage: str | None) -> dict:
     """The old pipeline: scenario dict -> result dict."""
-    from allocator.pipeline import solve_all
-    from allocator.scenario import parse_scenario
+    from allocator.model.scenario import parse_scenario
+    from allocator.solve.pipeline import solve_all
 
     res = solve_all(parse_scenario(copy.deepcopy(scenario)), stage=stage)
     return json.loads(res.model_dump_json(by_alias=True))

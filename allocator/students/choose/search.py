@@ -1,0 +1,274 @@
+"""Search for `choose` solves: an open set, a plan on it, then CP-SAT and regions that may
+open and close candidates.
+
+1. Arcs for every open set the search may visit (`choose.choose_arcs`).
+2. A first open set from the all-open flow (the value of keeping each candidate), repaired
+   so every block keeps a school within its day radius; its plan comes from the flow on that
+   open set, rounded and repaired (`warmstart`).
+3. The Lagrangian bound (`choose_bound`), whose school values give a second open set and
+   plan; the better plan is the hint.
+4. Small models: CP-SAT on the whole model with open variables, strong links and fixed costs
+   (`choose.open_extension`, passed to `students.solve_students`), from a complete hint.
+5. Regions: a school and its nearest schools, their pupils freed and their candidates'
+   open variables free within each operation's range; a better sub-solution is a better
+   plan. Regions grow after a sweep without gain.
+Solver objects stay in `students`; this module handles arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.students.arcs import Arcs, Units, add_arcs, subset_units
+from allocator.students.cpsat import solve_students
+from allocator.students.flow_bound import Relaxation, solve_relaxation
+from allocator.students.hint import warm_start
+from allocator.students.instance import Instance
+from allocator.students.regions import school_neighbours, subset_arcs
+from allocator.students.repair import Loads, search_penalties
+from allocator.students.search import FULL_MODEL_UNITS, WHOLE_TIME_UNITS
+
+from .bound import lagrangian_bound
+from .model import (
+    ChooseModel,
+    arc_index,
+    choose_arcs,
+    complete_in_region,
+    complete_open,
+    fixed_cost_of,
+    keep_values,
+    needy_units,
+    open_by_value,
+    open_extension,
+    open_groups,
+    repair_cover,
+    restrict_arcs,
+)
+
+
+@dataclass
+class ChooseOutcome:
+    arcs: Arcs  # every arc the search used (all candidates)
+    choice: np.ndarray  # an arc of `arcs` per unit
+    open_mask: np.ndarray  # (n,) schools open: the cheapest completion of the plan
+    lagrange_bound: int | None = None
+    cp_bound: int | None = None  # CP-SAT bound on `arcs` (whole model), None if not run
+    cp_status: str = "skipped"
+    stats: dict = field(default_factory=dict)
+
+
+def plan_on(inst: Instance, units: Units, arcs: Arcs, open_mask: np.ndarray, k: int,
+            strict: bool, time_limit: float) -> tuple[Arcs, np.ndarray]:
+    """A complete plan using only open schools: the flow on the open set's arcs, rounded and
+    repaired. Returns the full arcs (grown by the open set's nearest pairs) and the plan as
+    indices into them."""
+    sub, u, s = restrict_arcs(inst, units, arcs, open_mask, k)
+    full = add_arcs(inst, units, arcs, u, s)
+    no_shrink = np.zeros((inst.n_schools, 3), dtype=np.int64)  # flow only: no duals needed
+    rel = solve_relaxation(inst, units, sub, elastic=True, shrink=no_shrink)
+    plan = warm_start(inst, units, sub, rel, strict, time_limit=time_limit)
+    idx = arc_index(full, inst.n_schools, np.arange(len(units)), sub.school[plan])
+    return full, idx
+
+
+def plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, cm: ChooseModel,
+              pen: dict[str, int]) -> int:
+    """Arc costs + penalties (`pen`) + fixed costs of the cheapest completion."""
+    used = np.zeros(inst.n_schools, dtype=bool)
+    used[arcs.school[choice]] = True
+    opened = complete_open(cm, used)
+    fixed = fixed_cost_of(cm, opened) if opened is not None else 1 << 50
+    return int(arcs.cost[choice].sum() + Loads(inst, units, arcs, choice, pen).penalty.sum()
+               + fixed)
+
+
+class OpenRegions:
+    """State of the regional search over plans and open sets."""
+
+    def __init__(self, inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+                 cm: ChooseModel, strict: bool, seed: int):
+        self.inst, self.units, self.arcs, self.cm = inst, units, arcs, cm
+        self.choice = choice.copy()
+        self.rng = np.random.default_rng(seed)
+        self.pen = search_penalties(inst, strict)
+        self.loads = Loads(inst, units, arcs, self.choice, self.pen)
+        used = np.zeros(inst.n_schools, dtype=bool)
+        used[arcs.school[self.choice]] = True
+        self.open = complete_open(cm, used)
+        self.stats = {"regions_solved": 0, "regions_improved": 0, "open_changes": 0}
+        self.partner: list[list[int]] = [[] for _ in range(len(units))]
+        for lo, hi in units.links:
+            self.partner[lo].append(hi)
+            self.partner[hi].append(lo)
+
+    def cost(self) -> int:
+        return int(self.arcs.cost[self.choice].sum() + self.loads.penalty.sum()
+                   + fixed_cost_of(self.cm, self.open))
+
+    def solve_region(self, schools: np.ndarray, time_limit: float, workers: int) -> int:
+        """Re-solve the units attending `schools` among them, with their candidates free to
+        open or close; returns the gain (search-penalty units)."""
+        arcs, units, cm = self.arcs, self.units, self.cm
+        region = np.zeros(self.inst.n_schools, dtype=bool)
+        region[schools] = True
+        free = region[arcs.school[self.choice]] & (units.locked < 0)
+        for u in np.flatnonzero(free):
+            if any(not free[p] for p in self.partner[u]):
+                free[u] = False
+        idx = np.flatnonzero(free)
+        if len(idx) < 2:
+            return 0
+        pos = np.full(len(units), -1, dtype=np.int64)
+        pos[idx] = np.arange(len(idx))
+        keep = (pos[arcs.unit] >= 0) & region[arcs.school]
+        sub_arcs = subset_arcs(arcs, keep, pos)
+        global_of = np.flatnonzero(keep)
+        local = np.full(len(arcs), -1, dtype=np.int64)
+        local[global_of] = np.arange(len(global_of))
+        in_cand = region & cm.is_cand
+        groups = open_groups(cm, self.open, region)
+        before = int(arcs.cost[self.choice[idx]].sum() + self.loads.penalty[schools].sum()
+                     + cm.fc[self.open & in_cand].sum())
+        sol = solve_students(self.inst, subset_units(units, idx), sub_arcs,
+                             local[self.choice[idx]], strict=False, time_limit=time_limit,
+                             workers=workers, seed=int(self.rng.integers(1 << 30)),
+                             penalties=self.pen,
+                             extend=open_extension(groups, sub_arcs.school, cm.fc, self.open))
+        self.stats["regions_solved"] += 1
+        if sol.choice is None:
+            return 0
+        trial = self.choice.copy()
+        trial[idx] = global_of[sol.choice]
+        used = np.zeros(self.inst.n_schools, dtype=bool)
+        used[arcs.school[trial]] = True
+        opened = complete_in_region(cm, self.open, used, region)
+        if opened is None:
+            return 0
+        loads = Loads(self.inst, units, arcs, trial, self.pen)
+        after = int(arcs.cost[trial[idx]].sum() + loads.penalty[schools].sum()
+                    + cm.fc[opened & in_cand].sum())
+        if after >= before:
+            return 0
+        self.stats["regions_improved"] += 1
+        self.stats["open_changes"] += int((opened != self.open).sum())
+        self.choice, self.loads, self.open = trial, loads, opened
+        return before - after
+
+
+def region_around(counts: np.ndarray, row: np.ndarray, target_units: int) -> np.ndarray:
+    """The first schools of `row` (a school and its nearest) holding `target_units` units."""
+    k = int(np.searchsorted(np.cumsum(counts[row]), target_units)) + 1
+    return row[: max(2, min(k, len(row)))]
+
+
+def improve_open_regions(rs: OpenRegions, deadline: float, workers: int,
+                         on_improve: Callable[[int], bool], target_units: int = 150,
+                         max_schools: int = 12, sub_time: float = 1.0) -> None:
+    """Regional search until `deadline`; `on_improve(cost)` returning True stops it."""
+    inst = rs.inst
+    neigh = school_neighbours(inst, max_schools)
+    target = target_units
+    while time.perf_counter() < deadline:
+        gained = 0
+        hot = np.flatnonzero(rs.loads.penalty > 0)
+        order = np.concatenate([hot, rs.rng.permutation(np.setdiff1d(
+            np.arange(inst.n_schools), hot))])
+        for center in order:
+            left = deadline - time.perf_counter()
+            if left <= 0.05:
+                return
+            counts = np.bincount(rs.arcs.school[rs.choice], minlength=inst.n_schools)
+            g = rs.solve_region(region_around(counts, neigh[int(center)], target),
+                                min(sub_time, left), workers)
+            if g > 0:
+                gained += g
+                if on_improve(rs.cost()):
+                    return
+        if gained == 0:
+            if target >= len(rs.units) and max_schools >= inst.n_schools:
+                return
+            target *= 2
+            max_schools = min(inst.n_schools, max_schools * 2)
+            neigh = school_neighbours(inst, max_schools)
+
+
+def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
+                  cm: ChooseModel, *, strict: bool, deadline: float, target_gap: float,
+                  workers: int, seed: int, k: int, bound: int,
+                  report: Callable[[str, int, int], None]) -> ChooseOutcome:
+    """Pick an open set and a plan for it (module docstring) until `deadline`.
+
+    `rel` is the flow relaxation with every candidate open on `arcs`, `bound` a valid lower
+    bound so far; `report(message, cost, bound)` receives progress (objective units).
+    """
+    pen = search_penalties(inst, strict)
+    stats: dict = {}
+    needy = needy_units(inst, units, cm)
+    full = choose_arcs(inst, units, arcs, cm, k, needy)
+    value = keep_values(inst, units, arcs, rel.arc_flow, cm)
+    first = repair_cover(inst, units, cm, open_by_value(cm, value), value, needy)
+    left = deadline - time.perf_counter()
+    full, choice = plan_on(inst, units, full, first, k, strict, 0.1 * left)
+    cost = plan_cost(inst, units, full, choice, cm, pen)
+    report("first open set", cost, bound)
+    left = deadline - time.perf_counter()
+    lag = lagrangian_bound(inst, units, cm, rel.unit_best, cost, strict,
+                           time_limit=min(0.25 * left, 60.0), target_gap=target_gap)
+    stats.update(lagrange_iterations=lag.iterations, lagrange_s=lag.seconds)
+    bound = max(bound, lag.bound)
+    second = repair_cover(inst, units, cm, open_by_value(cm, lag.value), lag.value, needy)
+    if (second != first).any() and deadline - time.perf_counter() > 1.0:
+        full2, choice2 = plan_on(inst, units, full, second, k, strict,
+                                 0.1 * (deadline - time.perf_counter()))
+        cost2 = plan_cost(inst, units, full2, choice2, cm, pen)
+        stats["lagrange_open_set_better"] = bool(cost2 < cost)
+        if cost2 < cost:
+            choice, cost = choice2, cost2
+        else:  # the same plan in the grown arc set
+            choice = arc_index(full2, inst.n_schools, np.arange(len(units)),
+                               full.school[choice])
+        full = full2
+    report("Lagrangian bound", cost, bound)
+    out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound)
+
+    def done(c: int) -> bool:
+        return c - bound <= target_gap * max(abs(c), 1)
+
+    left = deadline - time.perf_counter()
+    if len(units) <= FULL_MODEL_UNITS and left > 0.05 and not done(cost):
+        share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
+        rs = OpenRegions(inst, units, full, choice, cm, strict, seed)
+
+        def on_solution(obj: int, _cp_b: int) -> bool:
+            # CP-SAT's bound holds on these arcs only; the final bound caps it (choose_solve)
+            report("CP-SAT", obj, bound)
+            return done(obj)
+
+        sol = solve_students(inst, units, full, choice, strict=strict, time_limit=share,
+                             workers=workers, seed=seed, on_solution=on_solution,
+                             extend=open_extension(open_groups(cm, rs.open), full.school,
+                                                   cm.fc, rs.open))
+        out.cp_status, out.stats = sol.status, dict(sol.stats)
+        if sol.choice is not None:
+            out.cp_bound = sol.cp_bound
+            if plan_cost(inst, units, full, sol.choice, cm, pen) <= cost:
+                choice = sol.choice
+    rs = OpenRegions(inst, units, full, choice, cm, strict, seed)
+    if deadline - time.perf_counter() > 0.1 and out.cp_status != "optimal" and not done(
+            rs.cost()):
+        t0 = time.perf_counter()
+
+        def on_improve(c: int) -> bool:
+            report("regions", c, bound)
+            return done(c)
+
+        improve_open_regions(rs, deadline, workers, on_improve)
+        stats.update(rs.stats, regions_s=round(time.perf_counter() - t0, 3))
+    out.choice = rs.choice
+    out.open_mask = rs.open
+    out.stats.update(stats, needy_units=len(needy), candidates=int(cm.is_cand.sum()))
+    return out

@@ -1,0 +1,181 @@
+"""Round the relaxation to one school per unit and repair it into a good complete plan.
+
+The plan is a candidate arc per unit. `round_flow` takes each unit's largest flow and fixes
+segment links; `improve_plan` then moves single units (or a linked block-level together)
+between candidate arcs while the exact objective - arc costs plus each school's elastic
+penalties from `classes.plan_classes` - goes down. In strict mode the penalties are the
+"cost of infeasibility" that repair drives to zero where it can.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from allocator.rules.classes import load_penalty, plan_classes
+from allocator.rules.objective import penalty_units
+
+from .arcs import Arcs, Units
+from .instance import Instance
+
+
+class Loads:
+    """Pupils per school and grade and boarders per school for a plan, with penalties."""
+
+    def __init__(self, inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+                 pen: dict[str, int]):
+        self.inst, self.units, self.arcs, self.pen = inst, units, arcs, pen
+        self._cap = [int(v) for v in inst.class_cap]
+        n = inst.n_schools
+        s = arcs.school[choice]
+        self.P = np.zeros((n, 9), dtype=np.int64)
+        np.add.at(self.P, s, units.pupils)
+        self.Bd = np.bincount(s, weights=units.total * arcs.board[choice], minlength=n).astype(
+            np.int64)
+        self.penalty = np.array([self.school_cost(j, self.P[j], self.Bd[j]) for j in range(n)],
+                                dtype=np.int64)
+
+    def rows_for(self, schools: np.ndarray, units_idx: np.ndarray, arcs_idx: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(P, boarders, penalty) of `schools` when they hold exactly the units `units_idx`
+        on arcs `arcs_idx` (every arc at one of `schools`); the loads are not changed."""
+        row = np.full(self.inst.n_schools, -1, dtype=np.int64)
+        row[schools] = np.arange(len(schools))
+        r = row[self.arcs.school[arcs_idx]]
+        P = np.zeros((len(schools), 9), dtype=np.int64)
+        np.add.at(P, r, self.units.pupils[units_idx])
+        tot = self.units.total[units_idx] * self.arcs.board[arcs_idx]
+        Bd = np.bincount(r, weights=tot, minlength=len(schools)).astype(np.int64)
+        pen = np.array([self.school_cost(int(j), P[i], Bd[i]) for i, j in enumerate(schools)],
+                       dtype=np.int64)
+        return P, Bd, pen
+
+    def set_rows(self, schools: np.ndarray, P: np.ndarray, Bd: np.ndarray,
+                 penalty: np.ndarray) -> None:
+        """Replace the loads of `schools` (as returned by `rows_for`)."""
+        self.P[schools], self.Bd[schools], self.penalty[schools] = P, Bd, penalty
+
+    def school_cost(self, j: int, P: np.ndarray, boarders: int) -> int:
+        """Elastic penalty of school j holding pupils P (per grade) and `boarders`."""
+        inst = self.inst
+        return load_penalty(P.tolist(), int(boarders), self._cap, int(inst.rooms[j]),
+                            int(inst.rooms_level[j, 0]), int(inst.rooms_level[j, 1]),
+                            int(inst.size_cap[j]), int(inst.beds[j]), self.pen)
+
+
+def search_penalties(inst: Instance, strict: bool) -> dict[str, int]:
+    """Penalty units that heuristics minimise: the policy's, or in strict mode far larger
+    ones, so that breaking a hard rule never pays for any travel saved."""
+    pen = penalty_units(inst.policy)
+    if strict:
+        pen = {k: max(v, 1) * 1000 for k, v in pen.items()}
+    return pen
+
+
+def round_flow(units: Units, arcs: Arcs, arc_flow: np.ndarray) -> np.ndarray:
+    """For each unit, the candidate arc carrying most of its flow (ties: cheapest)."""
+    start = arcs.start(len(units))
+    choice = np.empty(len(units), dtype=np.int64)
+    if len(units) == 0:
+        return choice
+    key = np.lexsort((arcs.cost, -arc_flow, arcs.unit))
+    first = np.r_[True, arcs.unit[key][1:] != arcs.unit[key][:-1]]
+    choice[arcs.unit[key][first]] = key[first]
+    assert np.all(start[:-1] < start[1:]), "every unit needs a candidate arc"
+    return fix_links(units, arcs, choice)
+
+
+def fix_links(units: Units, arcs: Arcs, choice: np.ndarray) -> np.ndarray:
+    """Make linked segments consistent: if a lower segment attends a school that also serves
+    the upper segment, the upper segment attends it too (it always has that arc)."""
+    if len(units.links) == 0:
+        return choice
+    start = arcs.start(len(units))
+    for lo, hi in units.links:
+        s = arcs.school[choice[lo]]
+        lo_arcs = np.arange(start[hi], start[hi + 1])
+        same = lo_arcs[arcs.school[lo_arcs] == s]
+        if len(same):
+            choice[hi] = same[0]
+    return choice
+
+
+def plan_cost(loads: Loads, choice: np.ndarray) -> int:
+    return int(loads.arcs.cost[choice].sum() + loads.penalty.sum())
+
+
+def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+                 strict: bool, max_passes: int = 20) -> np.ndarray:
+    """Local search over single-unit moves; returns a plan whose cost is no higher.
+
+    Units in segment links are left as they are (their moves must be joint).
+    """
+    pen = search_penalties(inst, strict)
+    loads = Loads(inst, units, arcs, choice, pen)
+    start = arcs.start(len(units))
+    linked = np.zeros(len(units), dtype=bool)
+    linked[units.links.ravel()] = True
+    for _ in range(max_passes):
+        hot = np.flatnonzero(loads.penalty > 0)
+        if len(hot) == 0:
+            break
+        s_of = arcs.school[choice]
+        movers = np.flatnonzero(np.isin(s_of, hot) & ~linked & (units.locked < 0))
+        movers = movers[np.argsort(-units.total[movers], kind="stable")]
+        improved = False
+        for u in movers:
+            a = choice[u]
+            j = arcs.school[a]
+            if loads.penalty[j] == 0:
+                continue
+            pu, tot = units.pupils[u], units.total[u]
+            Pj = loads.P[j] - pu
+            Bj = loads.Bd[j] - (tot if arcs.board[a] else 0)
+            cost_j = loads.school_cost(j, Pj, Bj)
+            best_delta, best = 0, -1
+            best_cost_k = 0
+            for b in range(start[u], start[u + 1]):
+                k = arcs.school[b]
+                if k == j:
+                    continue
+                Pk = loads.P[k] + pu
+                Bk = loads.Bd[k] + (tot if arcs.board[b] else 0)
+                cost_k = loads.school_cost(k, Pk, Bk)
+                delta = (arcs.cost[b] - arcs.cost[a] + cost_j - loads.penalty[j]
+                         + cost_k - loads.penalty[k])
+                if delta < best_delta:
+                    best_delta, best, best_cost_k = delta, b, cost_k
+            if best >= 0:
+                k = arcs.school[best]
+                loads.P[j] -= pu
+                loads.P[k] += pu
+                loads.Bd[j] -= tot if arcs.board[a] else 0
+                loads.Bd[k] += tot if arcs.board[best] else 0
+                loads.penalty[j] = cost_j
+                loads.penalty[k] = best_cost_k
+                choice[u] = best
+                improved = True
+        if not improved:
+            break
+    return choice
+
+
+def shrink_for(loads: Loads) -> np.ndarray:
+    """Per school (n, 3): pupils above what whole classes, rooms, size and beds allow,
+    as primary / junior room capacity and beds to take off the next flow."""
+    inst = loads.inst
+    cut = np.zeros((inst.n_schools, 3), dtype=np.int64)
+    for j in np.flatnonzero(loads.penalty > 0):
+        P = loads.P[j]
+        plan = plan_classes(P, inst.class_cap, int(inst.rooms[j]), inst.rooms_level[j],
+                            loads.pen["class_size_cap"], loads.pen["classrooms"])
+        for lv, sl in enumerate((slice(0, 6), slice(6, 9))):
+            cut[j, lv] += int(plan.over[sl].sum())
+        if plan.extra_rooms:
+            lv = int(P[6:].sum() > P[:6].sum())
+            cut[j, lv] += plan.extra_rooms * int(inst.class_cap[6 * lv])
+        size_over = int(P.sum()) - int(inst.size_cap[j])
+        if size_over > 0:
+            lv = int(P[6:].sum() > P[:6].sum())
+            cut[j, lv] += size_over
+        cut[j, 2] = max(0, int(loads.Bd[j]) - int(inst.beds[j]))
+    return cut

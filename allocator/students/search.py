@@ -1,0 +1,102 @@
+"""From a complete warm start to the best plan found: full CP-SAT when small, regions after.
+
+Small models go to CP-SAT whole first (it can prove optimality); the regional search
+(`lns`) then improves the plan until the gap to the bound reaches the target or the time
+is up. In strict mode the heuristics weigh broken rules far above travel, and a final strict
+CP-SAT run decides the small cases that still break a rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .arcs import Arcs, Units
+from .contiguity import ContiguityRule, whole_clauses
+from .cpsat import solve_students
+from .instance import Instance
+from .regions import improve_by_regions
+from .repair import Loads, search_penalties
+
+FULL_MODEL_UNITS = 2000  # above this, CP-SAT on the whole model rarely beats the regions
+WHOLE_TIME_UNITS = 300  # up to this, CP-SAT on the whole model gets all the time
+
+
+@dataclass
+class Outcome:
+    choice: np.ndarray
+    cp_bound: int | None = None  # CP-SAT bound on the candidate arcs (None if not run)
+    cp_status: str = "skipped"
+    stats: dict = field(default_factory=dict)
+
+
+def plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+              pen: dict[str, int]) -> int:
+    return int(arcs.cost[choice].sum() + Loads(inst, units, arcs, choice, pen).penalty.sum())
+
+
+def gap_of(cost: int, bound: int) -> float:
+    return 0.0 if cost <= bound else (cost - bound) / max(abs(cost), 1)
+
+
+def search_plan(
+    inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, bound: int, strict: bool,
+    deadline: float, target_gap: float, workers: int, seed: int,
+    report: Callable[[str, int, float], None], contiguity: ContiguityRule | None = None,
+) -> Outcome:
+    """Improve `hint` until `deadline` (perf_counter time) or the target gap.
+
+    `report(message, cost, gap)` receives progress (cost in objective units). With
+    `contiguity` every model keeps the closer-neighbour rule (`hint` must obey it).
+    """
+    clauses = None if contiguity is None else whole_clauses(contiguity)
+    pen = search_penalties(inst, strict)
+    out = Outcome(choice=hint)
+    cost = plan_cost(inst, units, arcs, hint, pen)
+    if gap_of(cost, bound) <= target_gap:
+        return out
+
+    def on_solution(obj: int, _cp_bound: int) -> bool:
+        report("CP-SAT", obj, gap_of(obj, bound))
+        return gap_of(obj, bound) <= target_gap
+
+    left = deadline - time.perf_counter()
+    if len(units) <= FULL_MODEL_UNITS and left > 0.05:
+        share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
+        sol = solve_students(inst, units, arcs, hint, strict=strict, time_limit=share,
+                             workers=workers, seed=seed, on_solution=on_solution,
+                             clauses=clauses)
+        out.cp_status, out.stats = sol.status, dict(sol.stats)
+        if sol.choice is None:
+            return out
+        out.choice, out.cp_bound = sol.choice, sol.cp_bound
+        cost = plan_cost(inst, units, arcs, sol.choice, pen)
+        if sol.status == "optimal" or gap_of(cost, bound) <= target_gap:
+            return out
+    left = deadline - time.perf_counter()
+    if left > 0.1:
+        t0 = time.perf_counter()
+
+        def on_improve(c: int) -> bool:
+            report("regions", c, gap_of(c, bound))
+            return gap_of(c, bound) <= target_gap
+
+        out.choice, region_stats = improve_by_regions(
+            inst, units, arcs, out.choice, strict=strict, time_limit=left, seed=seed,
+            on_improve=on_improve, contiguity=contiguity)
+        out.stats.update(region_stats, regions_s=round(time.perf_counter() - t0, 3))
+    if strict and len(units) <= FULL_MODEL_UNITS:
+        left = deadline - time.perf_counter()
+        if plan_cost(inst, units, arcs, out.choice, pen) > int(
+                arcs.cost[out.choice].sum()) and left > 0.05:
+            sol = solve_students(inst, units, arcs, out.choice, strict=True, time_limit=left,
+                                 workers=workers, seed=seed, on_solution=on_solution,
+                                 clauses=clauses)
+            out.cp_status = sol.status
+            if sol.choice is not None:
+                out.choice, out.cp_bound = sol.choice, sol.cp_bound
+    return out
+

@@ -1,0 +1,248 @@
+"""The rotation instance: the roster, the schools and the policy as numpy arrays.
+
+`check_roster` finds what makes a roster unusable (errors name the teacher and the field);
+`build_roster` turns a checked scenario, its policy and a plan into a `Roster`: teacher
+counts per school and level before the rotation, staffing demand, eligibility, and the
+eligible teachers in *groups* of interchangeable teachers (same school, level, backbone,
+title class and volunteering, and the same subject where subjects matter to a rule). Every
+rule and the objective depend on a teacher only through these attributes, so a rotation
+is exactly described by how many of a group go to each destination. `admissible[g, j]` says
+whether group g may go to school j (rules rotation_direction and rotation_distance, a school
+with pupils of the level that needs the subject, from a school that may send at all).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from allocator.model.grades import LEVEL_GRADES, LEVELS
+from allocator.model.policy import Policy
+from allocator.model.scenario import Finding, Scenario, School
+from allocator.rules.eligibility import (
+    direction_mask,
+    exemption,
+    school_strength,
+    unlisted_exemptions,
+)
+from allocator.rules.rotation_objective import move_units
+from allocator.rules.staffing import Demand, Plan, ceil_int, staffing_demand
+from geo.distance import StraightLine
+
+LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
+ANY_SUBJECT = "*"
+
+
+def _err(message: str, record: str, field: str) -> Finding:
+    return Finding(severity="error", code="roster", message=message, record=record,
+                   field=field)
+
+
+def check_roster(scenario: Scenario, policy: Policy) -> list[Finding]:
+    """Errors that stop the rotation stage: duplicate teacher ids, a teacher's school that
+    does not exist, is not open or does not serve the teacher's level, a subject not taught
+    at the teacher's level (policy staffing.subjects), an open school without a location."""
+    out = []
+    schools = {s.id: s for s in scenario.schools}
+    for tid, n in Counter(t.id for t in scenario.teachers).items():
+        if n > 1:
+            out.append(_err(f"id used by {n} teachers; ids must be unique", f"teacher '{tid}'",
+                            "id"))
+    taught = policy.staffing.subjects
+    for t in scenario.teachers:
+        rec = f"teacher '{t.id}'"
+        s = schools.get(t.school)
+        if s is None:
+            out.append(_err(f"school '{t.school}' is not a school of the scenario", rec,
+                            "school"))
+        elif s.status != "open":
+            out.append(_err(f"school '{t.school}' is {s.status}; move the teacher to an open "
+                            "school first", rec, "school"))
+        elif not set(LEVEL_GRADES[t.level]) & set(s.served_grades()):
+            out.append(_err(f"school '{t.school}' ({s.kind}) teaches no {t.level} grades", rec,
+                            "level"))
+        if t.subject not in taught.get(t.level, []):
+            known = ", ".join(taught.get(t.level, []))
+            out.append(_err(f"no school needs subject '{t.subject}' at {t.level} level: it is "
+                            f"not in policy staffing.subjects.{t.level} ({known}); fix the "
+                            "subject or add it to the policy", rec, "subject"))
+    for s in scenario.schools:
+        if s.status == "open" and s.location is None:
+            out.append(_err("open school has no location [x, y]", f"school '{s.id}'",
+                            "location"))
+    return out
+
+
+@dataclass
+class Roster:
+    """Arrays over open schools (n), teachers (t) and eligible groups (g)."""
+
+    policy: Policy
+    schools: list[School]
+    school_ids: list[str]
+    km: np.ndarray  # (n, n) straight-line km between schools
+    strength: np.ndarray  # (n,)
+    strength_source: str
+    demand: Demand
+    plan_source: str
+    teacher_ids: list[str]
+    t_school: np.ndarray  # (t,) school index
+    t_level: np.ndarray  # (t,) 0 primary, 1 junior
+    t_subject: list[str]
+    t_title: list[str]
+    t_backbone: np.ndarray
+    t_senior: np.ndarray
+    t_volunteer: np.ndarray
+    t_years: np.ndarray
+    t_exemption: list[str | None]  # None: eligible
+    n0: np.ndarray  # (n, 2) teachers before
+    b0: np.ndarray  # (n, 2) backbone before
+    s0: np.ndarray  # (n, 2) senior title before
+    ns0: np.ndarray  # (n, K) teachers of each table subject before
+    g_school: np.ndarray
+    g_level: np.ndarray
+    g_subject: list[str]  # ANY_SUBJECT where the subject matters to no rule
+    g_key: np.ndarray  # index into demand.subject_keys, -1 for none
+    g_backbone: np.ndarray
+    g_senior: np.ndarray
+    g_volunteer: np.ndarray
+    g_size: np.ndarray
+    g_members: list[np.ndarray]  # teacher indices, longest at the school first
+    admissible: np.ndarray  # (g, n) bool
+    cost: np.ndarray  # (g, n) objective units of one move
+    send_cap: np.ndarray  # (n,) teachers a school may send
+    eligible: np.ndarray  # (n,) eligible teachers per school
+    sending: np.ndarray  # (n,) bool: some eligible teacher has a destination
+    quota: int
+    school_quota: np.ndarray  # (n,) per-school quota (0 where it does not apply)
+    backbone_num: int  # backbone share = num / den
+    backbone_den: int
+    backbone_quota: int  # eligible_backbone basis: backbone teachers that must rotate
+    senior_rule: np.ndarray  # (n, 2) bool: the senior_title rule applies
+    senior_num: int  # junior senior share = num / den
+    senior_den: int
+    warnings: list[Finding] = field(default_factory=list)
+    cache: dict = field(default_factory=dict, repr=False)  # model parts (rotation_model)
+
+    @property
+    def n_schools(self) -> int:
+        return len(self.school_ids)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.g_size)
+
+
+def fraction(x: float) -> tuple[int, int]:
+    """A policy share as (numerator, denominator) with a denominator of at most 10,000."""
+    f = Fraction(x).limit_denominator(10_000)
+    return f.numerator, f.denominator
+
+
+def build_roster(scenario: Scenario, policy: Policy, schools: list[School], plan: Plan,
+                 ) -> Roster:
+    """The rotation instance of a checked scenario (`check_roster` found no error) for the
+    open `schools` and the `plan` they follow; guarantees in the module docstring."""
+    rule = policy.rotation
+    idx = {s.id: i for i, s in enumerate(schools)}
+    n = len(schools)
+    demand = staffing_demand(plan, schools, policy)
+    keys = {k: i for i, k in enumerate(demand.subject_keys)}
+    teachers = scenario.teachers
+    t_school = np.array([idx[t.school] for t in teachers], dtype=np.int64)
+    t_level = np.array([LEVEL_INDEX[t.level] for t in teachers], dtype=np.int64)
+    t_backbone = np.array([t.backbone for t in teachers], dtype=bool)
+    t_senior = np.array([t.title == "senior" for t in teachers], dtype=bool)
+    t_volunteer = np.array([t.volunteer for t in teachers], dtype=bool)
+    t_key = np.array([keys.get((LEVEL_INDEX[t.level], t.subject), -1) for t in teachers],
+                     dtype=np.int64)
+    exempt = [exemption(t, rule) for t in teachers]
+    n0, b0, s0 = (np.zeros((n, 2), dtype=np.int64) for _ in range(3))
+    np.add.at(n0, (t_school, t_level), 1)
+    np.add.at(b0, (t_school, t_level), t_backbone.astype(np.int64))
+    np.add.at(s0, (t_school, t_level), t_senior.astype(np.int64))
+    ns0 = np.zeros((n, len(keys)), dtype=np.int64)
+    has = t_key >= 0
+    np.add.at(ns0, (t_school[has], t_key[has]), 1)
+    strength, source, warnings = school_strength(schools, teachers)
+    warnings += unlisted_exemptions(teachers, rule)
+    xy = np.array([s.location for s in schools], dtype=float).reshape(-1, 2)
+    km = StraightLine(xy, xy, scenario.crs).dense(np.arange(n))
+    # groups of interchangeable eligible teachers
+    subject_matters = rule.one_for_one
+    members: dict[tuple, list[int]] = {}
+    for i, t in enumerate(teachers):
+        if exempt[i] is not None:
+            continue
+        subj = t.subject if (subject_matters or t_key[i] >= 0) else ANY_SUBJECT
+        key = (int(t_school[i]), int(t_level[i]), subj, bool(t_backbone[i]),
+               bool(t_senior[i]), bool(t_volunteer[i]))
+        members.setdefault(key, []).append(i)
+    gkeys = sorted(members)
+    years = np.array([t.years_at_school for t in teachers], dtype=float)
+    tid = [t.id for t in teachers]
+    g_members = [np.array(sorted(members[k], key=lambda i: (-years[i], tid[i])),
+                          dtype=np.int64) for k in gkeys]
+    g_school = np.array([k[0] for k in gkeys], dtype=np.int64)
+    g_level = np.array([k[1] for k in gkeys], dtype=np.int64)
+    g_subject = [k[2] for k in gkeys]
+    g_key = np.array([keys.get((k[1], k[2]), -1) for k in gkeys], dtype=np.int64)
+    g_volunteer = np.array([k[5] for k in gkeys], dtype=bool)
+    urban = np.array([s.urban for s in schools], dtype=bool)
+    groups_of = [s.group for s in schools]
+    allowed = np.array([direction_mask(rule.direction, i, urban, strength, groups_of)
+                        for i in range(n)], dtype=bool).reshape(n, n)
+    if rule.one_for_one:  # the partner of an exchange goes against the direction
+        allowed = allowed | allowed.T
+    if rule.max_distance_km is not None:
+        allowed &= km <= rule.max_distance_km + 1e-9
+    send_cap = np.array([math.floor(rule.max_sending_share * c + 1e-9)
+                         for c in n0.sum(axis=1)], dtype=np.int64)
+    adm = allowed[g_school] & (demand.pupils.T[g_level] > 0) & (send_cap[g_school] > 0)[:, None]
+    for g in np.flatnonzero(g_key >= 0):
+        adm[g] &= demand.subjects[:, g_key[g]] > 0
+    cost = move_units(km[g_school], g_volunteer[:, None], rule.weights)
+    eligible = np.bincount(t_school[np.array([e is None for e in exempt], dtype=bool)],
+                           minlength=n)
+    sending = np.zeros(n, dtype=bool)
+    sending[g_school[adm.any(axis=1)]] = True
+    total = int(eligible.sum())
+    school_quota = np.zeros(n, dtype=np.int64)
+    if rule.quota_per_school:
+        school_quota = np.where(sending, [ceil_int(rule.quota * e) for e in eligible], 0)
+    bb_num, bb_den = fraction(rule.backbone_share)
+    sen_num, sen_den = fraction(policy.staffing.senior_share_junior)
+    eligible_backbone = int(sum(len(m) for m, k in zip(g_members, gkeys, strict=True) if k[3]))
+    kinds = np.array([s.kind for s in schools])
+    senior_rule = np.column_stack([np.isin(kinds, ("primary", "nine_year")),
+                                   np.isin(kinds, ("junior", "nine_year"))]) & (
+        demand.pupils > 0)
+    if rule.direction == "within_group":
+        lone = [s.id for s in schools if s.group is None]
+        if lone:
+            warnings.append(Finding(
+                severity="warning", code="no_group", record=f"school '{lone[0]}'",
+                field="group", message=f"{len(lone)} schools have no group; under direction "
+                "within_group their teachers cannot rotate and they receive no one"))
+    return Roster(
+        policy=policy, schools=list(schools), school_ids=[s.id for s in schools], km=km,
+        strength=strength, strength_source=source, demand=demand, plan_source=plan.source,
+        teacher_ids=tid, t_school=t_school, t_level=t_level,
+        t_subject=[t.subject for t in teachers], t_title=[t.title for t in teachers],
+        t_backbone=t_backbone, t_senior=t_senior,
+        t_volunteer=t_volunteer, t_years=years, t_exemption=exempt, n0=n0, b0=b0, s0=s0,
+        ns0=ns0, g_school=g_school, g_level=g_level, g_subject=g_subject, g_key=g_key,
+        g_backbone=np.array([k[3] for k in gkeys], dtype=bool),
+        g_senior=np.array([k[4] for k in gkeys], dtype=bool), g_volunteer=g_volunteer,
+        g_size=np.array([len(m) for m in g_members], dtype=np.int64), g_members=g_members,
+        admissible=adm.reshape(len(gkeys), n), cost=cost.reshape(len(gkeys), n),
+        send_cap=send_cap,
+        eligible=eligible.astype(np.int64), sending=sending,
+        quota=ceil_int(rule.quota * total), school_quota=school_quota.astype(np.int64),
+        backbone_num=bb_num, backbone_den=bb_den,
+        backbone_quota=ceil_int(rule.backbone_share * eligible_backbone),
+        senior_rule=senior_rule, senior_num=sen_num, senior_den=sen_den, warnings=warnings)

@@ -1,0 +1,405 @@
+"""Solver-independent verification of a result against its scenario.
+
+`verify_result` re-derives every rule, every violation, the objective and the KPIs from the
+scenario and the result rows alone. It uses no solver module (arcs, bounds, repair,
+students, search, lns, report, classes, instance): block points, distances, boarding,
+class arithmetic and penalties are recomputed here from the scenario, the policy and the
+objective definition. A result passes (`ok`) only when it is consistent and, for results
+claiming no violations, every hard rule holds. Layout operations are applied with
+`allocator.layout` (pure data transformation, no solver code); for `choose` the kept and
+closed candidates the result reports are checked against the operation and the kept ones'
+fixed costs against the objective. The balance report and the funding KPIs are recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from allocator.layout.operations import Layout, apply_layout, describe_layout, roster_scenario
+from allocator.metrics.balance import build_balance_report, summarize_balance
+from allocator.metrics.kpis import compute_kpis
+from allocator.model.grades import LEVEL_GRADES, level_of, parse_grade_key
+from allocator.model.policy import Policy, resolve_policy
+from allocator.model.result import Result
+from allocator.model.scenario import Block, Scenario, ScenarioError, School
+from allocator.rules.objective import (
+    SCALE,
+    assignment_units,
+    fixed_cost_units,
+    penalty_units,
+    round_km,
+)
+from geo.distance import StraightLine
+
+
+@dataclass
+class Problem:
+    rule: str
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} [{self.subject}]: {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+
+def _point(block: Block) -> tuple[float, float]:
+    if block.location is not None:
+        return block.location
+    from shapely.geometry import shape
+
+    p = shape(block.geometry).representative_point()
+    return (p.x, p.y)
+
+
+def _size_cap(s: School, policy: Policy) -> int:
+    return s.max_students if s.max_students is not None else getattr(policy.school_size_cap,
+                                                                    s.kind)
+
+
+def _rooms(s: School) -> int:
+    if s.classrooms_by_level is not None:
+        return s.classrooms_by_level.primary + s.classrooms_by_level.junior
+    return s.classrooms or 0
+
+
+class _Checker:
+    def __init__(self, scenario: Scenario, result: Result, layout: Layout):
+        self.sc, self.res, self.layout = scenario, result, layout
+        self.policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
+        self.schools = layout.school_map()  # open schools, layout operations applied
+        self.closed_by_choose: set[str] = set()
+        self.kept: dict[int, list[str]] = {}
+        self.blocks = {b.id: b for b in scenario.blocks}
+        self.problems: list[Problem] = []
+        self.checked: dict[str, int] = defaultdict(int)
+        self.cap = [getattr(self.policy.class_size_cap, level_of(g)) for g in range(1, 10)]
+
+    def flag(self, rule: str, subject: str, message: str) -> None:
+        self.problems.append(Problem(rule, subject, message))
+
+    # -- assignment rows ------------------------------------------------------------------
+    def check_rows(self) -> dict[str, np.ndarray]:
+        """Row-level rules; returns recomputed per-school pupils by grade and boarders."""
+        rows = self.res.assignments
+        year = self.sc.options.year
+        pupils_by_school = {s: np.zeros(9, dtype=np.int64) for s in self.schools}
+        boarders = dict.fromkeys(self.schools, 0)
+        covered: dict[tuple[str, int], int] = defaultdict(int)
+        segments: dict[tuple[str, str], list[tuple[tuple[int, ...], str]]] = defaultdict(list)
+        valid = []
+        for i, r in enumerate(rows):
+            b, s = self.blocks.get(r.block), self.schools.get(r.school)
+            if r.school in self.closed_by_choose:
+                self.flag("choose", r.block, f"{r.level} pupils attend '{r.school}', a "
+                          "candidate the result says is closed")
+                continue
+            if b is None or s is None:
+                self.flag("assignment_ids", f"row {i}", f"block '{r.block}' or open school "
+                          f"'{r.school}' does not exist in the scenario")
+                continue
+            try:
+                grades = parse_grade_key(r.grades) if "," not in r.grades else tuple(
+                    int(x) for x in r.grades.split(","))
+            except ValueError:
+                self.flag("assignment_grades", r.block, f"grades '{r.grades}' unreadable")
+                continue
+            if any(g not in LEVEL_GRADES[r.level] for g in grades):
+                self.flag("assignment_grades", r.block, f"grades {r.grades} are not all "
+                          f"{r.level} grades")
+                continue
+            counts = b.pupils(year)
+            expect = sum(counts[g - 1] for g in grades)
+            if r.pupils != expect:
+                self.flag("assignment_pupils", r.block, f"{r.level} grades {r.grades}: "
+                          f"{r.pupils} pupils reported, the scenario has {expect}")
+            served = s.served_grades()
+            if any(g not in served for g in grades):
+                self.flag("served_grades", r.block, f"school {s.id} does not serve grades "
+                          f"{r.grades}")
+            for g in grades:
+                covered[(b.id, g)] += 1
+                pupils_by_school[s.id][g - 1] += counts[g - 1]
+            segments[(b.id, r.level)].append((grades, s.id))
+            valid.append((r, b, s, grades))
+        self.check_distances(valid, boarders)
+        for b in self.sc.blocks:
+            for g, n in enumerate(b.pupils(year), start=1):
+                c = covered.get((b.id, g), 0)
+                if (n > 0 and c != 1) or c > 1:
+                    self.flag("assignment_coverage", b.id, f"grade {g} ({n} pupils) is "
+                              f"assigned {c} times; it must be assigned exactly once")
+        self.check_level_unity(segments)
+        self.check_locks(segments)
+        self.checked["assignments"] = len(rows)
+        return {"pupils": pupils_by_school, "boarders": boarders}
+
+    def check_distances(self, valid, boarders: dict[str, int]) -> None:
+        """Distance, boarding, no_young_boarding and moved pupils of each row."""
+        if not valid:
+            return
+        bxy = np.array([_point(b) for _, b, _, _ in valid], dtype=float)
+        sxy = np.array([s.location for _, _, s, _ in valid], dtype=float)
+        idx = np.arange(len(valid))
+        km = StraightLine(bxy, sxy, self.sc.crs).pairs(idx, idx)
+        r_km = round_km(km)
+        radius = self.policy.day_radius_km
+        min_board = self.policy.min_boarding_grade
+        for (r, b, s, grades), d, dr in zip(valid, km, r_km, strict=True):
+            if abs(dr - r.distance_km) > 0.0051:
+                self.flag("distance", r.block, f"to {s.id}: {r.distance_km} km reported, "
+                          f"{dr:.2f} km recomputed")
+            lim = getattr(getattr(radius, r.level), "urban" if b.urban else "rural")
+            counts = b.pupils(self.sc.options.year)
+            beyond = d > lim + 1e-9
+            expect = r.pupils if beyond else 0
+            if r.boarders != expect:
+                self.flag("boarding_beds", r.block, f"at {s.id} ({dr:.2f} km, day radius "
+                          f"{lim:g} km): {r.boarders} boarders reported, {expect} expected")
+            young = sum(counts[g - 1] for g in grades if g < min_board)
+            if beyond and young:
+                self.flag("no_young_boarding", r.block, f"{young} pupils below grade "
+                          f"{min_board} attend {s.id} at {dr:.2f} km, beyond the {lim:g} km "
+                          "day radius")
+            boarders[s.id] += expect
+            # today's school after the layout: merged ones follow their target, closed ones
+            # ("") move wherever they go, unknown ones (None) never count
+            today = [self.layout.today(c) for c in b.current_by_grade()]
+            moved = sum(counts[g - 1] for g in grades
+                        if today[g - 1] is not None and today[g - 1] != s.id)
+            if moved != r.moved:
+                self.flag("moved", r.block, f"{r.moved} pupils reported moved, {moved} "
+                          "recomputed")
+        self.checked["distances"] = len(valid)
+
+    def check_level_unity(self, segments) -> None:
+        """one_school_per_level: only lower grades may split off, to a school that does not
+        serve the next segment."""
+        for (bid, level), segs in segments.items():
+            segs = sorted(segs)
+            for (lo, s_lo), (hi, s_hi) in zip(segs, segs[1:], strict=False):
+                serves_hi = all(g in self.schools[s_lo].served_grades() for g in hi)
+                if serves_hi and s_hi != s_lo:
+                    self.flag("one_school_per_level", bid, f"{level} grades "
+                              f"{lo[0]}-{lo[-1]} attend {s_lo}, which also serves grades "
+                              f"{hi[0]}-{hi[-1]}, but those attend {s_hi}")
+
+    def check_locks(self, segments) -> None:
+        for lock in self.sc.options.locked:
+            for _, s in segments.get((lock.block, lock.level), []):
+                if s != lock.school:
+                    self.flag("locked_assignment", lock.block, f"{lock.level} locked to "
+                              f"{lock.school} but assigned to {s}")
+
+    # -- schools and violations -----------------------------------------------------------
+    def check_schools(self, loads: dict[str, Any]) -> dict[tuple[str, str, int | None], float]:
+        """School rows against recomputed loads; returns recomputed violations."""
+        rows = {s.id: s for s in self.res.schools}
+        viol: dict[tuple[str, str, int | None], float] = {}
+        for sid in set(rows) - set(self.schools):
+            self.flag("school_rows", sid, "school row for a school that is not open")
+        for sid, s in self.schools.items():
+            row = rows.get(sid)
+            if row is None:
+                self.flag("school_rows", sid, "open school missing from result.schools")
+                continue
+            P = loads["pupils"][sid]
+            C = np.array(row.classes_by_grade, dtype=np.int64)
+            if list(P) != row.enrolment_by_grade or int(P.sum()) != row.enrolment:
+                self.flag("school_rows", sid, f"enrolment {row.enrolment_by_grade} reported, "
+                          f"{P.tolist()} recomputed from the assignments")
+            if np.any(C < 0) or np.any((P > 0) & (C < 1)):
+                self.flag("class_size_cap", sid, "a grade with pupils has no class")
+            C = np.maximum(C, (P > 0).astype(np.int64))
+            for g in range(9):
+                over = int(P[g]) - self.cap[g] * int(C[g])
+                if over > 0:
+                    viol[("class_size_cap", sid, g + 1)] = over
+            if s.classrooms_by_level is not None:
+                extra = (max(0, int(C[:6].sum()) - s.classrooms_by_level.primary)
+                         + max(0, int(C[6:].sum()) - s.classrooms_by_level.junior))
+            else:
+                extra = max(0, int(C.sum()) - _rooms(s))
+            if extra:
+                viol[("classrooms", sid, None)] = extra
+            cap = _size_cap(s, self.policy)
+            if P.sum() > cap:
+                viol[("school_size_cap", sid, None)] = int(P.sum()) - cap
+            bd = loads["boarders"][sid]
+            if bd > s.boarding_beds:
+                viol[("boarding_beds", sid, None)] = bd - s.boarding_beds
+            largest = max((math.ceil(P[g] / C[g]) for g in range(9) if C[g]), default=0)
+            rooms = _rooms(s)
+            expect = {"classes": int(C.sum()), "classrooms": rooms, "max_class_size": largest,
+                      "size_cap": cap, "boarders": bd, "beds": s.boarding_beds,
+                      "utilisation": round(float(C.sum()) / rooms, 4) if rooms else 0.0,
+                      "fixed_cost_yuan": self.layout.fixed_cost.get(sid, 0.0)}
+            for key, value in expect.items():
+                if abs(getattr(row, key) - value) > 1e-9:
+                    self.flag("school_rows", sid, f"{key} {getattr(row, key)} reported, "
+                              f"{value} recomputed")
+        self.checked["schools"] = len(self.schools)
+        return viol
+
+    def check_violations(self, viol: dict) -> None:
+        reported: dict[tuple[str, str, int | None], float] = {}
+        for v in self.res.violations:
+            if v.rule not in ("class_size_cap", "classrooms", "school_size_cap",
+                              "boarding_beds"):
+                continue  # other stages' rules are checked by their own verifiers
+            reported[(v.rule, v.subject, v.grade)] = v.amount
+        for key in set(viol) | set(reported):
+            a, b = viol.get(key), reported.get(key)
+            if a is None or b is None or abs(a - b) > 1e-9:
+                rule, subject, grade = key
+                where = f" grade {grade}" if grade else ""
+                self.flag(rule, subject, f"violation{where}: reported {b}, recomputed {a}")
+        self.checked["violations"] = len(viol)
+
+    def check_objective(self, viol: dict) -> None:
+        rows = self.res.assignments
+        w = self.sc.options.weights
+        units = int(assignment_units(np.array([r.pupils for r in rows]),
+                                     np.array([r.distance_km for r in rows]),
+                                     np.array([r.moved for r in rows]), w).sum()) if rows else 0
+        pen = penalty_units(self.policy)
+        units += sum(pen[rule] * int(amount) for (rule, _, _), amount in viol.items())
+        fixed = self.fixed_units()  # rule choose: kept candidates' fixed costs
+        units += fixed
+        if self.res.objective is None or abs(units / SCALE - self.res.objective) > 0.011:
+            self.flag("objective", self.res.scenario, f"objective {self.res.objective} "
+                      f"reported, {units / SCALE} recomputed")
+        terms = self.res.objective_terms
+        if terms is not None and abs(terms.total - units / SCALE) > 0.011:
+            self.flag("objective", self.res.scenario, f"objective_terms.total {terms.total}, "
+                      f"recomputed {units / SCALE}")
+        if terms is not None and abs(terms.fixed_cost - fixed / SCALE) > 0.011:
+            self.flag("choose", self.res.scenario, f"objective_terms.fixed_cost "
+                      f"{terms.fixed_cost}, recomputed {fixed / SCALE}")
+        lb = self.res.lower_bound
+        if lb is not None and self.res.objective is not None:
+            if lb > self.res.objective + 1e-6:
+                self.flag("bound", self.res.scenario, f"lower bound {lb} exceeds the "
+                          f"objective {self.res.objective}")
+            gap = max(0.0, self.res.objective - lb) / max(abs(self.res.objective), 1 / SCALE)
+            if self.res.gap is None or abs(gap - self.res.gap) > 1e-4:
+                self.flag("bound", self.res.scenario, f"gap {self.res.gap} reported, "
+                          f"{gap:.6f} recomputed")
+            if self.res.status == "optimal" and gap > 1e-9:
+                self.flag("status", self.res.scenario, "status optimal with a positive gap")
+
+    # -- layout and choose (issue 4) --------------------------------------------------------
+    def check_choose(self) -> None:
+        """Each `choose` operation's kept and closed candidates as the result reports them:
+        together exactly the candidates, within the operation's range; closed ones leave the
+        open schools (rows assigned to them are flagged by check_rows)."""
+        reported = {c.get("index"): c for c in self.res.layout.get("choose", [])}
+        for spec in self.layout.choose:
+            row = reported.get(spec.index)
+            if row is None or "kept" not in row or "closed" not in row:
+                self.flag("choose", spec.label, "the result does not say which candidates "
+                          "were kept and closed")
+                continue
+            kept, closed = list(row["kept"]), list(row["closed"])
+            if sorted(kept + closed) != sorted(spec.candidates) or set(kept) & set(closed):
+                self.flag("choose", spec.label, f"kept {kept} and closed {closed} are not a "
+                          f"split of the candidates {spec.candidates}")
+                continue
+            lo, hi = spec.open_range()
+            if not lo <= len(kept) <= hi:
+                self.flag("choose", spec.label, f"{len(kept)} candidates kept; the operation "
+                          f"allows {lo}-{hi} ({spec.rule_text()})")
+            self.kept[spec.index] = kept
+            self.closed_by_choose.update(closed)
+        for sid in self.closed_by_choose:
+            self.schools.pop(sid, None)
+        self.checked["choose"] = len(self.layout.choose)
+
+    def fixed_units(self) -> int:
+        w = self.sc.options.weights.fixed_cost
+        return sum(fixed_cost_units(spec.fixed_cost[c], w) for spec in self.layout.choose
+                   for c in self.kept.get(spec.index, []))
+
+    def check_layout_section(self) -> None:
+        expect = describe_layout(self.layout, self.kept)
+        if not _same(self.res.layout, expect):
+            self.flag("layout", self.res.scenario, "the result's layout section differs from "
+                      "the layout operations applied to the scenario")
+
+    def check_balance(self) -> None:
+        roster = self.layout.teachers if self.sc.teachers else None
+        expect = build_balance_report(self.res.schools, self.layout.school_map(), roster,
+                                      self.policy)
+        if not _same(self.res.balance, expect):
+            self.flag("balance_cv", self.res.scenario, "the balance report differs from the "
+                      "one recomputed from the schools, their records and the roster")
+        if not _same(self.res.kpis.get("balance"), summarize_balance(expect)):
+            self.flag("kpis", "balance", f"reported {self.res.kpis.get('balance')}, "
+                      "recomputed from the balance report")
+        self.checked["balance"] = len(expect["schools"])
+
+    def check_kpis(self) -> None:
+        expect = compute_kpis(self.res.assignments, self.res.schools, self.policy)
+        for key, value in expect.items():
+            if not _same(self.res.kpis.get(key), value):
+                self.flag("kpis", key, f"reported {self.res.kpis.get(key)}, recomputed {value}")
+        self.checked["kpis"] = len(expect)
+
+    def check_status(self, viol: dict) -> None:
+        res = self.res
+        if res.strict and res.status in ("optimal", "feasible") and (viol or res.violations):
+            self.flag("status", res.scenario, "a strict result claims a plan yet breaks rules")
+        if res.status == "infeasible" and not res.violations:
+            self.flag("status", res.scenario, "status infeasible without an explanation")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(b, dict):
+        return isinstance(a, dict) and set(a) == set(b) and all(_same(a[k], b[k]) for k in b)
+    if isinstance(b, (list, tuple)):
+        return (isinstance(a, (list, tuple)) and len(a) == len(b)
+                and all(_same(x, y) for x, y in zip(a, b, strict=True)))
+    if isinstance(b, bool) or isinstance(a, bool):
+        return a == b
+    if isinstance(b, (int, float)) and isinstance(a, (int, float)):
+        return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+    return a == b
+
+
+def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
+    """Recompute every rule and KPI of `result` from `scenario`; see the module docstring.
+    Layout operations are applied by `allocator.layout` (pure data transformation), and
+    `choose` results are checked against their operations (rule `choose`)."""
+    try:
+        layout = apply_layout(scenario)
+    except ScenarioError as exc:
+        return VerifyReport(False, [Problem("layout", f.record or scenario.name, f.message)
+                                    for f in exc.findings])
+    c = _Checker(scenario, result, layout)
+    if "students" in result.stages and (result.assignments
+                                        or result.status in ("optimal", "feasible")):
+        c.check_choose()
+        loads = c.check_rows()
+        viol = c.check_schools(loads)
+        c.check_violations(viol)
+        c.check_objective(viol)
+        c.check_kpis()
+        c.check_balance()
+        c.check_layout_section()
+        c.check_status(viol)
+    if "teachers" in result.stages:  # the rotation stage (issue 3)
+        from .teachers import check_rotation
+
+        check_rotation(roster_scenario(scenario)[0], result, c.flag, c.checked)
+    return VerifyReport(ok=not c.problems, problems=c.problems, checked=dict(c.checked))
