@@ -1,0 +1,93 @@
+"""School-district allocation optimizer (义务教育学区资源配置): the public Python API.
+
+    import allocator
+    sc = allocator.load_scenario("scenarios/rural-county.json")
+    result = allocator.solve(sc, time_limit=30)
+    print(result.summary())
+    allocator.write_result(result, "out/rural")
+
+Everything a program needs is here (`__all__`); the command line and the HTTP service use
+nothing else. The packages behind it: `model` (scenario, policy, result), `rules`, `metrics`,
+`layout`, `students`, `teachers`, `solve` (the one way through), `verify`, `report`,
+`study` (comparisons), `sweep`, `io`, `cli` (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .io.generate import generate_county as generate_scenario
+from .io.importer import import_scenario
+from .io.result_folder import (
+    assignments_frame,
+    load_result,
+    read_result_folder,
+    rotation_frame,
+    schools_frame,
+    staffing_frame,
+    write_result,
+)
+from .io.scenario_file import write_scenario
+from .model.budget import Budget, Progress, ProgressEvent
+from .model.findings import Finding, ScenarioError
+from .model.policy import PROFILES, Policy, PolicyError, resolve_policy
+from .model.result import Result, parse_result, result_json_schema, result_to_json
+from .model.scenario import Scenario, load_scenario, parse_scenario, scenario_json_schema
+from .pipeline import PreparedScenario, Stage, default_stage, prepare, solve, validate
+from .report.charts import fmt as format_value
+from .report.compare import Comparison, Run, changed_pupils, comparison_json
+from .report.compare_html import render_html as comparison_html
+from .report.maps import build_layers as map_layers
+from .report.maps import write_map
+from .report.markdown import markdown as comparison_markdown
+from .report.write import write_comparison
+from .rules.catalog import RULES, describe_policy
+from .study import compare
+from .sweep import BackendError, SpecError, SweepReport, load_sweep, run_sweep
+from .verification import VerifyReport
+from .verification import verify_result as verify
+
+__version__ = "0.2.0"
+
+
+def scenario_schema() -> dict:
+    """The JSON Schema of a scenario file (what `allocator schema` prints)."""
+    return scenario_json_schema()
+
+
+def result_schema() -> dict:
+    """The JSON Schema of result.json (what `allocator schema --result` prints)."""
+    return result_json_schema()
+
+
+def policy_profiles() -> list[str]:
+    """The names of the policy profiles a scenario may pick."""
+    return list(PROFILES)
+
+
+def scenario_text(path: str | Path) -> str:
+    """The text of a scenario file as `load_scenario` reads it (UTF-8, BOM allowed), e.g. to
+    keep a copy beside its result (`write_result(..., scenario_text=...)`)."""
+    return Path(path).read_text(encoding="utf-8-sig")
+
+
+__all__ = [
+    # scenarios
+    "Scenario", "load_scenario", "parse_scenario", "scenario_schema", "scenario_text",
+    "import_scenario", "generate_scenario", "write_scenario", "validate",
+    "Finding", "ScenarioError",
+    # policy
+    "Policy", "PolicyError", "resolve_policy", "describe_policy", "policy_profiles", "RULES",
+    # solving
+    "solve", "prepare", "PreparedScenario", "Stage", "default_stage", "Budget", "Progress",
+    "ProgressEvent",
+    # results
+    "Result", "result_schema", "result_to_json", "parse_result", "write_result",
+    "load_result", "read_result_folder", "assignments_frame", "schools_frame",
+    "rotation_frame", "staffing_frame", "verify", "VerifyReport",
+    # comparisons, maps, sweeps
+    "compare", "Comparison", "Run", "write_comparison", "comparison_markdown",
+    "comparison_html", "comparison_json", "changed_pupils", "write_map", "map_layers",
+    "run_sweep", "load_sweep", "SweepReport", "SpecError", "BackendError", "format_value",
+    "__version__",
+]

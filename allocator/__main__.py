@@ -1,3 +1,3 @@
-from allocator.cli.app import main
+from allocator.cli.main import main
 
 main()

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from allocator.model.scenario import Finding, Scenario, ScenarioError, parse_scenario
+from allocator import Finding, Scenario, ScenarioError, parse_scenario
 
 from .errors import ApiError, limit_error
 from .jobs import JobStore

@@ -1,6 +1,6 @@
 """Request and response models of the HTTP API, and the OpenAPI pieces for scenario bodies.
 
-Scenario bodies are read by hand (size limit first, then `allocator.scenario.parse_scenario`)
+Scenario bodies are read by hand (size limit first, then `allocator.parse_scenario`)
 so that a bad scenario gets the same findings as `allocator validate`; the OpenAPI document
 still describes them with the scenario's JSON Schema and an example (`scenario_request_body`).
 """
@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from allocator.model.scenario import Finding, Scenario
+from allocator import Finding, Scenario
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 

@@ -35,7 +35,7 @@ from .jobs import JobStore
 
 log = logging.getLogger("api.worker")
 
-PRELOAD = ["allocator.solve.pipeline", "allocator.model.result", "api.worker"]
+PRELOAD = ["allocator", "api.worker"]
 PROGRESS_INTERVAL_S = 0.5  # at most this often a running job writes search progress
 
 
@@ -137,9 +137,7 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
     """Child entry: solve one job and store its result or its failure."""
     watch_server(server_pid)
     limit_memory(memory_mb)
-    from allocator.model.result import result_to_json
-    from allocator.model.scenario import ScenarioError, parse_scenario
-    from allocator.solve.pipeline import solve_all
+    from allocator import ScenarioError, parse_scenario, result_to_json, solve
 
     store = JobStore(db_path)
     job = store.get(job_id)
@@ -148,7 +146,7 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
         return
     try:
         scenario = parse_scenario(json.loads(text))
-        result = solve_all(scenario, time_limit=job.time_limit, strict=job.strict,
+        result = solve(scenario, time_limit=job.time_limit, strict=job.strict,
                            progress=ProgressWriter(store, job_id, attempt))
     except ScenarioError as exc:
         store.fail(job_id, findings_error(exc), attempt)
@@ -167,18 +165,16 @@ def run_once(conn: Any, kind: str, payload: tuple, server_pid: int,
     ("error", {...}) through `conn`."""
     watch_server(server_pid)
     limit_memory(memory_mb)
-    from allocator.model.result import result_to_json
-    from allocator.model.scenario import ScenarioError
-    from allocator.solve.pipeline import solve_all, validate_all
+    from allocator import ScenarioError, result_to_json, solve, validate
 
     try:
         if kind == "validate":
             (scenario,) = payload
             answer: tuple = ("findings", [f.model_dump(mode="json")
-                                          for f in validate_all(scenario)])
+                                          for f in validate(scenario)])
         else:
             scenario, time_limit, strict = payload
-            answer = ("result", result_to_json(solve_all(scenario, time_limit=time_limit,
+            answer = ("result", result_to_json(solve(scenario, time_limit=time_limit,
                                                          strict=strict)))
     except ScenarioError as exc:
         answer = ("error", findings_error(exc))

@@ -36,7 +36,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from allocator.io.generate import generate_county, write_scenario
+from allocator.io.generate import generate_county
+from allocator.io.scenario_file import write_scenario
 
 FINAL = {"done", "failed", "cancelled"}
 HOST = "127.0.0.1"

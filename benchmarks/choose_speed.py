@@ -28,7 +28,7 @@ BLOCKS, CANDIDATES, SEED = 5000, 150, 1
 
 def county(keep: int, time_limit: float) -> dict:
     """The benchmark scenario as a dict (deterministic)."""
-    from allocator.io.generate import generate_county
+    from allocator import generate_scenario as generate_county
 
     n = 150
     while True:  # enough schools for 150 rural primaries and teaching points
@@ -50,25 +50,23 @@ def county(keep: int, time_limit: float) -> dict:
 
 def solve_one(keep: int, time_limit: float) -> dict:
     """Generate and solve in this process; returns the figures."""
-    from allocator.model.scenario import parse_scenario
-    from allocator.solve.student_stage import solve_scenario
-    from allocator.verify.students import verify_result
+    from allocator import parse_scenario, solve, verify
 
     sc = parse_scenario(county(keep, time_limit))
     t = time.perf_counter()
-    r = solve_scenario(sc)
+    r = solve(sc, stage="students")
     wall = time.perf_counter() - t
-    (c,) = r.layout["choose"]
+    (c,) = r.layout.choose
     return {"schools": len(sc.schools), "blocks": len(sc.blocks), "candidates": CANDIDATES,
-            "keep": keep, "kept": len(c["kept"]), "pupils": r.kpis["pupils"],
-            "units": r.solver.get("units"), "arcs": r.solver.get("arcs"), "status": r.status,
+            "keep": keep, "kept": len(c.kept or []), "pupils": r.kpis.pupils,
+            "units": r.solver.units, "arcs": r.solver.arcs, "status": r.status,
             "objective": r.objective, "lower_bound": r.lower_bound, "gap": r.gap,
-            "flow_bound_plus_min_fixed": round(r.solver["flow_bound"]
-                                               + r.solver["min_fixed_cost"], 2),
-            "lagrange_bound": r.solver.get("lagrange_bound"),
-            "lagrange_s": r.solver.get("lagrange_s"), "wall_s": round(wall, 2),
+            "flow_bound_plus_min_fixed": round(r.solver.flow_bound
+                                               + r.solver.min_fixed_cost, 2),
+            "lagrange_bound": r.solver.lagrange_bound,
+            "lagrange_s": r.solver.lagrange_s, "wall_s": round(wall, 2),
             "timings": r.timings, "violations": len(r.violations),
-            "verified": verify_result(sc, r).ok,
+            "verified": verify(sc, r).ok,
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 

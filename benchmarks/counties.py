@@ -31,16 +31,14 @@ def instances(sizes: list[str], tight_too: bool = True) -> list[tuple[str, int, 
 
 def solve_one(schools: int, blocks: int, tight: bool, time_limit: float, seed: int) -> dict:
     """Generate and solve one county in this process; returns the figures."""
-    from allocator.io.generate import generate_county
-    from allocator.model.scenario import parse_scenario
-    from allocator.solve.student_stage import solve_scenario
+    from allocator import generate_scenario, parse_scenario, solve
 
-    sc = parse_scenario(generate_county(schools, blocks, seed=seed, tight=tight))
+    sc = parse_scenario(generate_scenario(schools, blocks, seed=seed, tight=tight))
     t = time.perf_counter()
-    r = solve_scenario(sc, time_limit=time_limit)
+    r = solve(sc, stage="students", time_limit=time_limit)
     wall = time.perf_counter() - t
-    return {"schools": schools, "blocks": blocks, "tight": tight, "pupils": r.kpis["pupils"],
-            "units": r.solver.get("units"), "arcs": r.solver.get("arcs"), "status": r.status,
+    return {"schools": schools, "blocks": blocks, "tight": tight, "pupils": r.kpis.pupils,
+            "units": r.solver.units, "arcs": r.solver.arcs, "status": r.status,
             "objective": r.objective, "lower_bound": r.lower_bound, "gap": r.gap,
             "wall_s": round(wall, 2), "violations": len(r.violations),
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}

@@ -82,9 +82,8 @@ def bench_network(n_edges: int, n_blocks: int, n_schools: int, seed: int = 0) ->
 
 
 def bench_contiguity(n_blocks: int, n_schools: int, time_limit: float, seed: int = 0) -> dict:
-    from allocator.io.generate import generate_county
-    from allocator.model.scenario import parse_scenario
-    from allocator.solve.student_stage import solve_scenario
+    from allocator import generate_scenario as generate_county
+    from allocator import parse_scenario, solve
 
     data = generate_county(schools=n_schools, blocks=n_blocks, seed=seed)
     out = {"blocks": n_blocks, "schools": n_schools, "time_limit_s": time_limit}
@@ -92,7 +91,7 @@ def bench_contiguity(n_blocks: int, n_schools: int, time_limit: float, seed: int
         d = json.loads(json.dumps(data))
         d["options"] = {"time_limit_s": time_limit, "workers": 2, "contiguity": rule}
         t0 = time.perf_counter()
-        r = solve_scenario(parse_scenario(d))
+        r = solve(parse_scenario(d), stage="students")
         key = "with" if rule else "without"
         out[key] = {"status": r.status, "objective": r.objective, "gap": r.gap,
                     "wall_s": round(time.perf_counter() - t0, 1),

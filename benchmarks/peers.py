@@ -119,16 +119,17 @@ def peer_published(inst: Published, data_dir: Path, limit: float | None,
 def county_case(size: str, tight: bool):
     """The generated county of `size` and the planner's units and candidate arcs for it."""
     from allocator.io.generate import generate_county
+    from allocator.layout import apply_layout
     from allocator.model.policy import resolve_policy
     from allocator.model.scenario import parse_scenario
     from allocator.rules.objective import penalty_units
-    from allocator.solve.student_stage import lock_map, prepare
     from allocator.students.arcs import build_candidates, build_units
+    from allocator.students.problem import build_instance_checked, lock_map
 
     n_s, n_b = SIZES[size]
     sc = parse_scenario(generate_county(n_s, n_b, seed=SEED, tight=tight))
     policy = resolve_policy(sc.policy.profile, sc.policy.overrides)
-    inst, _ = prepare(sc, policy)
+    inst, _ = build_instance_checked(sc, policy, apply_layout(sc, policy))
     units = build_units(inst, lock_map(inst))
     arcs = build_candidates(inst, units, sc.options.candidates_k)
     return sc, inst, units, arcs, penalty_units(policy)

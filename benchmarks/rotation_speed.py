@@ -25,7 +25,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def bench_rotation(schools: int, blocks: int, seed: int, time_limit: float,
                    workers: int = 8) -> dict:
     """Generate one county and solve its rotation on today's enrolment; the figures."""
-    from allocator.io.generate import generate_county
+    from allocator import Budget
+    from allocator import generate_scenario as generate_county
     from allocator.model.policy import resolve_policy
     from allocator.model.scenario import parse_scenario
     from allocator.rules.staffing import plan_from_today
@@ -39,8 +40,8 @@ def bench_rotation(schools: int, blocks: int, seed: int, time_limit: float,
     plan, _ = plan_from_today(sc, policy, sc.schools)
     roster = build_roster(sc, policy, sc.schools, plan)
     t2 = time.perf_counter()
-    out = solve_rotation(roster, strict=False, time_limit=time_limit, workers=workers,
-                         seed=seed, relative_gap=0.001)
+    out = solve_rotation(roster, strict=False, budget=Budget(
+        time_limit=time_limit, workers=workers, seed=seed, target_gap=0.001).started())
     t3 = time.perf_counter()
     return {
         "schools": schools, "blocks": blocks, "seed": seed, "teachers": len(sc.teachers),

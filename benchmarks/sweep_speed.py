@@ -73,7 +73,7 @@ def load() -> list[float]:
 
 def run_once(spec: Path, out: Path, scheduler: str | None, workers: int) -> dict:
     """One sweep into a fresh `out`; wall time, status counts, per-variant solve seconds."""
-    from allocator.model.result import load_result
+    from allocator.io.result_folder import load_result
     from allocator.sweep.runner import run_sweep
 
     shutil.rmtree(out, ignore_errors=True)

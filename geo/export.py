@@ -8,7 +8,6 @@ in WGS84 lon/lat (RFC 7946), GeoPackage in the layers' own CRS.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from geopandas import GeoDataFrame
 
 from .adjacency import adjacency_lists, cell_adjacency
 from .catchments import unit_km, working_crs
-from .io import write_atomically
+from .io import write_all_atomically, write_atomically
 
 PALETTE = ("#a6cee3", "#cab2d6", "#d9d9d9", "#80cdc1", "#f1b6da", "#bcbddc", "#dfc27d",
            "#9ecae1", "#e7d4e8", "#c7eae5", "#bababa", "#decbe4")  # no reds/greens: those
@@ -77,21 +76,10 @@ def write_layers(layers: dict[str, GeoDataFrame], path: str | Path) -> list[Path
     if suffix not in (".geojson", ".json"):
         raise ValueError(f"unknown layer format '{p.suffix}' (use .gpkg or .geojson)")
     targets = geojson_paths(p, list(layers))
-    temps: dict[str, Path] = {}
-    try:
-        for name, frame in layers.items():
-            tmp = targets[name].with_name(f".{targets[name].name}.tmp{os.getpid()}.geojson")
-            frame.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio",
-                                              layer_options={"COORDINATE_PRECISION": 7,
-                                                             "RFC7946": "YES"})
-            temps[name] = tmp
-        for name, tmp in temps.items():
-            os.replace(tmp, targets[name])
-    finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
-    return list(targets.values())
+    return write_all_atomically({targets[name]: (lambda tmp, f=frame: f.to_crs(
+        "EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio",
+                             layer_options={"COORDINATE_PRECISION": 7, "RFC7946": "YES"}))
+        for name, frame in layers.items()})
 
 
 def _find_cjk_font() -> str | None:

@@ -218,16 +218,26 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
     The temporary file keeps the target's suffix (GDAL picks drivers by it). On any error
     the temporary file is removed and `target` is untouched.
     """
-    t = Path(target)
-    t.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{t.stem}.", suffix=t.suffix, dir=t.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    return write_all_atomically({Path(target): write})[0]
+
+
+def write_all_atomically(writers: dict[Path, Callable[[Path], None]]) -> list[Path]:
+    """Write every target through a temporary sibling (see `write_atomically`); the
+    targets are renamed into place only once all of them are written."""
+    temps: dict[Path, Path] = {}
     try:
-        tmp.unlink()  # GDAL drivers refuse to overwrite some existing files
-        write(tmp)
-        os.replace(tmp, t)
+        for t, write in writers.items():
+            t.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{t.stem}.", suffix=t.suffix,
+                                            dir=t.parent)
+            os.close(fd)
+            tmp = temps[t] = Path(tmp_name)
+            tmp.unlink()  # GDAL drivers refuse to overwrite some existing files
+            write(tmp)
+        for t, tmp in temps.items():
+            os.replace(tmp, t)
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    return t
+        for tmp in temps.values():
+            if tmp.exists():
+                tmp.unlink()
+    return list(writers)

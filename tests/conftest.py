@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from allocator.model.scenario import parse_scenario
+from allocator import parse_scenario, resolve_policy, result_to_json, solve
+from allocator.layout import apply_layout
+from allocator.students.problem import build_instance_checked
 
 CRS = "EPSG:32649"  # UTM 49N: metres, Euclidean distances
 
@@ -43,3 +46,19 @@ def by_block(result) -> dict[tuple[str, str], str]:
 @pytest.fixture
 def make():
     return scenario
+
+
+def doc(result) -> dict:
+    """A result as result.json holds it (plain JSON values), to read or to tamper with."""
+    return json.loads(result_to_json(result))
+
+
+def solve_students(sc, **kw):
+    """The student stage alone (what `allocator solve --stage students` runs)."""
+    return solve(sc, stage="students", **kw)
+
+
+def instance_of(sc):
+    """The checked numeric instance of a scenario (its layout applied)."""
+    policy = resolve_policy(sc.policy.profile, sc.policy.overrides)
+    return build_instance_checked(sc, policy, apply_layout(sc, policy))[0]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import block, scenario, school
+from conftest import block, doc, scenario, school
 
-from allocator.solve.pipeline import solve_all
+from allocator import solve as solve_all
 
 PRIMARY6 = {1: 19, 2: 19, 3: 19, 4: 19, 5: 19, 6: 19}  # 114 pupils: 6 teachers at 1:19
 
@@ -51,7 +51,7 @@ def rotate(sc, strict: bool = False, stage: str = "teachers", time_limit: float 
 
 def moves(result) -> dict[str, str]:
     """teacher -> destination of every move."""
-    return {m["teacher"]: m["to"] for m in result.teachers["moves"]}
+    return {m["teacher"]: m["to"] for m in doc(result)["teachers"]["moves"]}
 
 
 def rules(result, prefix: str = "") -> dict[tuple[str, str], float]:

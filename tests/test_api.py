@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import block, school
+from conftest import block, school, solve_students
 from fastapi.testclient import TestClient
 
-from allocator.model.scenario import ScenarioError, parse_scenario
-from allocator.solve.student_stage import solve_scenario, validate_scenario
+from allocator import validate
+from allocator.model.findings import ScenarioError
+from allocator.model.scenario import parse_scenario
 from api.app import create_app
 from api.schemas import EXAMPLE_SCENARIO
 from api.settings import Settings
@@ -61,7 +62,7 @@ def test_validate_gives_the_same_findings_as_allocator_validate(client):
     r = client.post("/v1/scenarios/validate", json=data)
     assert r.status_code == 200
     body = r.json()
-    expected = validate_scenario(parse_scenario(data))
+    expected = validate(parse_scenario(data))
     assert not body["valid"] and body["errors"] == len(expected) >= 1
     assert [(f["code"], f["record"], f["message"]) for f in body["findings"]] == [
         (f.code, f.record, f.message) for f in expected]
@@ -87,7 +88,7 @@ def test_solve_answers_the_same_result_as_the_library(client):
     r = client.post("/v1/solve", json=example())
     assert r.status_code == 200, r.text
     body = r.json()
-    local = solve_scenario(parse_scenario(example()))
+    local = solve_students(parse_scenario(example()))
     assert body["status"] == local.status == "optimal"
     assert body["objective"] == local.objective
     rows = [(a["block"], a["grades"], a["school"]) for a in body["students"]["assignments"]]

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, assume, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from test_api import make_settings
 
-from allocator.model.scenario import ScenarioError, parse_scenario
+from allocator.model.findings import ScenarioError
+from allocator.model.scenario import parse_scenario
 from api.app import create_app
 
 _store = Path(tempfile.mkdtemp(prefix="allocator-schemathesis-"))

@@ -142,16 +142,18 @@ def test_counties_smoke_engine_and_peer_model_agree(tmp_path):
 
     row = solve_one(12, 120, False, 5.0, 1)
     assert row["objective"] is not None and row["lower_bound"] <= row["objective"] + 1e-6
+    from conftest import instance_of
+
     from allocator.io.generate import generate_county
     from allocator.model.policy import resolve_policy
     from allocator.model.scenario import parse_scenario
     from allocator.rules.objective import SCALE, penalty_units
-    from allocator.solve.student_stage import lock_map, prepare
     from allocator.students.arcs import build_candidates, build_units
+    from allocator.students.problem import lock_map
 
     sc = parse_scenario(generate_county(12, 120, seed=1))
     policy = resolve_policy(sc.policy.profile, sc.policy.overrides)
-    inst, _ = prepare(sc, policy)
+    inst = instance_of(sc)
     units = build_units(inst, lock_map(inst))
     arcs = build_candidates(inst, units, sc.options.candidates_k)
     milp = county_milp(inst, units, arcs, penalty_units(policy))

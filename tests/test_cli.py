@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
+from allocator.cli.main import app
 from allocator.model.scenario import scenario_json_schema
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,8 +15,8 @@ import pytest
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
-from allocator.model.result import load_result
+from allocator.cli.main import app
+from allocator.io.result_folder import load_result
 from allocator.model.scenario import load_scenario
 from allocator.report.compare import Run, run_figures
 
@@ -133,12 +133,11 @@ def test_comparison_page_shows_every_kpi_in_chromium(compared):
 
 
 def test_bad_inputs_exit_2_before_anything_is_solved(tmp_path, monkeypatch):
-    import allocator.solve.student_stage as solve_mod
+    import allocator.study as study
 
     calls = []
-    real = solve_mod.solve_scenario
-    monkeypatch.setattr(solve_mod, "solve_scenario",
-                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = study.solve
+    monkeypatch.setattr(study, "solve", lambda *a, **k: calls.append(1) or real(*a, **k))
     good = write(tmp_path / "good.json", county("good"))
     bad = write(tmp_path / "bad.json", county("bad", [
         {"op": "close", "school": "B"}, {"op": "merge", "from": ["A"], "into": "B"}]))

@@ -9,19 +9,13 @@ with the rule a block next to B's catchment moves instead.
 from __future__ import annotations
 
 import numpy as np
-from conftest import scenario, school
+from conftest import doc, instance_of, scenario, school, solve_students
 from shapely.geometry import box, mapping
 
-from allocator.model.policy import resolve_policy
-from allocator.solve.student_stage import lock_map, prepare, solve_scenario
+from allocator.model.geometry import block_adjacency
 from allocator.students.arcs import build_candidates, build_units
-from allocator.students.contiguity import (
-    block_adjacency,
-    build_rule,
-    repair_plan,
-    violating_units,
-    whole_clauses,
-)
+from allocator.students.contiguity import build_rule, repair_plan, violating_units, whole_clauses
+from allocator.students.problem import lock_map
 from allocator.students.regions import RegionSearch
 
 
@@ -59,7 +53,7 @@ def test_adjacency_of_the_grid():
 
 
 def test_without_the_rule_an_island_appears_and_is_reported():
-    r = solve_scenario(grid_scenario(False))
+    r = solve_students(grid_scenario(False))
     assert r.status == "optimal"
     assert plan(r)["b0"] == "B"
     assert parts(r) == {"A": 1, "B": 2}
@@ -68,24 +62,24 @@ def test_without_the_rule_an_island_appears_and_is_reported():
 
 
 def test_the_rule_keeps_catchments_in_one_piece_at_a_cost():
-    free = solve_scenario(grid_scenario(False))
-    r = solve_scenario(grid_scenario(True))
+    free = solve_students(grid_scenario(False))
+    r = solve_students(grid_scenario(True))
     assert r.status == "optimal" and not r.violations
     assert plan(r)["b0"] == "A"
     assert parts(r) == {"A": 1, "B": 1}
     assert r.objective > free.objective
-    assert r.solver["contiguity_constrained_arcs"] > 0
+    assert doc(r)["solver"]["contiguity_constrained_arcs"] > 0
 
 
 def test_a_block_that_is_an_island_today_may_stay_one():
-    r = solve_scenario(grid_scenario(True, current={"b0": "B"}))
+    r = solve_students(grid_scenario(True, current={"b0": "B"}))
     assert plan(r)["b0"] == "B"
     assert parts(r)["B"] == 2
 
 
 def model_parts(contiguity: bool = True):
     sc = grid_scenario(contiguity)
-    inst, _ = prepare(sc, resolve_policy("cn-national"))
+    inst = instance_of(sc)
     units = build_units(inst, lock_map(inst))
     arcs = build_candidates(inst, units, 8)
     rule = build_rule(inst, units, arcs, block_adjacency(sc))

@@ -4,16 +4,16 @@ on hand-made schools whose numbers are known."""
 from __future__ import annotations
 
 import pytest
-from conftest import block, scenario, school
+from conftest import block, doc, scenario, school, solve_students
 
 from allocator.metrics.balance import build_balance_report, count_teachers, summarize_balance
 from allocator.metrics.kpis import funding_kpis
-from allocator.model.policy import RULES, describe_policy, resolve_policy
+from allocator.model.policy import resolve_policy
 from allocator.model.result import Assignment, SchoolResult
 from allocator.model.scenario import School, Teacher
+from allocator.rules.catalog import RULES, describe_policy
 from allocator.rules.statistics import weighted_cv
-from allocator.solve.student_stage import solve_scenario
-from allocator.verify.students import verify_result
+from allocator.verification import verify_result
 
 POLICY = resolve_policy()
 
@@ -61,8 +61,8 @@ def test_funding_follows_policy_overrides_in_a_solve():
                   [block("b", 100, grades={1: 20, 2: 20})],
                   policy={"overrides": {"funding.per_pupil_yuan.primary": 1000,
                                         "funding.small_school_floor": 50}})
-    r = solve_scenario(sc)
-    f = r.kpis["funding"]
+    r = solve_students(sc)
+    f = doc(r)["kpis"]["funding"]
     assert (f["per_pupil_yuan"], f["small_school_topup_yuan"], f["fixed_cost_yuan"]) == (
         40_000, 10_000, 300_000)
     assert r.schools[0].fixed_cost_yuan == 300_000
@@ -93,7 +93,7 @@ def test_indicators_of_one_school_and_the_six_of_seven_rule():
     rep = build_balance_report(
         [row("A", [40, 40, 30, 30, 30, 30, 0, 0, 0])],
         {"A": record("A", teaching_area_m2=1000, sports_area_m2=1400, equipment_value=500_000,
-                     multimedia_rooms=5)}, roster, POLICY)
+                     multimedia_rooms=5)}, roster, POLICY).model_dump()
     (r,) = rep["schools"]
     assert r["values"] == {"higher_degree_teachers": 5.0, "backbone_teachers": 1.0,
                            "pe_art_teachers": 1.0, "teaching_area_m2": 5.0,
@@ -103,14 +103,14 @@ def test_indicators_of_one_school_and_the_six_of_seven_rule():
     low = build_balance_report(
         [row("A", [40, 40, 30, 30, 30, 30, 0, 0, 0])],
         {"A": record("A", teaching_area_m2=1000, sports_area_m2=1000, equipment_value=500_000,
-                     multimedia_rooms=5)}, roster, POLICY)
+                     multimedia_rooms=5)}, roster, POLICY).model_dump()
     assert low["schools"][0]["status"] == "fails"  # 5 m2 sports < 85% of 7.5
 
 
 def test_missing_data_is_reported_missing_never_invented():
     schools = [row("A", [50] * 6 + [0] * 3), row("B", [20] * 6 + [0] * 3)]
     records = {"A": record("A", teaching_area_m2=1500), "B": record("B")}
-    rep = build_balance_report(schools, records, None, POLICY)
+    rep = build_balance_report(schools, records, None, POLICY).model_dump()
     a, b = rep["schools"]
     assert a["values"]["higher_degree_teachers"] is None  # no roster
     assert a["values"]["teaching_area_m2"] == 5.0 and b["values"]["teaching_area_m2"] is None
@@ -146,7 +146,8 @@ def test_nine_year_school_is_judged_as_two_parts_and_cvs_are_enrolment_weighted(
                            equipment_value=1_200_000, multimedia_rooms=12),
                "P": record("P", teaching_area_m2=240, sports_area_m2=1200,
                            equipment_value=120_000, multimedia_rooms=2)}
-    rep = build_balance_report(schools, records, [], POLICY)
+    report = build_balance_report(schools, records, [], POLICY)
+    rep = report.model_dump()
     parts = {(r["school"], r["level"]): r for r in rep["schools"]}
     assert set(parts) == {("N", "primary"), ("N", "junior"), ("P", "primary")}
     # N: 300 primary and 300 junior pupils share its stock half and half
@@ -155,9 +156,9 @@ def test_nine_year_school_is_judged_as_two_parts_and_cvs_are_enrolment_weighted(
     primary = rep["levels"]["primary"]["indicators"]["teaching_area_m2"]
     assert primary["cv"] == weighted_cv([5.0, 2.0], [300, 120])
     assert primary["cv_max"] == 0.5 and primary["cv_ok"] == (primary["cv"] <= 0.5)
-    summary = summarize_balance(rep)
-    assert summary["junior"]["cv_max"] == 0.45
-    assert summary["primary"]["cv"]["teaching_area_m2"] == primary["cv"]
+    summary = summarize_balance(report)
+    assert summary["junior"].cv_max == 0.45
+    assert summary["primary"].cv["teaching_area_m2"] == primary["cv"]
 
 
 def test_solve_reports_balance_and_verify_recomputes_it():
@@ -168,11 +169,11 @@ def test_solve_reports_balance_and_verify_recomputes_it():
                    school("B", 3000, teaching_area_m2=200, multimedia_rooms=1)],
                   [block("a", 0, grades={1: 60}), block("b", 3000, grades={1: 40})],
                   teachers=teachers)
-    r = solve_scenario(sc)
+    r = solve_students(sc)
     assert verify_result(sc, r).ok
-    lv = r.kpis["balance"]["primary"]
+    lv = doc(r)["kpis"]["balance"]["primary"]
     assert lv["cv"]["teaching_area_m2"] == weighted_cv([10.0, 5.0], [60, 40])
     assert lv["cv"]["sports_area_m2"] is None
     bad = r.model_copy(deep=True)
-    bad.balance["schools"][0]["values"]["teaching_area_m2"] = 99.0
+    bad.balance.schools[0].values["teaching_area_m2"] = 99.0
     assert "balance_cv" in {p.rule for p in verify_result(sc, bad).problems}

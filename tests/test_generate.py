@@ -13,13 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allocator.io.generate import (
-    Knobs,
-    build_scenario,
-    generate_county,
-    generate_to_file,
-    write_scenario,
-)
+from allocator.io.generate import Knobs, build_scenario, generate_county, generate_to_file
+from allocator.io.scenario_file import write_scenario
 from allocator.model.grades import KIND_GRADES
 from allocator.model.policy import resolve_policy
 from allocator.model.scenario import load_scenario, parse_scenario
@@ -223,14 +218,14 @@ def test_example_files_are_what_the_generator_makes(name):
 
 
 def test_rural_example_least_bad_plan_names_bed_and_room_shortfalls_and_beats_today():
-    from allocator.solve.student_stage import solve_scenario
+    from conftest import solve_students
 
     sc = load_scenario(ROOT / "scenarios" / "rural-county.json")
     _, boarders, before = today(sc)
     beds = sum(s.boarding_beds for s in sc.schools)
     assert boarders.sum() > beds  # beds are short overall
     assert before["classrooms"] > 0 and before["boarding_beds"] > 0
-    r = solve_scenario(sc, time_limit=6)
+    r = solve_students(sc, time_limit=6)
     assert r.status in ("optimal", "feasible")
     rules = {v.rule for v in r.violations}
     assert "boarding_beds" in rules and rules & {"class_size_cap", "classrooms"}
@@ -239,12 +234,12 @@ def test_rural_example_least_bad_plan_names_bed_and_room_shortfalls_and_beats_to
 
 
 def test_urban_example_size_cap_sends_nearest_pupils_elsewhere():
-    from allocator.solve.student_stage import solve_scenario
+    from conftest import solve_students
 
     sc = load_scenario(ROOT / "scenarios" / "urban-district.json")
     assert all(b.urban for b in sc.blocks) and sc.crs == "EPSG:32649"
     P, _, _ = today(sc)
-    r = solve_scenario(sc, time_limit=4)
+    r = solve_students(sc, time_limit=4)
     assert r.status in ("optimal", "feasible")
     capped = [s for s, before in zip(r.schools, P.sum(axis=1), strict=True)
               if before > s.size_cap == 2000 and 0.97 * s.size_cap <= s.enrolment <= s.size_cap]

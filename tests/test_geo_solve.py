@@ -7,12 +7,12 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import block, school
+from conftest import block, school, solve_students
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
-from allocator.model.scenario import ScenarioError, parse_scenario
-from allocator.solve.student_stage import solve_scenario
+from allocator.cli.main import app
+from allocator.model.findings import ScenarioError
+from allocator.model.scenario import parse_scenario
 
 runner = CliRunner()
 UTM = "EPSG:32649"
@@ -57,7 +57,7 @@ def test_unreachable_school_is_an_error_naming_it(tmp_path):
     data["blocks"] = [block("b1", 1900, grades={5: 10})]
     data["options"]["distance"] = {"metric": "network", "roads": str(tmp_path / "roads.gpkg")}
     with pytest.raises(ScenarioError) as info:
-        solve_scenario(parse_scenario(data))
+        solve_students(parse_scenario(data))
     text = " ".join(str(f) for f in info.value.findings)
     assert "school 'B'" in text and "no block can reach" in text and "roads.gpkg" in text
 
@@ -66,7 +66,7 @@ def test_partly_unreachable_pairs_are_warnings(tmp_path):
     write_roads(tmp_path / "roads.gpkg", island=True)
     data = json.loads(road_scenario(tmp_path).read_text())
     data["options"]["distance"] = {"metric": "network", "roads": str(tmp_path / "roads.gpkg")}
-    r = solve_scenario(parse_scenario(data))
+    r = solve_students(parse_scenario(data))
     warn = [w for w in r.warnings if w.code == "distance"]
     assert {w.record for w in warn} == {"school 'A'", "school 'B'"}
     assert all("unreachable from 1 block" in w.message for w in warn)
@@ -79,12 +79,12 @@ def test_road_layer_problems_name_layer_and_field(tmp_path):
     data["options"]["distance"] = {"metric": "network", "roads": str(tmp_path / "pts.gpkg"),
                                    "speed_attribute": "maxspeed", "unit": "minutes"}
     with pytest.raises(ScenarioError) as info:
-        solve_scenario(parse_scenario(data))
+        solve_students(parse_scenario(data))
     text = " ".join(str(f) for f in info.value.findings)
     assert "pts.gpkg row 1" in text and "Point geometry" in text and "'maxspeed'" in text
     data["options"]["distance"] = {"metric": "network"}
     with pytest.raises(ScenarioError, match="needs a road layer"):
-        solve_scenario(parse_scenario(data))
+        solve_students(parse_scenario(data))
 
 
 def test_matrix_file_replaces_straight_lines(tmp_path):

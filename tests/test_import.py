@@ -12,9 +12,10 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
+from allocator.cli.main import app
 from allocator.io.importer import import_scenario
-from allocator.model.scenario import ScenarioError, load_scenario
+from allocator.model.findings import ScenarioError
+from allocator.model.scenario import load_scenario
 
 DATA = Path(__file__).parent / "data" / "import"
 runner = CliRunner()

@@ -8,20 +8,21 @@ import time
 
 import numpy as np
 import pytest
-from conftest import block, by_block, scenario, school
+from conftest import block, by_block, doc, instance_of, scenario, school, solve_students
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
-from allocator.layout.operations import apply_layout
+from allocator import validate
+from allocator.cli.main import app
+from allocator.layout import apply_layout
+from allocator.model.findings import ScenarioError
 from allocator.model.policy import resolve_policy
-from allocator.model.scenario import ScenarioError
-from allocator.solve.student_stage import lock_map, prepare, solve_scenario, validate_scenario
 from allocator.students.arcs import build_candidates, build_units
 from allocator.students.choose.model import arc_index, build_choose_model, choose_arcs, needy_units
 from allocator.students.choose.search import OpenRegions, improve_open_regions
-from allocator.verify.students import verify_result
+from allocator.students.problem import lock_map
+from allocator.verification import verify_result
 
 P = {g: 10 for g in range(1, 7)}  # 60 primary pupils
 UPPER = {g: 10 for g in range(4, 7)}  # 30 pupils of grades 4-6 (they may board)
@@ -30,7 +31,7 @@ runner = CliRunner()
 
 def solve_ok(sc):
     """Solve and require the independent verifier to accept the result."""
-    r = solve_scenario(sc)
+    r = solve_students(sc)
     report = verify_result(sc, r)
     assert report.ok, [str(p) for p in report.problems]
     return r
@@ -51,7 +52,7 @@ def test_close_sends_pupils_elsewhere_and_counts_them_moved():
     assert r.assignments[0].moved == 60  # today's school closed: all 60 pupils move
     assert r.objective == pytest.approx(60 * 1.5 + 60)  # travel + stability
     assert [s.id for s in r.schools] == ["B"]
-    assert r.layout["closed"] == ["A"] and "60 pupils of 1 blocks" in r.layout[
+    assert doc(r)["layout"]["closed"] == ["A"] and "60 pupils of 1 blocks" in doc(r)["layout"][
         "operations"][0]["effect"]
 
 
@@ -72,7 +73,7 @@ def test_merge_transfers_rooms_beds_and_teachers_and_pupils_follow():
     assert by_block(r) == {("b", "1-6"): "A"}
     assert r.assignments[0].moved == 0  # B's pupils follow their school into A
     assert r.violations == []  # 6 classes fit the 7 merged rooms
-    row = next(x for x in r.balance["schools"] if x["school"] == "A")
+    row = next(x for x in doc(r)["balance"]["schools"] if x["school"] == "A")
     assert row["values"]["pe_art_teachers"] == pytest.approx(100 * 1 / 60, abs=1e-4)
     assert row["values"]["backbone_teachers"] == pytest.approx(100 * 1 / 60, abs=1e-4)
     assert row["values"]["teaching_area_m2"] == pytest.approx(10.0)
@@ -95,12 +96,12 @@ def test_open_a_new_school_near_the_pupils():
                   layout=[{"op": "open", "school": new}])
     r = solve_ok(sc)
     assert by_block(r) == {("b", "1-6"): "N"}
-    assert r.layout["opened"] == ["N"]
+    assert doc(r)["layout"]["opened"] == ["N"]
 
 
 def test_expand_removes_the_classroom_shortfall():
     blocks = [block("b", 0, grades={1: 90})]  # 2 classes of 45 in a one-room school
-    before = solve_scenario(scenario([school("A", 0, rooms=1)], blocks))
+    before = solve_students(scenario([school("A", 0, rooms=1)], blocks))
     assert [v.rule for v in before.violations] == ["classrooms"]
     sc = scenario([school("A", 0, rooms=1)], blocks,
                   layout=[{"op": "expand", "school": "A", "classrooms": 1}])
@@ -129,7 +130,7 @@ def test_add_beds_houses_the_boarders():
                   layout=[{"op": "add_beds", "school": "A", "beds": 20}])
     r = solve_ok(sc)
     assert r.assignments[0].boarders == 30 and r.violations == []
-    assert r.kpis["funding"]["boarding_subsidy_yuan"] == 30 * 200.0
+    assert doc(r)["kpis"]["funding"]["boarding_subsidy_yuan"] == 30 * 200.0
 
 
 def test_convert_primary_to_nine_year_takes_the_juniors_nearby():
@@ -148,7 +149,7 @@ def test_convert_teaching_point_to_closed():
     r = solve_ok(sc)
     assert by_block(r) == {("v", "1-6"): "C"}
     assert r.assignments[0].moved == 10
-    assert r.layout["closed"] == ["T"] and r.layout["operations"][0]["op"] == "convert"
+    assert r.layout.closed == ["T"] and r.layout.operations[0].op == "convert"
 
 
 # -- bad input: the operation and its index are named, nothing is solved ----------------------
@@ -181,7 +182,7 @@ def test_impossible_operations_are_named(layout, record, field, words):
     sc = scenario([school("A", 0), school("B", 2000)], [block("b", 100, grades=P)],
                   layout=layout)
     with pytest.raises(ScenarioError) as exc:
-        solve_scenario(sc)
+        solve_students(sc)
     got = finding(exc)
     assert got[:2] == (record, field) and words in got[2], got
 
@@ -240,11 +241,11 @@ def line_county(layout_extra: list | None = None, options: dict | None = None, *
 
 def test_choose_keeps_the_k_best_candidates():
     r = solve_ok(line_county(keep=2))
-    (c,) = r.layout["choose"]
+    (c,) = doc(r)["layout"]["choose"]
     assert {s.id for s in r.schools} == {"C", *c["kept"]} and len(c["kept"]) == 2
     assert r.status == "optimal" and r.lower_bound == pytest.approx(r.objective)
     # the known answer: the best of the six ways to close two candidates by hand
-    best = min(solve_scenario(line_county(layout_extra=[
+    best = min(solve_students(line_county(layout_extra=[
         {"op": "close", "school": a}, {"op": "close", "school": b}])).objective
         for i, a in enumerate(["V1", "V2", "V3", "V4"]) for b in ["V1", "V2", "V3", "V4"][i + 1:])
     assert r.objective == pytest.approx(best)
@@ -261,13 +262,13 @@ def test_choose_close_at_most_weighs_fixed_costs():
                  "fixed_cost": 1_000_000}],
         options={"weights": {"fixed_cost": 0.0001}})
     r = solve_ok(sc)
-    (c,) = r.layout["choose"]
+    (c,) = doc(r)["layout"]["choose"]
     # V1 saves 30 pupils x 4 km = 120 > 100; V2 saves 1 pupil x 30 km = 30 < 100
     assert c["kept"] == ["V1"] and c["closed"] == ["V2"]
     assert r.objective_terms.fixed_cost == pytest.approx(100.0)
     assert r.objective == pytest.approx(100.0 + 30.0)  # fixed + b2's 30 km
     assert r.schools[[s.id for s in r.schools].index("V1")].fixed_cost_yuan == 1_000_000
-    assert r.kpis["funding"]["fixed_cost_yuan"] == 1_000_000
+    assert doc(r)["kpis"]["funding"]["fixed_cost_yuan"] == 1_000_000
 
 
 def test_choose_must_keep_the_only_school_within_young_pupils_reach():
@@ -275,27 +276,27 @@ def test_choose_must_keep_the_only_school_within_young_pupils_reach():
                   [block("y", 8000, grades={1: 10}), block("o", 4000, grades=UPPER)],
                   layout=[{"op": "choose", "candidates": ["V1", "V2"], "keep": 1}])
     r = solve_ok(sc)
-    assert r.layout["choose"][0]["kept"] == ["V2"]  # the grade-1 pupils cannot board
+    assert doc(r)["layout"]["choose"][0]["kept"] == ["V2"]  # the grade-1 pupils cannot board
     impossible = scenario(
         [school("C", 0, beds=500), school("V1", 4000), school("V2", 8000)],
         [block("y", 8000, grades={1: 10}), block("z", 4000, grades={1: 10})],
         layout=[{"op": "choose", "candidates": ["V1", "V2"], "keep": 1}])
     with pytest.raises(ScenarioError) as exc:
-        solve_scenario(impossible)
+        solve_students(impossible)
     record, fld, msg = finding(exc)
     assert (record, fld) == ("layout[0] (choose)", "keep") and "no_young_boarding" in msg
-    (f,) = validate_scenario(impossible)  # `allocator validate` says so before any solve
+    (f,) = validate(impossible)  # `allocator validate` says so before any solve
     assert f.record == "layout[0] (choose)" and f.severity == "error"
 
 
 def swap_one(r):
-    c = r.layout["choose"][0]
-    c["kept"], c["closed"] = [c["closed"][0], c["kept"][1]], [c["kept"][0], c["closed"][1]]
+    c = r.layout.choose[0]
+    c.kept, c.closed = [c.closed[0], c.kept[1]], [c.kept[0], c.closed[1]]
 
 
 def keep_three(r):
-    c = r.layout["choose"][0]
-    c["kept"], c["closed"] = c["kept"] + c["closed"][:1], c["closed"][1:]
+    c = r.layout.choose[0]
+    c.kept, c.closed = c.kept + c.closed[:1], c.closed[1:]
 
 
 def test_choose_finds_the_one_school_serving_both_villages():
@@ -305,7 +306,7 @@ def test_choose_finds_the_one_school_serving_both_villages():
                   [block("y1", 0, grades={1: 20}), block("y2", 4000, grades={1: 20})],
                   layout=[{"op": "choose", "candidates": ["V1", "V2", "V3"], "keep": 1}])
     r = solve_ok(sc)
-    assert r.layout["choose"][0]["kept"] == ["V2"]
+    assert doc(r)["layout"]["choose"][0]["kept"] == ["V2"]
     assert r.objective == pytest.approx(2 * 20 * 2.0)
 
 
@@ -368,7 +369,7 @@ def test_random_layouts_pass_the_verifier(case):
                   policy={"overrides": {"day_radius_km.primary.rural": 15}},
                   options={"time_limit_s": 3, "weights": {"fixed_cost": 0.0001}})
     try:
-        r = solve_scenario(sc)
+        r = solve_students(sc)
     except ScenarioError as exc:
         assert all(f.record or f.field for f in exc.findings)
         return
@@ -407,7 +408,7 @@ def test_regional_search_swaps_a_bad_open_set():
                                          for i in range(5)],
                   layout=[{"op": "choose", "candidates": ["V1", "V2"], "keep": 1}])
     policy = resolve_policy()
-    inst, _ = prepare(sc, policy)
+    inst = instance_of(sc)
     units = build_units(inst, lock_map(inst))
     cm = build_choose_model(inst, apply_layout(sc, policy))
     arcs = choose_arcs(inst, units, build_candidates(inst, units, 8), cm, 8,

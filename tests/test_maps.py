@@ -13,7 +13,7 @@ import geopandas as gpd
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
+from allocator.cli.main import app
 from allocator.io.generate import generate_county
 
 runner = CliRunner()

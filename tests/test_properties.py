@@ -3,12 +3,13 @@ and its bound never exceeds its objective."""
 
 from __future__ import annotations
 
+from conftest import solve_students
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator.model.scenario import ScenarioError, parse_scenario
-from allocator.solve.student_stage import solve_scenario
-from allocator.verify.students import verify_result
+from allocator.model.findings import ScenarioError
+from allocator.model.scenario import parse_scenario
+from allocator.verification import verify_result
 
 KINDS = ["primary", "junior", "nine_year", "teaching_point"]
 
@@ -51,7 +52,7 @@ def scenarios(draw):
 def test_solutions_pass_the_verifier(data):
     sc = parse_scenario(data)
     try:
-        result = solve_scenario(sc)
+        result = solve_students(sc)
     except ScenarioError as exc:
         # only input findings may stop a solve, each naming a record or field
         assert all(f.record or f.field for f in exc.findings)

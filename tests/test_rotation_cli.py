@@ -11,7 +11,7 @@ from conftest import block, school
 from rotation_helpers import staff, teacher
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
+from allocator.cli.main import app
 
 runner = CliRunner()
 
@@ -132,7 +132,8 @@ def test_strict_impossible_quota_exits_1_naming_rule_and_teachers(tmp_path):
 
 
 def test_policy_lists_rotation_rules_and_presets():
-    from allocator.model.policy import describe_policy, resolve_policy
+    from allocator.model.policy import resolve_policy
+    from allocator.rules.catalog import describe_policy
 
     r = runner.invoke(app, ["policy", "--profile", "cn-rotation-group"])
     assert r.exit_code == 0

@@ -7,20 +7,20 @@ import time
 
 import numpy as np
 import pytest
-from conftest import block, scenario, school
+from conftest import block, doc, scenario, school
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator.teachers import lp as rotation_lp
+from allocator import solve as solve_all
 from allocator.io.generate import generate_county
 from allocator.model.policy import resolve_policy
 from allocator.model.scenario import parse_scenario
 from allocator.rules.staffing import plan_from_today
-from allocator.solve.pipeline import solve_all
+from allocator.teachers import lp as rotation_lp
 from allocator.teachers.lp import relax
 from allocator.teachers.model import initial_windows
 from allocator.teachers.roster import build_roster
-from allocator.verify.students import verify_result
+from allocator.verification import verify_result
 
 KINDS = {"primary": (1, 6), "junior": (7, 9), "nine_year": (1, 9), "teaching_point": (1, 3)}
 SUBJECTS = ["chinese", "math", "english", "pe"]
@@ -83,7 +83,7 @@ def test_generated_rotations_verify(case):
     r = solve_all(sc, stage="teachers", strict=strict, time_limit=5)
     report = verify_result(sc, r)
     assert report.ok, [str(p) for p in report.problems]
-    t = r.teachers
+    t = doc(r)["teachers"]
     assert t["lower_bound"] <= t["objective"] + 1e-9
     assert t["shortfall"]["lower_bound"] <= t["shortfall"]["weighted"]
     shortfalls = [v for v in r.violations if v.rule in (

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import solve_students
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
+from allocator.cli.main import app
 from allocator.io.generate import generate_county
 from allocator.model.scenario import parse_scenario
-from allocator.solve.student_stage import solve_scenario
-from allocator.verify.students import verify_result
+from allocator.verification import verify_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("tight", [False, True])
 def test_generated_county_solves_and_verifies(tight):
     sc = parse_scenario(generate_county(50, 1000, seed=3, tight=tight))
-    r = solve_scenario(sc, time_limit=20)
+    r = solve_students(sc, time_limit=20)
     assert r.status in ("optimal", "feasible")
     assert r.lower_bound <= r.objective
     report = verify_result(sc, r)

@@ -18,10 +18,10 @@ import pytest
 from conftest import block, school
 from typer.testing import CliRunner
 
-from allocator.cli.app import app
-from allocator.model.result import load_result
+from allocator import solve as solve_all
+from allocator.cli.main import app
+from allocator.io.result_folder import load_result
 from allocator.model.scenario import parse_scenario
-from allocator.solve.pipeline import solve_all
 from allocator.sweep.backends import DIED, PoolBackend
 from allocator.sweep.outputs import run_variants
 from allocator.sweep.paths import check_path

@@ -7,9 +7,10 @@ or / 13.5 (junior), so 114 primary pupils need 6 teachers and 190 need 10.
 from __future__ import annotations
 
 import pytest
+from conftest import doc
 from rotation_helpers import county, moves, rotate, rules, school, staff, teacher
 
-from allocator.verify.students import verify_result
+from allocator.verification import verify_result
 
 NO_SHARE = {"rotation.backbone_share": 0.0}
 
@@ -17,7 +18,7 @@ NO_SHARE = {"rotation.backbone_share": 0.0}
 def check(sc, result):
     report = verify_result(sc, result)
     assert report.ok, [str(p) for p in report.problems]
-    t = result.teachers
+    t = doc(result)["teachers"]
     assert t["lower_bound"] <= t["objective"] + 1e-9
     assert t["shortfall"]["lower_bound"] <= t["shortfall"]["weighted"]
     return t
@@ -37,7 +38,7 @@ def test_quota_takes_a_backbone_teacher_and_prefers_the_volunteer():
     sc = town_and_village(u, r, {"rotation.max_sending_share": 0.2})
     res = rotate(sc)
     assert moves(res) == {"U01": "R", "U02": "R"}
-    assert res.teachers["status"] == "optimal" and not rules(res)
+    assert doc(res)["teachers"]["status"] == "optimal" and not rules(res)
     t = check(sc, res)
     assert t["quota"]["required"] == 2 and t["quota"]["rotating"] == 2
     assert t["quota"]["backbone_rotating"] == 1 and t["quota"]["attainment"] == 1.0
@@ -56,7 +57,7 @@ def test_a_senior_title_shortage_outranks_the_volunteer():
     assert moves(res) == {"U01": "R", "U03": "R"}
     assert not rules(res)
     check(sc, res)
-    assert "senior" in {m["teacher"]: m for m in res.teachers["moves"]}["U03"]["reason"]
+    assert "senior" in {m["teacher"]: m for m in doc(res)["teachers"]["moves"]}["U03"]["reason"]
 
 
 def test_a_shortage_two_schools_away_is_filled_by_a_chain():
@@ -150,7 +151,7 @@ def test_one_for_one_exchange_pairs_the_moves():
     res = rotate(sc)
     got = moves(res)
     assert sorted(got.values()) == ["R", "U"]
-    back = next(m for m in res.teachers["moves"] if m["to"] == "U")
+    back = next(m for m in doc(res)["teachers"]["moves"] if m["to"] == "U")
     assert "exchange partner" in back["reason"]
     check(sc, res)
 
@@ -165,7 +166,7 @@ def test_subject_needs_send_the_english_teachers():
     got = moves(res)
     assert len(got) == 2 and all(t.startswith("UE") for t in got)
     assert not rules(res)
-    rows = {(r["school"], r["level"]): r for r in res.teachers["schools"]}
+    rows = {(r["school"], r["level"]): r for r in doc(res)["teachers"]["schools"]}
     assert rows[("R", "primary")]["subjects"]["english"] == {"demand": 2, "before": 0,
                                                              "after": 2}
     check(sc, res)
@@ -194,12 +195,12 @@ def test_impossible_quota_elastic_names_the_shortfall_strict_is_infeasible():
     v = next(v for v in res.violations if v.rule == "rotation_quota")
     assert "10 at R (R01, R101, R102, R103 and 6 more)" in v.message
     assert "U may send 1 of 10" in v.message
-    assert res.teachers["status"] == "optimal"
+    assert doc(res)["teachers"]["status"] == "optimal"
     check(sc, res)
     strict = rotate(sc, strict=True)
-    assert strict.status == strict.teachers["status"] == "infeasible"
+    assert strict.status == doc(strict)["teachers"]["status"] == "infeasible"
     assert "rotation_quota at county" in strict.message
-    assert strict.teachers["shortfall"]["lower_bound"] > 0
+    assert doc(strict)["teachers"]["shortfall"]["lower_bound"] > 0
     check(sc, strict)
 
 
@@ -224,7 +225,7 @@ def test_backbone_basis_rotating_or_eligible_backbone(basis, expect):
     res = rotate(sc)
     got = moves(res)
     assert sorted(got) == [f"UB{i + 1:02d}" for i in range(expect)]
-    assert res.teachers["quota"]["backbone_required"] == expect and not rules(res)
+    assert doc(res)["teachers"]["quota"]["backbone_required"] == expect and not rules(res)
     check(sc, res)
 
 
@@ -243,7 +244,7 @@ def test_quota_per_sending_school():
     assert senders == ["M", "U"]
     assert rules(res) == {("rotation_quota", "county"): 1}
     per = {r["school"]: (r["required"], r["rotating"]) for r in
-           res.teachers["quota"]["per_school"]}
+           doc(res)["teachers"]["quota"]["per_school"]}
     assert per == {"U": (1, 1), "M": (1, 1)}
     check(sc, res)
 

@@ -3,10 +3,15 @@ rule is caught under that rule's name."""
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+
 import pytest
+from conftest import doc
 from rotation_helpers import county, rotate, school, staff, teacher
 
-from allocator.verify.students import verify_result
+from allocator import parse_result
+from allocator.verification import verify_result
 
 
 def build(one_for_one: bool = False):
@@ -36,9 +41,10 @@ def problems(sc, result) -> set[str]:
 
 
 def tampered(result, change):
-    r = result.model_copy(deep=True)
+    """`result` after `change` edited it as result.json holds it (sections as JSON)."""
+    r = SimpleNamespace(**doc(result))
     change(r)
-    return r
+    return parse_result(json.dumps(vars(r)))
 
 
 def add_move(teacher_id: str, frm: str, to: str, km: float, **kw):
@@ -56,8 +62,8 @@ def test_honest_rotation_passes(case):
     sc, r = case
     report = verify_result(sc, r)
     assert report.ok, [str(p) for p in report.problems]
-    assert report.checked["rotation_moves"] == len(r.teachers["moves"]) == 2
-    assert {m["teacher"] for m in r.teachers["moves"]} == {"U01", "U02"}
+    assert report.checked["rotation_moves"] == len(r.teachers.moves) == 2
+    assert {m.teacher for m in r.teachers.moves} == {"U01", "U02"}
 
 
 def set_move(field: str, value, who: str = "U02"):
@@ -91,7 +97,7 @@ def drop_move(who: str):
      "balance_cv"),
     (lambda r: r.teachers["quota"].__setitem__("eligible", 3), "rotation_quota"),
     (lambda r: r.teachers.__setitem__("lower_bound", r.teachers["objective"] + 1), "bound"),
-    (lambda r: setattr(r.schools[0], "teachers_after", 3) if r.schools else
+    (lambda r: r.schools[0].__setitem__("teachers_after", 3) if r.schools else
      r.teachers["schools"].pop(), "rotation_rows"),
 ])
 def test_tampering_is_caught(case, change, rule):
@@ -132,5 +138,5 @@ def test_exchange_must_be_one_for_one():
     sc = build(one_for_one=True)
     r = rotate(sc)
     assert verify_result(sc, r).ok
-    back = next(m["teacher"] for m in r.teachers["moves"] if m["to"] == "U")
+    back = next(m.teacher for m in r.teachers.moves if m.to == "U")
     assert "rotation_exchange" in problems(sc, tampered(r, drop_move(back)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from typing import TextIO
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from allocator.solve.student_stage import Event
+from allocator import ProgressEvent as Event
 
 
 def _fmt(e: Event) -> str:
@@ -69,8 +70,6 @@ class LiveProgress:
 
 def make_progress(quiet: bool):
     """A context manager yielding a progress callback suited to stderr (or a no-op)."""
-    import contextlib
-
     if quiet:
         return contextlib.nullcontext(lambda e: None)
     console = Console(stderr=True)

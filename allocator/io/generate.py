@@ -13,15 +13,14 @@ county town and in the townships alike (or county-wide only: `Knobs.spare_per_ar
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pyproj import CRS, Transformer
 
+from allocator.io.scenario_file import write_scenario
 from allocator.model.grades import LEVELS
 from allocator.model.policy import resolve_policy
 from geo.distance import StraightLine
@@ -417,24 +416,6 @@ def build_scenario(rng: np.random.Generator, n_schools: int, n_blocks: int, k: K
     if teachers:
         data["teachers"] = make_teachers(rng, data["schools"], today["demand"], rooms)
     return data
-
-
-def write_scenario(path: str | Path, data: dict) -> Path:
-    """Write `data` as JSON, one record per line, via a temporary sibling file and
-    os.replace: the file is either the old one or complete, never half-written."""
-    text = "{\n" + ",\n".join(f"  {json.dumps(key)}: " + (
-        "[\n    " + ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value) + "\n  ]"
-        if isinstance(value, list) and value else json.dumps(value, ensure_ascii=False))
-        for key, value in data.items()) + "\n}\n"
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, p)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return p
 
 
 def generate_to_file(path: str | Path, schools: int, blocks: int, seed: int = 0,

@@ -33,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from allocator.model.scenario import Finding, ScenarioError, parse_scenario
+from allocator.io.scenario_file import write_scenario
+from allocator.model.findings import Finding, ScenarioError
+from allocator.model.scenario import parse_scenario
 from geo.io import LayerError, Problem, check_geometries, is_gis, layer_name, read_table
 
 TRUE = {"是", "1", "true", "yes", "y", "t", "城镇", "城区", "城市", "骨干", "√"}
@@ -364,8 +366,6 @@ def import_scenario(mapping_path: str | Path, output: str | Path) -> str:
     Returns a one-line summary; raises ScenarioError naming file, row and field of every
     problem (then nothing is written).
     """
-    from .generate import write_scenario
-
     mp = Path(mapping_path)
     spec = read_mapping(mp)
     base = mp.parent

@@ -30,9 +30,9 @@ with record "layout[i] (op)" and the field; nothing is applied.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
+from allocator.model.findings import Finding, ScenarioError
 from allocator.model.grades import KIND_GRADES, format_grades
 from allocator.model.policy import Policy, resolve_policy
 from allocator.model.scenario import (
@@ -41,156 +41,21 @@ from allocator.model.scenario import (
     CloseOp,
     ConvertOp,
     ExpandOp,
-    Finding,
     LevelClassrooms,
     MergeOp,
     OpenOp,
     Scenario,
-    ScenarioError,
     School,
-    Teacher,
 )
+
+from .plan import ChooseSpec, Layout
+from .state import LayoutState
 
 STOCK = ("teaching_area_m2", "sports_area_m2", "equipment_value", "multimedia_rooms")
 
 
-@dataclass
-class ChooseSpec:
-    """A `choose` operation resolved: candidate ids and how many of them may stay open."""
-
-    index: int
-    candidates: list[str]
-    keep: int | None
-    close_at_most: int | None
-    fixed_cost: dict[str, float]  # yuan per year for each candidate kept open
-
-    @property
-    def label(self) -> str:
-        return f"layout[{self.index}] (choose)"
-
-    def open_range(self) -> tuple[int, int]:
-        """(fewest, most) candidates that may stay open."""
-        n = len(self.candidates)
-        if self.keep is not None:
-            return self.keep, self.keep
-        return max(0, n - (self.close_at_most or 0)), n
-
-    def rule_text(self) -> str:
-        if self.keep is not None:
-            return f"keep {self.keep} of {len(self.candidates)}"
-        return f"close at most {self.close_at_most} of {len(self.candidates)}"
-
-
-@dataclass
-class Layout:
-    """The scenario's schools after its layout operations."""
-
-    schools: list[School]  # open schools: today's in scenario order, then opened ones
-    teachers: list[Teacher]  # the roster with merged schools' teachers at the target
-    renamed: dict[str, str | None]  # school of today -> the school it became (None: closed)
-    choose: list[ChooseSpec]
-    fixed_cost: dict[str, float]  # annual fixed cost (yuan) of every open school
-    operations: list[dict[str, Any]] = field(default_factory=list)  # one summary per op
-    warnings: list[Finding] = field(default_factory=list)
-
-    def school_map(self) -> dict[str, School]:
-        return {s.id: s for s in self.schools}
-
-    def today(self, school_id: str | None) -> str | None:
-        """The open school standing for today's school `school_id` (merges followed);
-        "" when it was closed by the layout; None when unknown or not open today."""
-        if school_id is None:
-            return None
-        if school_id in self.renamed:
-            target = self.renamed[school_id]
-            return "" if target is None else target
-        return school_id if any(s.id == school_id for s in self.schools) else None
-
-    def candidates(self) -> set[str]:
-        return {c for spec in self.choose for c in spec.candidates}
-
-
-class _State:
-    """Mutable state while applying operations in order."""
-
-    def __init__(self, scenario: Scenario, policy: Policy):
-        self.sc, self.policy = scenario, policy
-        self.open: dict[str, School] = {s.id: s for s in scenario.schools if s.status == "open"}
-        self.order: list[str] = list(self.open)
-        self.base = {s.id: s for s in scenario.schools}
-        self.gone: dict[str, str] = {}  # id -> label of the operation that removed it
-        self.renamed: dict[str, str | None] = {}
-        self.teachers = list(scenario.teachers)
-        self.choose: list[ChooseSpec] = []
-        self.chosen_by: dict[str, str] = {}  # candidate id -> label of its choose op
-        self.errors: list[Finding] = []
-        self.warnings: list[Finding] = []
-        self.operations: list[dict[str, Any]] = []
-
-    # -- helpers -------------------------------------------------------------------------
-    def error(self, label: str, fld: str, message: str) -> None:
-        self.errors.append(Finding(severity="error", code="layout", record=label, field=fld,
-                                   message=message))
-
-    def warn(self, label: str, fld: str | None, message: str) -> None:
-        self.warnings.append(Finding(severity="warning", code="layout", record=label,
-                                     field=fld, message=message))
-
-    def why_not_open(self, sid: str) -> str:
-        if sid in self.gone:
-            return f"school '{sid}' is closed (by {self.gone[sid]})"
-        if sid in self.base:
-            return f"school '{sid}' is not open (status {self.base[sid].status} in the scenario)"
-        return f"unknown school '{sid}' (not in schools[] nor opened by an earlier operation)"
-
-    def need_open(self, label: str, fld: str, sid: str) -> bool:
-        """Error unless `sid` is open now."""
-        if sid in self.open:
-            return True
-        self.error(label, fld, self.why_not_open(sid))
-        return False
-
-    def not_chosen(self, label: str, fld: str, sid: str) -> bool:
-        """Error when `sid` is a candidate of an earlier `choose` (the solver decides it)."""
-        if sid in self.chosen_by:
-            self.error(label, fld, f"school '{sid}' is a candidate of {self.chosen_by[sid]}; "
-                       "the solver decides whether it stays open, so it cannot be closed or "
-                       "merged after that operation")
-            return False
-        return True
-
-    def remove(self, sid: str, label: str, target: str | None) -> None:
-        """Take `sid` out of the open schools; today's pupils follow to `target`."""
-        del self.open[sid]
-        self.order.remove(sid)
-        self.gone[sid] = label
-        for k, v in list(self.renamed.items()):
-            if v == sid:
-                self.renamed[k] = target
-        self.renamed[sid] = target
-
-    def pupils_today(self, sid: str) -> tuple[int, int]:
-        """(pupils, blocks) attending `sid` today, or a school merged into it earlier."""
-        year = self.sc.options.year
-        ids = {sid} | {k for k, v in self.renamed.items() if v == sid}
-        pupils = blocks = 0
-        for b in self.sc.blocks:
-            counts = b.pupils(year)
-            n = sum(counts[g] for g, s in enumerate(b.current_by_grade()) if s in ids)
-            if n:
-                pupils += n
-                blocks += 1
-        return pupils, blocks
-
-    def teachers_at(self, sid: str) -> int:
-        return sum(1 for t in self.teachers if t.school == sid)
-
-    def record(self, index: int, op: str, schools: list[str], effect: str) -> None:
-        self.operations.append({"index": index, "op": op, "schools": schools, "effect": effect})
-
-
 # -- operations -------------------------------------------------------------------------------
-def _close(st: _State, i: int, label: str, sid: str, fld: str) -> None:
+def _close(st: LayoutState, i: int, label: str, sid: str, fld: str) -> None:
     if not (st.need_open(label, fld, sid) and st.not_chosen(label, fld, sid)):
         return
     pupils, blocks = st.pupils_today(sid)
@@ -221,7 +86,7 @@ def _sum_stock(values: list[float | int | None]) -> float | int | None:
     return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
 
 
-def _merge(st: _State, i: int, label: str, op: MergeOp) -> None:
+def _merge(st: LayoutState, i: int, label: str, op: MergeOp) -> None:
     ok = st.need_open(label, "into", op.into)
     sources: list[str] = []
     for k, sid in enumerate(op.schools):
@@ -276,7 +141,7 @@ def _merge(st: _State, i: int, label: str, op: MergeOp) -> None:
               f"and the resource stock transferred; {pupils} pupils attend them today{note}")
 
 
-def _open(st: _State, i: int, label: str, op: OpenOp) -> None:
+def _open(st: LayoutState, i: int, label: str, op: OpenOp) -> None:
     s = op.school
     if s.id in st.open:
         st.error(label, "school.id", f"id '{s.id}' is already an open school; use a new id")
@@ -303,7 +168,7 @@ def _open(st: _State, i: int, label: str, op: OpenOp) -> None:
               f"{s.boarding_beds} beds")
 
 
-def _expand(st: _State, i: int, label: str, op: ExpandOp) -> None:
+def _expand(st: LayoutState, i: int, label: str, op: ExpandOp) -> None:
     if not st.need_open(label, "school", op.school):
         return
     s = st.open[op.school]
@@ -337,7 +202,7 @@ def _expand(st: _State, i: int, label: str, op: ExpandOp) -> None:
     st.record(i, "expand", [op.school], f"+{added} classrooms, +{op.boarding_beds} beds{cap}")
 
 
-def _convert(st: _State, i: int, label: str, op: ConvertOp) -> None:
+def _convert(st: LayoutState, i: int, label: str, op: ConvertOp) -> None:
     if op.kind == "closed":
         if op.grades is not None:
             st.error(label, "grades", "a school converted to closed takes no grades")
@@ -366,7 +231,7 @@ def _convert(st: _State, i: int, label: str, op: ConvertOp) -> None:
               f"{format_grades(grades)})")
 
 
-def _add_beds(st: _State, i: int, label: str, op: AddBedsOp) -> None:
+def _add_beds(st: LayoutState, i: int, label: str, op: AddBedsOp) -> None:
     if not st.need_open(label, "school", op.school):
         return
     s = st.open[op.school]
@@ -374,7 +239,7 @@ def _add_beds(st: _State, i: int, label: str, op: AddBedsOp) -> None:
     st.record(i, "add_beds", [op.school], f"+{op.beds} beds ({s.boarding_beds + op.beds})")
 
 
-def _choose(st: _State, i: int, label: str, op: ChooseOp) -> None:
+def _choose(st: LayoutState, i: int, label: str, op: ChooseOp) -> None:
     ok = True
     for k, sid in enumerate(op.candidates):
         fld = f"candidates[{k}]"
@@ -427,7 +292,7 @@ def apply_layout(scenario: Scenario, policy: Policy | None = None) -> Layout:
     ScenarioError naming "layout[i] (op)" and the field of every impossible operation.
     """
     pol = policy or resolve_policy(scenario.policy.profile, scenario.policy.overrides)
-    st = _State(scenario, pol)
+    st = LayoutState(scenario, pol)
     dup = [sid for sid, n in Counter(s.id for s in scenario.schools).items() if n > 1]
     if dup and scenario.layout:  # ids must be unique before operations can name them
         raise ScenarioError([Finding(severity="error", code="duplicate_id", record=f"school "
@@ -460,48 +325,3 @@ def apply_layout(scenario: Scenario, policy: Policy | None = None) -> Layout:
         fixed.update(spec.fixed_cost)
     return Layout(schools=schools, teachers=st.teachers, renamed=st.renamed, choose=st.choose,
                   fixed_cost=fixed, operations=st.operations, warnings=st.warnings)
-
-
-def roster_scenario(scenario: Scenario) -> tuple[Scenario, list[Finding]]:
-    """The scenario the teacher rotation sees: the layout applied (its open schools, no
-    operations left) and the roster after it (teachers of merged schools at the school they
-    merged into) without the teachers whose school the layout closes; a warning names those.
-    The scenario itself when it has no layout."""
-    if not scenario.layout:
-        return scenario, []
-    lay = apply_layout(scenario)
-    open_ids = {s.id for s in lay.schools}
-    gone = [t.id for t in lay.teachers if t.school not in open_ids]
-    kept = [t for t in lay.teachers if t.school in open_ids]
-    warnings = [] if not gone else [Finding(
-        severity="warning", code="teachers_without_school", field="teachers",
-        record=f"teacher '{gone[0]}'",
-        message=f"{len(gone)} teacher(s) whose school the layout closes take no part in the "
-                f"rotation ({', '.join(gone[:8])}{' ...' if len(gone) > 8 else ''}); merge "
-                "their school instead, or give them a school")]
-    return scenario.model_copy(update={"schools": lay.schools, "layout": [],
-                                       "teachers": kept}), warnings
-
-
-def describe_layout(layout: Layout, kept: dict[int, list[str]] | None = None) -> dict[str, Any]:
-    """The `layout` section of result.json: each operation's effect, the schools closed,
-    merged and opened, and for each `choose` its rule, fixed costs and (given `kept`, per
-    operation index) the candidates kept and closed."""
-    if not layout.operations:
-        return {}
-    closed = sorted(k for k, v in layout.renamed.items() if v is None)
-    merged = {k: v for k, v in sorted(layout.renamed.items()) if v is not None}
-    opened = [o["schools"][0] for o in layout.operations if o["op"] == "open"]
-    choose = []
-    for spec in layout.choose:
-        row: dict[str, Any] = {"index": spec.index, "rule": spec.rule_text(),
-                               "candidates": list(spec.candidates), "keep": spec.keep,
-                               "close_at_most": spec.close_at_most,
-                               "fixed_cost_yuan": dict(spec.fixed_cost)}
-        if kept is not None and spec.index in kept:
-            k = set(kept[spec.index])
-            row["kept"] = [c for c in spec.candidates if c in k]
-            row["closed"] = [c for c in spec.candidates if c not in k]
-        choose.append(row)
-    return {"operations": layout.operations, "closed": closed, "merged": merged,
-            "opened": opened, "choose": choose}

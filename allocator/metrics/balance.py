@@ -21,9 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from allocator.model.kpis import LevelBalanceSummary
 from allocator.model.policy import DEGREES, Policy
 from allocator.model.result import SchoolResult
 from allocator.model.scenario import School, Teacher
+from allocator.model.sections import BalanceReport
 from allocator.rules.statistics import weighted_cv
 
 # (key, label, pupils per unit of the indicator, data source)
@@ -136,7 +138,7 @@ def school_indicators(row: SchoolResult, record: School, level: str,
 
 
 def build_balance_report(schools: list[SchoolResult], records: dict[str, School],
-                         roster: list[Teacher] | None, policy: Policy) -> dict[str, Any]:
+                         roster: list[Teacher] | None, policy: Policy) -> BalanceReport:
     """The balance report of a plan: per school and level the seven indicators and status,
     per level and indicator the enrolment-weighted CV against `balance.cv_max`, the
     standard and how many schools meet it. `roster` None or empty: teacher indicators are
@@ -182,24 +184,22 @@ def build_balance_report(schools: list[SchoolResult], records: dict[str, School]
             "schools_undetermined": sum(1 for r in mine if r["status"] == "undetermined"),
             "cv_ok": (all(known) if len(known) == len(inds) else (False if not all(known)
                                                                      else None))}
-    return {"source": "县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号)",
-            "levels": levels, "schools": rows, "notes": notes}
+    return BalanceReport.model_validate({
+        "source": "县域义务教育优质均衡发展督导评估办法 (教督〔2017〕6号)",
+        "levels": levels, "schools": rows, "notes": notes})
 
 
-def summarize_balance(report: dict[str, Any]) -> dict[str, Any]:
-    """The compact form kept in `kpis["balance"]`: per level the CV of each indicator (None:
+def summarize_balance(report: BalanceReport) -> dict[str, LevelBalanceSummary]:
+    """The compact form kept in `kpis.balance`: per level the CV of each indicator (None:
     missing), the CV limit, whether all CVs hold, and the schools meeting the standard."""
-    out: dict[str, Any] = {}
-    for level, lv in report.get("levels", {}).items():
-        out[level] = {
-            "schools": lv["schools"],
-            "min_met": lv["min_met"],
-            "cv": {k: v["cv"] for k, v in lv["indicators"].items()},
-            "cv_max": next(iter(lv["indicators"].values()))["cv_max"],
-            "cv_ok": lv["cv_ok"],
-            "schools_meeting_min_met": lv["schools_meeting_min_met"],
-            "schools_meeting_standard": lv["schools_meeting_standard"],
-            "schools_failing": lv["schools_failing"],
-            "schools_undetermined": lv["schools_undetermined"],
-        }
+    out: dict[str, LevelBalanceSummary] = {}
+    for level, lv in report.levels.items():
+        out[level] = LevelBalanceSummary(
+            schools=lv.schools, min_met=lv.min_met,
+            cv={k: v.cv for k, v in lv.indicators.items()},
+            cv_max=next(iter(lv.indicators.values())).cv_max, cv_ok=lv.cv_ok,
+            schools_meeting_min_met=lv.schools_meeting_min_met,
+            schools_meeting_standard=lv.schools_meeting_standard,
+            schools_failing=lv.schools_failing,
+            schools_undetermined=lv.schools_undetermined)
     return out

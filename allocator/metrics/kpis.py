@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from allocator.model.kpis import Kpis
 from allocator.model.policy import Policy
 from allocator.model.result import Assignment, SchoolResult
 from allocator.rules.classes import class_sizes
@@ -111,14 +112,14 @@ def funding_kpis(rows: list[Assignment], schools: list[SchoolResult],
 
 
 def compute_kpis(rows: list[Assignment], schools: list[SchoolResult],
-                 policy: Policy) -> dict[str, Any]:
-    """All student-plan KPIs, rounded for stable output."""
+                 policy: Policy) -> Kpis:
+    """All student-plan KPIs, rounded for stable output (without the balance summary)."""
     boarders = sum(r.boarders for r in rows)
     beds = sum(s.beds for s in schools)
     short = sum(max(0, s.boarders - s.beds) for s in schools)
     util = [s.utilisation for s in schools if s.classrooms > 0]
     floor = policy.funding.small_school_floor
-    return {
+    return Kpis.model_validate({
         "pupils": sum(r.pupils for r in rows),
         "travel": travel_kpis(rows),
         "beyond_day_radius": {
@@ -138,4 +139,4 @@ def compute_kpis(rows: list[Assignment], schools: list[SchoolResult],
         "empty_schools": sum(1 for s in schools if s.enrolment == 0),
         "open_schools": len(schools),
         "funding": funding_kpis(rows, schools, policy),
-    }
+    })

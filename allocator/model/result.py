@@ -1,32 +1,32 @@
 """result.json: the contract with the API, the CLI, maps and comparisons.
 
-`Result` is written with a stable key order (model field order) so two results diff cleanly.
-`write_outputs` writes result.json, assignments.csv and schools.csv into a folder atomically:
-everything goes to a temporary sibling folder first, which replaces the target only when
-complete, so a failed run never leaves a half-written output folder.
+`Result` is written with a stable key order (model field order) so two results diff cleanly;
+every section is a typed model (`allocator schema --result` prints the JSON Schema). Sections
+of a stage that did not run are written as `{}` (`teachers`: `{"moves": []}`) and read back
+as None. Writing result folders lives in `allocator.io.result_folder`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import Field, field_validator, model_serializer
 
-from .scenario import Finding
+from .base import Contract, empty_when_absent
+from .findings import Finding
+from .kpis import Kpis
+from .rotation import Move, TeachersSection
+from .sections import BalanceReport, LayoutSection, SolverStats
+from .summary import summarize_result
 
 RESULT_VERSION = 1
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown", "error"]
 
 
-class Assignment(BaseModel):
+class Assignment(Contract):
     """The children of one block in some grades attend one school."""
 
     block: str
@@ -39,7 +39,9 @@ class Assignment(BaseModel):
     moved: int = Field(0, description="pupils whose school differs from today's")
 
 
-class SchoolResult(BaseModel):
+class SchoolResult(Contract):
+    """One open school under the plan: enrolment and classes by grade, rooms, beds."""
+
     id: str
     name: str | None = None
     kind: str
@@ -60,8 +62,8 @@ class SchoolResult(BaseModel):
     fixed_cost_yuan: float = Field(0.0, description="annual fixed cost while open (layout)")
 
 
-class CatchmentSummary(BaseModel):
-    """One school's catchment for one level (issue 5): its blocks and connected parts."""
+class CatchmentSummary(Contract):
+    """One school's catchment for one level: its blocks and connected parts."""
 
     school: str
     level: Literal["primary", "junior"]
@@ -70,7 +72,7 @@ class CatchmentSummary(BaseModel):
     parts: int = Field(description="connected groups of blocks under the block adjacency")
 
 
-class Violation(BaseModel):
+class Violation(Contract):
     """A broken rule: which rule, on which record, by how much."""
 
     rule: str
@@ -82,59 +84,87 @@ class Violation(BaseModel):
     cost: float = Field(0.0, description="elastic penalty, pupil-km equivalents")
 
 
-class Move(BaseModel):
-    teacher: str
-    from_school: str = Field(alias="from")
-    to: str
-    subject: str
-    backbone: bool
-    title: str | None = None
-    distance_km: float | None = None
-    reason: str | None = None
-    level: Literal["primary", "junior"] | None = None
-    volunteer: bool | None = None
+class Objective(Contract):
+    """The objective split into its terms (pupil-km equivalents)."""
 
-    model_config = {"populate_by_name": True}
-
-
-class Objective(BaseModel):
     travel: float = Field(description="weighted pupil-km")
     stability: float = Field(description="weighted pupils moved")
     penalties: dict[str, float] = Field(default_factory=dict)
     fixed_cost: float = Field(0.0, description="weighted fixed costs of kept choose "
-                              "candidates (layout)")
+                              "candidates")
     total: float
 
 
-class Result(BaseModel):
+class StudentsSection(Contract):
+    assignments: list[Assignment] = Field(default_factory=list)
+
+
+_ABSENT = {"kpis": {}, "layout": {}, "balance": {}, "teachers": {"moves": []}}
+
+
+class Result(Contract):
+    """A solved scenario: status, objective, bound and gap, the student plan (assignments,
+    schools, catchments), the teacher rotation, every broken rule, the KPIs, the layout's
+    effect and the balance report. `status`: optimal (proven), feasible (a plan, not proven
+    best), infeasible (strict rules cannot all hold; the least-bad plan explains why),
+    unknown (no plan meeting every strict rule found in time), error."""
+
     version: int = RESULT_VERSION
     scenario: str
     status: Status
     strict: bool
     message: str | None = None
     objective: float | None = None
-    lower_bound: float | None = None
-    gap: float | None = None
+    lower_bound: float | None = Field(None, description="valid for the unpruned problem")
+    gap: float | None = Field(None, description="(objective - lower_bound) / objective")
     objective_terms: Objective | None = None
-    timings: dict[str, float] = Field(default_factory=dict)
-    solver: dict[str, Any] = Field(default_factory=dict)
-    students: dict[str, list[Assignment]] = Field(default_factory=lambda: {"assignments": []})
+    timings: dict[str, float] = Field(default_factory=dict, description="seconds per step")
+    solver: SolverStats = Field(default_factory=SolverStats)
+    students: StudentsSection = Field(default_factory=StudentsSection)
     schools: list[SchoolResult] = Field(default_factory=list)
     catchments: list[CatchmentSummary] = Field(default_factory=list)
-    teachers: dict[str, Any] = Field(default_factory=lambda: {"moves": []})
+    teachers: TeachersSection | None = Field(
+        None, json_schema_extra=empty_when_absent(_ABSENT["teachers"]),
+        description="the teacher rotation; {\"moves\": []} when it did not run")
     violations: list[Violation] = Field(default_factory=list)
-    kpis: dict[str, Any] = Field(default_factory=dict)
-    layout: dict[str, Any] = Field(default_factory=dict, description="layout operations "
-                                   "applied; choose: candidates kept and closed (issue 4)")
-    balance: dict[str, Any] = Field(default_factory=dict, description="balance report: the "
-                                    "seven resource indicators per school, CVs (issue 4)")
+    kpis: Kpis | None = Field(None, json_schema_extra=empty_when_absent({}),
+                              description="{} without a student plan")
+    layout: LayoutSection | None = Field(None, json_schema_extra=empty_when_absent({}),
+                                         description="layout operations applied; choose: "
+                                                     "candidates kept and closed")
+    balance: BalanceReport | None = Field(None, json_schema_extra=empty_when_absent({}),
+                                          description="balance report: the seven resource "
+                                                      "indicators per school, CVs")
     warnings: list[Finding] = Field(default_factory=list)
     stages: list[Literal["students", "teachers"]] = Field(
         default_factory=lambda: ["students"], description="the stages this result holds")
 
+    @field_validator("teachers", "kpis", "layout", "balance", mode="before")
+    @classmethod
+    def _absent(cls, value: Any, info) -> Any:
+        return None if value == _ABSENT[info.field_name] else value
+
+    @model_serializer(mode="wrap")
+    def _write_absent(self, handler):
+        data = handler(self)
+        for key, placeholder in _ABSENT.items():
+            if data.get(key) is None:
+                data[key] = json.loads(json.dumps(placeholder))
+        return data
+
     @property
     def assignments(self) -> list[Assignment]:
-        return self.students["assignments"]
+        return self.students.assignments
+
+    @property
+    def moves(self) -> list[Move]:
+        """The teacher moves (empty when the rotation did not run)."""
+        return self.teachers.moves if self.teachers is not None else []
+
+    def summary(self) -> str:
+        """A few lines for people: status, objective, bound and gap, the main KPIs, the
+        rules broken and the rotation's outcome (what `allocator solve` prints)."""
+        return summarize_result(self)
 
 
 _NUMBER_LIST = re.compile(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]")
@@ -148,60 +178,14 @@ def result_to_json(result: Result) -> str:
                             + "]", text) + "\n"
 
 
-def load_result(path: str | Path) -> Result:
-    """Read result.json (a file, or a folder holding one)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "result.json"
-    return Result.model_validate_json(p.read_text(encoding="utf-8"))
+def parse_result(text: str) -> Result:
+    """A Result from the text of a result.json (pydantic's ValidationError when it is not)."""
+    return Result.model_validate_json(text)
 
 
-def assignments_frame(result: Result) -> pd.DataFrame:
-    cols = ["block", "level", "grades", "school", "pupils", "boarders", "distance_km", "moved"]
-    rows = [a.model_dump() for a in result.assignments]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def schools_frame(result: Result) -> pd.DataFrame:
-    rows = []
-    for s in result.schools:
-        d = s.model_dump()
-        for g in range(9):
-            d[f"pupils_g{g + 1}"] = s.enrolment_by_grade[g]
-            d[f"classes_g{g + 1}"] = s.classes_by_grade[g]
-        del d["enrolment_by_grade"], d["classes_by_grade"]
-        rows.append(d)
-    return pd.DataFrame(rows)
-
-
-def write_outputs(result: Result, outdir: str | Path,
-                  extra: dict[str, bytes | str] | None = None) -> Path:
-    """Write result.json, assignments.csv, schools.csv (and `extra` files) into `outdir`.
-
-    All files are first written to a temporary sibling folder; only when every one is
-    complete are they moved into `outdir` (a new folder is renamed into place whole). Files
-    already in `outdir` that are not outputs are left alone; on any error nothing changes.
-    """
-    out = Path(outdir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        (tmp / "result.json").write_text(result_to_json(result), encoding="utf-8")
-        assignments_frame(result).to_csv(tmp / "assignments.csv", index=False)
-        schools_frame(result).to_csv(tmp / "schools.csv", index=False)
-        for name, data in (extra or {}).items():
-            target = tmp / name
-            if isinstance(data, bytes):
-                target.write_bytes(data)
-            else:
-                target.write_text(data, encoding="utf-8")
-        if not out.exists():
-            os.replace(tmp, out)
-            return out
-        if not out.is_dir():
-            raise NotADirectoryError(f"{out} exists and is not a folder")
-        for f in sorted(tmp.iterdir()):
-            os.replace(f, out / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+def result_json_schema() -> dict[str, Any]:
+    """The JSON Schema of result.json (what `allocator schema --result` prints)."""
+    schema = Result.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "School-district allocation result"
+    return schema

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from .findings import Finding, ScenarioError
 from .grades import KIND_GRADES, Kind, Level, parse_grade_key
 from .policy import PolicyError, resolve_policy
 
@@ -282,33 +283,6 @@ class Scenario(_Model):
 # loading with readable errors
 
 
-class Finding(BaseModel):
-    """One problem in the input: severity, rule/code, the record and field, and a message."""
-
-    severity: Literal["error", "warning"]
-    code: str
-    message: str
-    record: str | None = None
-    field: str | None = None
-    path: str | None = None
-
-    def __str__(self) -> str:
-        where = ", ".join(p for p in (self.record, self.field and f"field '{self.field}'") if p)
-        if not where and self.path:
-            where = self.path
-        return f"{self.severity}: {where + ': ' if where else ''}{self.message}"
-
-
-class ScenarioError(Exception):
-    """The input cannot be used; `findings` say where and why."""
-
-    def __init__(self, findings: list[Finding], source: str | None = None):
-        self.findings = findings
-        self.source = source
-        head = f"{source}: " if source else ""
-        super().__init__(head + "; ".join(str(f) for f in findings))
-
-
 _RECORD_LISTS = ("schools", "blocks", "teachers", "layout", "locked")
 
 
@@ -380,7 +354,8 @@ _UNION_TAGS = {"close", "merge", "open", "expand", "convert", "add_beds", "choos
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario JSON file; errors name the file, record and field."""
+    """Read and validate a scenario JSON file; errors name the file, record and field.
+    Relative road-layer and distance-matrix paths are made absolute from the file's folder."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -400,7 +375,18 @@ def load_scenario(path: str | Path) -> Scenario:
                      message=f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")],
             str(p),
         ) from None
-    return parse_scenario(raw, str(p))
+    scenario = parse_scenario(raw, str(p))
+    resolve_paths(scenario, p.parent)
+    return scenario
+
+
+def resolve_paths(scenario: Scenario, base: str | Path) -> None:
+    """Make `options.distance.roads` / `matrix` absolute, relative to `base` (in place)."""
+    d = scenario.options.distance
+    for attr in ("roads", "matrix"):
+        value = getattr(d, attr)
+        if value and not Path(value).is_absolute():
+            setattr(d, attr, str((Path(base) / value).resolve()))
 
 
 def scenario_json_schema() -> dict[str, Any]:

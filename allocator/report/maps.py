@@ -21,23 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.model.result import Result, assignments_frame
-from allocator.model.scenario import Finding, Scenario, ScenarioError, School
-from allocator.students.contiguity import block_frame, boundary_shape
+from allocator.io.result_folder import assignments_frame
+from allocator.model.findings import Finding, ScenarioError
+from allocator.model.geometry import block_frame, boundary_shape
+from allocator.model.result import Result
+from allocator.model.scenario import Scenario, School
 
 SUFFIXES = (".geojson", ".json", ".gpkg", ".png", ".html")
-
-
-def find_scenario(result_dir: Path, scenario: Path | None) -> Path:
-    """The scenario file of a result folder; raises ScenarioError telling how to give it."""
-    if scenario is not None:
-        return scenario
-    copy = result_dir / "scenario.json"
-    if copy.exists():
-        return copy
-    raise ScenarioError([Finding(
-        severity="error", code="file", path=str(result_dir),
-        message=f"{result_dir} holds no scenario.json; pass the scenario with --scenario")])
 
 
 def all_schools(scenario: Scenario) -> dict[str, School]:

@@ -1,0 +1,37 @@
+"""Rule arithmetic shared by the solvers, the verifier and the reports: no solver code.
+
+Every rule of the policy has one name, used in the model, in `verify`, in violations and in
+the docs (`catalog.RULES` holds its title, policy numbers and source). `verify.students`
+re-checks the student rules and `verify.teachers` the teacher rules, without solver code.
+
+| rule | what it says | built into |
+| --- | --- | --- |
+| `served_grades` | a school takes only the grades it serves | students.arcs |
+| `one_school_per_level` | one school per block and level | students.arcs |
+| `locked_assignment` | locked block-level assignments are kept | students.arcs |
+| `class_size_cap` | pupils per class at most the cap | students.cpsat |
+| `classrooms` | classes per school at most its classrooms | students.cpsat |
+| `school_size_cap` | pupils per school at most the cap | students.cpsat |
+| `no_young_boarding` | young grades attend within the day radius | students.arcs |
+| `boarding_beds` | beyond the day radius: board, need a bed | students.cpsat |
+| `contiguity` | joins a school with a closer neighbour | students.contiguity |
+| `choose` | keep exactly k / close at most k candidates | students.choose |
+| `staffing_ratio` | teachers >= pupils / ratio | teachers.model |
+| `senior_title` | senior-title teachers per school | teachers.model |
+| `rotation_quota` | >= 10% of eligible teachers rotate | teachers.model |
+| `rotation_backbone_share` | backbone >= 20% of the rotating | teachers.model |
+| `rotation_eligibility` | years at the school, age, exemptions | rules.eligibility |
+| `rotation_direction` | urban/strong -> rural/weak, or within a group | rules.eligibility |
+| `rotation_sending_share` | a school sends at most a share | teachers.model |
+| `rotation_distance` | a teacher rotates at most this far (when set) | teachers.roster |
+| `rotation_exchange` | one-for-one exchanges between two schools | teachers.model |
+| `balance_cv` | CV of each resource indicator across schools | metrics.balance |
+| `balance_standard` | each school meets >= 6 of the 7 indicators | metrics.balance |
+| `funding` | annual cost under the funding model | metrics.kpis |
+
+Modules: `objective` (what an assignment row and a broken rule cost, in integer units),
+`classes` (classes a school opens for its pupils and their penalties), `staffing`
+(teacher demand of a plan), `eligibility` (who may rotate, and where to),
+`rotation_objective` (the rotation's objective), `statistics` (weighted CV), `catalog`
+(the rule list).
+"""

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from allocator.model.findings import Finding
 from allocator.model.policy import Rotation
-from allocator.model.scenario import Finding, School, Teacher
+from allocator.model.scenario import School, Teacher
 
 DIRECTIONS = ("urban_to_rural_or_strong_to_weak", "urban_to_rural", "strong_to_weak",
               "within_group", "any")

@@ -45,3 +45,10 @@ def penalty_units(policy: Policy) -> dict[str, int]:
 def to_objective(units: int | float) -> float:
     """Integer units back to pupil-km equivalents."""
     return float(units) / SCALE
+
+
+def relative_gap(objective: int | float, bound: int | float) -> float:
+    """(objective - bound) / |objective|, 0 when the bound reaches the objective."""
+    if objective <= bound:
+        return 0.0
+    return (objective - bound) / max(abs(objective), 1)

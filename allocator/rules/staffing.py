@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.model.findings import Finding
 from allocator.model.grades import LEVELS, level_of
 from allocator.model.policy import Policy
 from allocator.model.result import SchoolResult
-from allocator.model.scenario import Finding, Scenario, School
+from allocator.model.scenario import Scenario, School
 
 LEVEL_SLICES = (slice(0, 6), slice(6, 9))
 EPS = 1e-9

@@ -11,8 +11,9 @@ from collections import Counter
 
 import numpy as np
 
+from allocator.model.findings import Finding
 from allocator.model.grades import GRADES, LEVEL_GRADES, format_grades, parse_grade_key
-from allocator.model.scenario import Finding, Scenario
+from allocator.model.scenario import Scenario
 
 from .arcs import Arcs, Units, eligible_schools
 from .instance import Instance

@@ -4,8 +4,8 @@
 matrix `build_instance` takes, with findings: errors (unusable road layer or matrix file, a
 school no block can reach, a block that reaches no school) stop the solve; pairs that no road
 connects are reported as warnings and priced at `UNREACHABLE` so a plan never uses them
-unless nothing else fits. Relative paths are read from the scenario's folder
-(`resolve_paths`).
+unless nothing else fits. Relative paths are made absolute when the scenario file is
+loaded (`model.scenario.load_scenario`).
 """
 
 from __future__ import annotations
@@ -14,22 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.model.scenario import Finding, Scenario, School
+from allocator.model.findings import Finding
+from allocator.model.geometry import block_point
+from allocator.model.scenario import Scenario, School
 from geo.io import LayerError, Problem, check_geometries, read_matrix, read_table
-
-from .instance import block_point
 
 UNREACHABLE = 10_000.0  # km (or minutes) charged for a pair no road connects
 FAR_FROM_ROAD_KM = 2.0
-
-
-def resolve_paths(scenario: Scenario, base: str | Path) -> None:
-    """Make `options.distance.roads` / `matrix` absolute, relative to `base` (in place)."""
-    d = scenario.options.distance
-    for attr in ("roads", "matrix"):
-        value = getattr(d, attr)
-        if value and not Path(value).is_absolute():
-            setattr(d, attr, str((Path(base) / value).resolve()))
 
 
 def _error(message: str, field: str, record: str | None = None) -> Finding:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.model.geometry import block_point
 from allocator.model.grades import GRADES, level_of
 from allocator.model.policy import Policy
-from allocator.model.scenario import Block, Scenario, School
+from allocator.model.scenario import Scenario, School
 from geo.distance import MatrixDistance, StraightLine
 
 LEVEL_INDEX = {"primary": 0, "junior": 1}
@@ -57,16 +58,6 @@ class Instance:
 
     def block_index(self) -> dict[str, int]:
         return {b: i for i, b in enumerate(self.block_ids)}
-
-
-def block_point(block: Block) -> tuple[float, float]:
-    """A block's representative point: its location, else a point inside its geometry."""
-    if block.location is not None:
-        return block.location
-    from shapely.geometry import shape
-
-    p = shape(block.geometry).representative_point()
-    return (p.x, p.y)
 
 
 def class_caps(policy: Policy) -> np.ndarray:

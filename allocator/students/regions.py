@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from allocator.model.budget import Budget
+
 from .arcs import Arcs, Units, subset_units
 from .contiguity import ContiguityRule, region_clauses
 from .cpsat import solve_students
@@ -128,11 +130,10 @@ def pick_region(rs: RegionSearch, center: int, neigh: np.ndarray, target_units: 
 
 def improve_by_regions(
     inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, *, strict: bool,
-    time_limit: float, seed: int = 0, target_units: int = 150, max_schools: int = 12,
-    sub_time: float = 1.0, workers: int = 8, on_improve: Callable[[int], bool] | None = None,
-    contiguity: ContiguityRule | None = None,
+    budget: Budget, target_units: int = 150, max_schools: int = 12, sub_time: float = 1.0,
+    on_improve: Callable[[int], bool] | None = None, contiguity: ContiguityRule | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Regional LNS from `choice` within `time_limit` seconds; never returns a worse plan.
+    """Regional LNS from `choice` until the budget's deadline; never returns a worse plan.
     Returns the plan and counters (regions solved and improved, final region size).
 
     Regions hold about `target_units` units (at most `max_schools` schools); after a sweep
@@ -140,8 +141,8 @@ def improve_by_regions(
     search-penalty units); returning True stops the search. With `contiguity`, every region
     sub-model keeps the closer-neighbour rule (`choice` must obey it already).
     """
-    t_end = time.perf_counter() + time_limit
-    rs = RegionSearch(inst, units, arcs, choice, strict, seed, contiguity)
+    t_end = budget.deadline
+    rs = RegionSearch(inst, units, arcs, choice, strict, budget.seed, contiguity)
     neigh = school_neighbours(inst, max_schools)
     target = target_units
     while time.perf_counter() < t_end:
@@ -154,7 +155,7 @@ def improve_by_regions(
             if left <= 0.05:
                 break
             region = pick_region(rs, int(center), neigh, target)
-            g = rs.solve_region(region, min(sub_time, left), workers)
+            g = rs.solve_region(region, min(sub_time, left), budget.workers)
             if g > 0:
                 gained += g
                 if on_improve and on_improve(rs.cost()):

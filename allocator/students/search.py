@@ -9,10 +9,13 @@ CP-SAT run decides the small cases that still break a rule.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from allocator.model.budget import Budget
+from allocator.rules.objective import SCALE
+from allocator.rules.objective import relative_gap as gap_of
 
 from .arcs import Arcs, Units
 from .contiguity import ContiguityRule, whole_clauses
@@ -38,37 +41,37 @@ def plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
     return int(arcs.cost[choice].sum() + Loads(inst, units, arcs, choice, pen).penalty.sum())
 
 
-def gap_of(cost: int, bound: int) -> float:
-    return 0.0 if cost <= bound else (cost - bound) / max(abs(cost), 1)
-
-
 def search_plan(
     inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, bound: int, strict: bool,
-    deadline: float, target_gap: float, workers: int, seed: int,
-    report: Callable[[str, int, float], None], contiguity: ContiguityRule | None = None,
+    budget: Budget, contiguity: ContiguityRule | None = None,
 ) -> Outcome:
-    """Improve `hint` until `deadline` (perf_counter time) or the target gap.
+    """Improve `hint` until the budget's deadline or its target gap to `bound`; every
+    improvement is reported as a "search" progress event.
 
-    `report(message, cost, gap)` receives progress (cost in objective units). With
-    `contiguity` every model keeps the closer-neighbour rule (`hint` must obey it).
+    With `contiguity` every model keeps the closer-neighbour rule (`hint` must obey it).
     """
     clauses = None if contiguity is None else whole_clauses(contiguity)
     pen = search_penalties(inst, strict)
     out = Outcome(choice=hint)
     cost = plan_cost(inst, units, arcs, hint, pen)
+    target_gap = budget.target_gap
     if gap_of(cost, bound) <= target_gap:
         return out
 
-    def on_solution(obj: int, _cp_bound: int) -> bool:
-        report("CP-SAT", obj, gap_of(obj, bound))
-        return gap_of(obj, bound) <= target_gap
+    def report(message: str, c: int) -> bool:
+        """Report an incumbent; True once it is within the target gap."""
+        budget.say("search", message, c / SCALE, bound / SCALE, gap_of(c, bound))
+        return gap_of(c, bound) <= target_gap
 
-    left = deadline - time.perf_counter()
+    def on_solution(obj: int, _cp_bound: int) -> bool:
+        return report("CP-SAT", obj)
+
+    left = budget.remaining()
     if len(units) <= FULL_MODEL_UNITS and left > 0.05:
         share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
         sol = solve_students(inst, units, arcs, hint, strict=strict, time_limit=share,
-                             workers=workers, seed=seed, on_solution=on_solution,
-                             clauses=clauses)
+                             workers=budget.workers, seed=budget.seed,
+                             on_solution=on_solution, clauses=clauses)
         out.cp_status, out.stats = sol.status, dict(sol.stats)
         if sol.choice is None:
             return out
@@ -76,27 +79,20 @@ def search_plan(
         cost = plan_cost(inst, units, arcs, sol.choice, pen)
         if sol.status == "optimal" or gap_of(cost, bound) <= target_gap:
             return out
-    left = deadline - time.perf_counter()
-    if left > 0.1:
+    if budget.remaining() > 0.1:
         t0 = time.perf_counter()
-
-        def on_improve(c: int) -> bool:
-            report("regions", c, gap_of(c, bound))
-            return gap_of(c, bound) <= target_gap
-
         out.choice, region_stats = improve_by_regions(
-            inst, units, arcs, out.choice, strict=strict, time_limit=left, seed=seed,
-            on_improve=on_improve, contiguity=contiguity)
+            inst, units, arcs, out.choice, strict=strict, budget=budget,
+            on_improve=lambda c: report("regions", c), contiguity=contiguity)
         out.stats.update(region_stats, regions_s=round(time.perf_counter() - t0, 3))
     if strict and len(units) <= FULL_MODEL_UNITS:
-        left = deadline - time.perf_counter()
+        left = budget.remaining()
         if plan_cost(inst, units, arcs, out.choice, pen) > int(
                 arcs.cost[out.choice].sum()) and left > 0.05:
             sol = solve_students(inst, units, arcs, out.choice, strict=True, time_limit=left,
-                                 workers=workers, seed=seed, on_solution=on_solution,
-                                 clauses=clauses)
+                                 workers=budget.workers, seed=budget.seed,
+                                 on_solution=on_solution, clauses=clauses)
             out.cp_status = sol.status
             if sol.choice is not None:
                 out.choice, out.cp_bound = sol.choice, sol.cp_bound
     return out
-

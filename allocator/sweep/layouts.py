@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from allocator.model.scenario import Finding, LayoutOp
+from allocator.model.findings import Finding
+from allocator.model.scenario import LayoutOp
 
 
 class _Spec(BaseModel):

@@ -13,15 +13,14 @@ input is bad (the same content fails the same way; `--retry-failed` tries them a
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from collections import Counter, OrderedDict, deque
 from pathlib import Path
 from typing import Any
 
-from allocator.model.result import Result, write_outputs
+from allocator.io.atomic import staged_folder, write_files
+from allocator.io.result_folder import result_files
 
 from .spec import Base, Sweep, Variant
 
@@ -69,17 +68,6 @@ def task_of(variant: Variant, base: Base) -> dict[str, Any]:
             "replace": replace}
 
 
-def publish_folder(tmp: Path, target: Path) -> None:
-    """Rename the complete folder `tmp` to `target`, replacing what was there."""
-    old = None
-    if target.exists():
-        old = tmp.parent / (tmp.name + ".old")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_variant(outdir: Path, variant: Variant, sweep: Sweep, task: dict[str, Any],
                   out: dict[str, Any], base_data: dict[str, Any]) -> Path:
     """Write a finished (or failed) variant's folder atomically; returns it."""
@@ -88,32 +76,16 @@ def write_variant(outdir: Path, variant: Variant, sweep: Sweep, task: dict[str, 
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if not out["ok"]:
         meta["final"] = bool(out.get("final"))
-    work = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{variant.id}-", dir=outdir))
-    try:
-        folder = work / variant.id
+    target = outdir / variant.id
+    meta_text = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
+    with staged_folder(target, prefix=f"{TMP_PREFIX}{variant.id}-") as folder:
         if out["ok"]:
-            result: Result = out["result"]
-            extra: dict[str, bytes | str] = {
-                "scenario.json": json.dumps({**base_data, **task["replace"]},
-                                            ensure_ascii=False) + "\n",
-                "variant.json": json.dumps(meta, ensure_ascii=False, indent=2) + "\n"}
-            if "teachers" in result.stages and result.teachers.get("moves") is not None:
-                from allocator.teachers.section import rotation_frame, staffing_frame
-
-                extra["rotation.csv"] = rotation_frame(result.teachers["moves"]).to_csv(
-                    index=False)
-                extra["staffing.csv"] = staffing_frame(result.teachers.get("schools", [])
-                                                       ).to_csv(index=False)
-            write_outputs(result, folder, extra=extra)
+            scenario_text = json.dumps({**base_data, **task["replace"]},
+                                       ensure_ascii=False) + "\n"
+            write_files(folder, {**result_files(out["result"], scenario_text),
+                                 "variant.json": meta_text})
         else:
-            folder.mkdir()
-            (folder / "error.txt").write_text(out["error"], encoding="utf-8")
-            (folder / "variant.json").write_text(json.dumps(meta, ensure_ascii=False,
-                                                            indent=2) + "\n", encoding="utf-8")
-        target = outdir / variant.id
-        publish_folder(folder, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+            write_files(folder, {"error.txt": out["error"], "variant.json": meta_text})
     return target
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from allocator.metrics.kpis import compute_kpis
 from allocator.model.policy import Policy, expand_dotted
 from allocator.model.scenario import Options
+from allocator.report.compare import flatten
 
 SOLVE_KEYS = ("solve.objective", "solve.lower_bound", "solve.gap", "solve.seconds")
 DERIVED_KEYS = ("travel.mean_km", "travel.pupil_km", "violations")
@@ -127,10 +129,8 @@ def apply_settings(raw: dict[str, Any], settings: dict[str, Any]) -> dict[str, A
 def kpi_keys(policy: Policy) -> set[str]:
     """The KPI keys every result has (as `allocator compare` names them), plus the sweep's
     derived ones (travel.mean_km over all pupils, violations)."""
-    from allocator.metrics.kpis import compute_kpis
-    from allocator.report.compare import flatten
-
-    return set(flatten(compute_kpis([], [], policy))) | set(SOLVE_KEYS) | set(DERIVED_KEYS)
+    kpis = compute_kpis([], [], policy).model_dump(mode="json", exclude={"balance"})
+    return set(flatten(kpis)) | set(SOLVE_KEYS) | set(DERIVED_KEYS)
 
 
 def check_kpi_key(key: str, known: set[str]) -> str | None:

@@ -62,7 +62,7 @@ def describe_outcome(label: str, out: dict[str, Any]) -> str:
             return f"FAILED {label}: {first[:200]}{more}"
         return f"FAILED {label}: {lines[0] if lines else 'failed'}"
     r = out["result"]
-    cost = (r.kpis.get("funding") or {}).get("total_yuan")
+    cost = r.kpis.funding.total_yuan if r.kpis is not None else None
     parts = [f"{label}: {r.status}"]
     if r.objective is not None:
         parts.append(f"objective {r.objective:,.2f}")

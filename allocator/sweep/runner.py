@@ -29,7 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.model.scenario import Finding
+from allocator.io.atomic import write_file
+from allocator.model.findings import Finding
 
 from .backends import BackendError, DaskBackend, PoolBackend
 from .outputs import clean_leftovers, run_variants, variant_state
@@ -126,9 +127,7 @@ def write_manifest(sweep: Sweep, outdir: Path) -> None:
             "bases": [str(b.path) for b in sweep.bases],
             "variants": [v.describe(sweep.bases) for v in sweep.variants],
             "skipped": sweep.skipped, "duplicates": sweep.duplicates}
-    tmp = outdir / ".tmp-sweep.json"
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, outdir / "sweep.json")
+    write_file(outdir / "sweep.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def check_outdir(outdir: Path) -> None:

@@ -32,15 +32,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from allocator.model.findings import Finding, ScenarioError
 from allocator.model.policy import PolicyError, resolve_policy
-from allocator.model.scenario import (
-    Finding,
-    Options,
-    PolicySpec,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-)
+from allocator.model.scenario import Options, PolicySpec, Scenario, load_scenario
 
 from .layouts import OPS, Layouts, LayoutSpec, read_layouts
 from .paths import apply_settings, check_kpi_key, check_path, kpi_keys, short_path
@@ -286,7 +280,7 @@ def _check_variant(model: Scenario, replace: dict[str, Any], where: str) -> tupl
         list[Finding], ScenarioError | None]:
     """Problems with the variant's values (options, policy, layout operations; each part
     checked) and the error of applying its layout to the base `model`, without solving."""
-    from allocator.layout.operations import apply_layout
+    from allocator.layout import apply_layout
 
     problems: list[Finding] = []
     options = pspec = policy = ops = None

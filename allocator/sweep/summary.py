@@ -17,26 +17,20 @@ Written into a temporary folder and renamed into place whole.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from allocator.model.result import Result, load_result
-from allocator.report.compare import (
-    Run,
-    compare_runs,
-    fmt,
-    read_result_folder,
-    result_figures,
-    unique_labels,
-    write_comparison,
-)
+from allocator.io.atomic import staged_folder, write_files
+from allocator.io.result_folder import load_result, read_result_folder
+from allocator.model.result import Result
+from allocator.report.charts import fmt
+from allocator.report.compare import Run, compare_runs, result_figures, unique_labels
+from allocator.report.write import write_comparison
 
-from .outputs import TMP_PREFIX, publish_folder
+from .outputs import TMP_PREFIX
 from .paths import short_path
 from .spec import Sweep, Variant
 
@@ -47,9 +41,11 @@ def sweep_figures(result: Result) -> dict[str, Any]:
     """`allocator compare`'s figures of a result plus the sweep's derived ones: mean travel
     and pupil-km over all pupils of both levels, and the number of violations."""
     f = result_figures(result)
-    travel = result.kpis.get("travel") or {}
-    pupils = sum((travel.get(lv) or {}).get("pupils", 0) for lv in ("primary", "junior"))
-    pkm = sum((travel.get(lv) or {}).get("pupil_km", 0.0) for lv in ("primary", "junior"))
+    travel = result.kpis.travel if result.kpis is not None else None
+    pupils = pkm = 0
+    if travel is not None:
+        pupils = travel.primary.pupils + travel.junior.pupils
+        pkm = travel.primary.pupil_km + travel.junior.pupil_km
     f["travel.pupil_km"] = round(pkm, 2) if travel else None
     f["travel.mean_km"] = round(pkm / pupils, 3) if pupils else None
     f["violations"] = len(result.violations)
@@ -238,22 +234,14 @@ def write_summary(sweep: Sweep, outdir: Path) -> tuple[Path, pd.DataFrame,
     found, failed, missing = collect(sweep, outdir)
     table = rank_table(sweep, found)
     runs = compare_best(sweep, table, outdir)
-    work = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}summary-", dir=outdir))
-    try:
-        tmp = work / "summary"
-        tmp.mkdir()
-        public(table).to_csv(tmp / "ranking.csv", index=False)
+    with staged_folder(outdir / "summary", prefix=f"{TMP_PREFIX}summary-") as tmp:
+        names = [r.label for r in runs] or None
         front = public(table[table["pareto"]]) if not table.empty else public(table)
-        front.to_csv(tmp / "pareto.csv", index=False)
+        write_files(tmp, {
+            "ranking.csv": public(table).to_csv(index=False),
+            "pareto.csv": front.to_csv(index=False),
+            "ranking.md": markdown(sweep, table, failed, missing, names),
+            "ranking.html": render_ranking(sweep, table, failed, missing, names)})
         if runs:
             write_comparison(compare_runs(runs), tmp / "compare")
-        names = [r.label for r in runs] or None
-        (tmp / "ranking.md").write_text(markdown(sweep, table, failed, missing, names),
-                                        encoding="utf-8")
-        (tmp / "ranking.html").write_text(render_ranking(sweep, table, failed, missing,
-                                                         names), encoding="utf-8")
-        target = outdir / "summary"
-        publish_folder(tmp, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return outdir / "summary", table, failed, missing

@@ -2,7 +2,7 @@
 
 `solve_variant(task, base)` builds the variant scenario (the base scenario's JSON with the
 task's top-level `replace` values swapped in), validates it, solves the stages asked for and
-answers with the Result. It imports nothing from the sweep machinery, so a Dask worker needs
+answers with the Result. It needs nothing from the sweep machinery, so a Dask worker needs
 only this package installed. A variant's own failure (bad input, a solver error) is part of
 the answer, never an exception, so the sweep goes on with the others.
 """
@@ -15,20 +15,21 @@ import time
 import traceback
 from typing import Any
 
+from allocator.model.findings import ScenarioError
+from allocator.model.scenario import parse_scenario
+from allocator.pipeline import solve
+
 
 def solve_variant(task: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     """Solve one variant. Answers {"ok": True, "result": Result, ...} or {"ok": False,
     "error": text naming the record and field (bad input; "final": True, since the same
     content fails the same way) or the traceback (an unexpected failure; "final": False)};
     both with "seconds" (wall time here) and "worker" (host:pid)."""
-    from allocator.model.scenario import ScenarioError, parse_scenario
-    from allocator.solve.pipeline import solve_all
-
     t0 = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         scenario = parse_scenario({**base, **task["replace"]}, task["label"])
-        result = solve_all(scenario, stage=task["stage"])
+        result = solve(scenario, stage=task["stage"])
         return {"ok": True, "result": result, "worker": worker,
                 "seconds": round(time.perf_counter() - t0, 3)}
     except ScenarioError as exc:  # the same content fails the same way: final

@@ -20,9 +20,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from allocator.model.findings import Finding
 from allocator.model.grades import LEVEL_GRADES, LEVELS
 from allocator.model.policy import Policy
-from allocator.model.scenario import Finding, Scenario, School
+from allocator.model.scenario import Scenario, School
 from allocator.rules.eligibility import (
     direction_mask,
     exemption,

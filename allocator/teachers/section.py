@@ -12,10 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from allocator.model.grades import LEVELS
-from allocator.model.result import Move, Violation
+from allocator.model.result import Violation
+from allocator.model.rotation import (
+    LevelRotationBalance,
+    Move,
+    Quota,
+    RotationObjectiveTerms,
+    RotationStats,
+    Shortfall,
+    StaffingRow,
+    TeachersSection,
+)
 from allocator.rules.rotation_objective import UNITS, round_km
 from allocator.rules.statistics import weighted_cv
 
@@ -205,25 +214,6 @@ def quota_report(ro: Roster, moved: list[tuple[int, int]]) -> dict[str, Any]:
     return out
 
 
-def rotation_frame(moves: list[dict[str, Any]]) -> pd.DataFrame:
-    """rotation.csv: one row per move."""
-    cols = ["teacher", "level", "subject", "from", "to", "backbone", "title", "volunteer",
-            "distance_km", "reason"]
-    return pd.DataFrame([{c: m.get(c) for c in cols} for m in moves], columns=cols)
-
-
-def staffing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """staffing.csv: one row per school and level (subject needs as `need_<subject>`)."""
-    flat = []
-    for r in rows:
-        d = {k: v for k, v in r.items() if k != "subjects"}
-        for subject, v in r.get("subjects", {}).items():
-            for k, x in v.items():
-                d[f"{subject}_{k}"] = x
-        flat.append(d)
-    return pd.DataFrame(flat).convert_dtypes()  # counts stay integers where a row has none
-
-
 def objective_km(units: int) -> float:
     """Objective units back to km-equivalents."""
     return round(units / UNITS, 1)
@@ -244,7 +234,7 @@ def teacher_totals(ro: Roster, after: dict[str, np.ndarray]) -> dict[str, tuple[
 
 
 def build_rotation_section(out: RotationOutcome, strict: bool
-                           ) -> tuple[dict[str, Any], list[Violation], dict]:
+                           ) -> tuple[TeachersSection, list[Violation], dict]:
     """The `teachers` section of result.json, the rotation violations of `out` and the
     teachers per school before and after (`teacher_totals`)."""
     from .explain import summarize_rules
@@ -261,19 +251,18 @@ def build_rotation_section(out: RotationOutcome, strict: bool
         message = ("no rotation meeting every rule was found within the time limit; the "
                    "least-bad one found breaks: " + summarize_rules(violations))
     tier1 = sum(v.cost for v in violations)
-    section: dict[str, Any] = {
-        "status": out.status, "strict": strict, "message": message, "plan": ro.plan_source,
-        "objective": objective_km(out.objective), "lower_bound": objective_km(out.bound),
-        "gap": out.gap,
-        "shortfall": {"weighted": int(round(tier1)), "lower_bound": out.tier1_bound},
-        "objective_terms": objective_terms(ro, moved, out.objective),
-        "quota": quota_report(ro, moved),
-        "moves": [m.model_dump(mode="json", by_alias=True) for m in build_moves(ro, moved)],
-        "schools": school_rows(ro, after),
-        "balance": balance_report(ro, after),
-        "strength": ro.strength_source,
-        "solver": out.stats, "timings": out.timings,
-    }
+    section = TeachersSection(
+        status=out.status, strict=strict, message=message, plan=ro.plan_source,
+        objective=objective_km(out.objective), lower_bound=objective_km(out.bound),
+        gap=out.gap,
+        shortfall=Shortfall(weighted=int(round(tier1)), lower_bound=out.tier1_bound),
+        objective_terms=RotationObjectiveTerms(**objective_terms(ro, moved, out.objective)),
+        quota=Quota(**quota_report(ro, moved)),
+        moves=build_moves(ro, moved),
+        schools=[StaffingRow(**row) for row in school_rows(ro, after)],
+        balance={lv: LevelRotationBalance(**b) for lv, b in balance_report(ro, after).items()},
+        strength=ro.strength_source,
+        solver=RotationStats(**out.stats), timings=out.timings)
     return section, violations, teacher_totals(ro, after)
 
 

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from allocator.model.budget import Budget
 from allocator.rules.rotation_objective import UNITS, balance_value, county_mean
 
-from .cpsat import Report, complete_values, objective_of, solve_cp
+from .cpsat import complete_values, objective_of, solve_cp
 from .greedy import greedy_rotation
 from .lp import Relaxation, initial_candidates, relax
 from .model import build_model, outside_windows, satisfied
@@ -89,9 +90,24 @@ def round_lp(ro: Roster, g: np.ndarray, j: np.ndarray, lp: np.ndarray | None, wi
     return moves, objective_of(model, x, phase)
 
 
+@dataclass
+class _Run:
+    """What every step of one rotation solve shares: the budget, the progress report (step,
+    message, objective, bound, gap in the step's units) and the statistics being filled."""
+
+    budget: Budget
+    stats: dict
+
+    def say(self, step: str, message: str, obj, bound, gap) -> None:
+        scale = 1 if step == "tier 1" else UNITS
+        self.budget.say("rotation", f"{step}: {message}",
+                        None if obj is None else obj / scale,
+                        None if bound is None else bound / scale, gap)
+
+
 def solve_support(ro: Roster, g: np.ndarray, j: np.ndarray, moves: np.ndarray,
                   lp: np.ndarray | None, windows: dict, phase: int, t1_cap: int | None,
-                  budget: float, run: dict) -> tuple[np.ndarray, int] | None:
+                  seconds: float, run: _Run) -> tuple[np.ndarray, int] | None:
     """CP-SAT on the arcs the LP uses or the current rotation uses (a small model): its
     rotation over all arcs (g, j) and its objective, or None when it finds nothing."""
     keep = moves > 0
@@ -101,8 +117,8 @@ def solve_support(ro: Roster, g: np.ndarray, j: np.ndarray, moves: np.ndarray,
         return None
     model = build_model(ro, g[keep], j[keep], windows, t1_cap, with_balance=phase == 2)
     hint = complete_values(model, moves[keep])
-    values, obj, _, _ = solve_cp(model, phase, hint, budget, run["workers"], run["seed"],
-                                 0.0, run["say"], "support")
+    values, obj, _, _ = solve_cp(model, phase, hint, seconds, run.budget.workers,
+                                 run.budget.seed, 0.0, run.say, "support")
     if values is None:
         return None
     out = np.zeros(len(g), dtype=np.int64)
@@ -110,18 +126,18 @@ def solve_support(ro: Roster, g: np.ndarray, j: np.ndarray, moves: np.ndarray,
     return out, int(obj)
 
 
-def phase_one(ro: Roster, cand: np.ndarray, windows: dict, run: dict
+def phase_one(ro: Roster, cand: np.ndarray, windows: dict, run: _Run
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Tier 1: (candidates, arcs g, j, moves, best tier 1, its bound for every arc)."""
     g, j = np.nonzero(cand)
     moves = greedy_rotation(ro, g, j)
     t1 = tier1_of(ro, g, j, moves, windows)
-    stats = run["stats"]
+    stats = run.stats
     stats.update(greedy_moves=int(moves.sum()), greedy_tier1=t1)
     if t1 == 0:
         return cand, g, j, moves, 0, 0
-    deadline = run["deadline"]
-    rel = relax(ro, cand, windows, 1, None, deadline - 0.7 * run["limit"])
+    deadline = run.budget.deadline
+    rel = relax(ro, cand, windows, 1, None, run.budget.at(0.3))
     cand, lb1 = rel.candidates, combine_bound(rel, None, False)
     g, j, moves = _extend(g, j, moves, cand)
     stats["phase1_lp"] = {"bound": rel.bound, "rounds": rel.rounds, "arcs_added": rel.added}
@@ -136,10 +152,10 @@ def phase_one(ro: Roster, cand: np.ndarray, windows: dict, run: dict
                                   min(0.15 * left, 15.0), run)
         else:
             model = build_model(ro, g, j, windows, with_balance=False)
-            run["say"]("tier 1", "minimising rule shortfalls", t1, lb1, None)
+            run.say("tier 1", "minimising rule shortfalls", t1, lb1, None)
             values, obj, bound, name = solve_cp(
-                model, 1, complete_values(model, moves), 0.35 * left, run["workers"],
-                run["seed"], 0.0, run["say"], "tier 1")
+                model, 1, complete_values(model, moves), 0.35 * left, run.budget.workers,
+                run.budget.seed, 0.0, run.say, "tier 1")
             if bound is not None:
                 lb1 = max(lb1, combine_bound(rel, bound, bool(cand.sum() == ro.admissible.sum())))
             found = None if values is None else (values[:len(g)], obj)
@@ -149,31 +165,13 @@ def phase_one(ro: Roster, cand: np.ndarray, windows: dict, run: dict
     return cand, g, j, moves, t1, lb1
 
 
-def solve_rotation(ro: Roster, *, strict: bool, time_limit: float, workers: int = 8,
-                   seed: int = 0, relative_gap: float = 0.001,
-                   report: Report | None = None) -> RotationOutcome:
-    """Solve the rotation of `ro` within about `time_limit` seconds; see the module."""
-    say = report or (lambda *a: None)
-    t0 = time.perf_counter()
-    deadline = t0 + time_limit
-    timings: dict[str, float] = {}
-
-    def lap(name: str, since: float) -> float:
-        now = time.perf_counter()
-        timings[name] = round(now - since, 3)
-        return now
-
-    stats: dict = {"groups": ro.n_groups, "admissible_arcs": int(ro.admissible.sum())}
-    run = {"deadline": deadline, "limit": time_limit, "workers": workers, "seed": seed,
-           "say": say, "stats": stats}
-    cand = initial_candidates(ro)
-    windows = make_windows(ro)
-    say("hint", f"{ro.n_groups} groups, {stats['admissible_arcs']} admissible arcs, "
-        f"{int(cand.sum())} candidates: greedy rotation", None, None, None)
-    cand, g, j, moves, t1, lb1 = phase_one(ro, cand, windows, run)
-    t = lap("tier1", t0)
-    say("bound", "LP bound of balance and distance", None, None, None)
-    rel = relax(ro, cand, windows, 2, t1, deadline - 0.6 * max(0.0, deadline - t))
+def phase_two_bound(ro: Roster, cand: np.ndarray, windows: dict, t1: int, arcs: tuple,
+                    run: _Run) -> tuple:
+    """Phase 2's LP bound with pricing, then the rounded LP and CP-SAT on its support:
+    (LP relaxation, arcs g, j, moves, objective, bound, whether every arc is a candidate)."""
+    g, j, moves = arcs
+    budget, stats = run.budget, run.stats
+    rel = relax(ro, cand, windows, 2, t1, budget.deadline - 0.6 * max(0.0, budget.remaining()))
     cand = rel.candidates
     g, j, moves = _extend(g, j, moves, cand)
     all_arcs = bool(cand.sum() == ro.admissible.sum())
@@ -183,37 +181,74 @@ def solve_rotation(ro: Roster, *, strict: bool, time_limit: float, workers: int 
     model = build_model(ro, g, j, windows, t1)
     obj = objective_of(model, complete_values(model, moves), 2)
     for step in ("rounded", "support"):
-        if obj - bound2 <= relative_gap * max(obj, 1):
+        if obj - bound2 <= budget.target_gap * max(obj, 1):
             break
-        left = deadline - time.perf_counter()
+        left = budget.remaining()
         found = (round_lp(ro, g, j, rel.arc_values, windows, 2, t1) if step == "rounded" else
                  solve_support(ro, g, j, moves, rel.arc_values, windows, 2, t1,
                                min(0.25 * left, 20.0), run))
         stats["phase2_" + step] = None if found is None else found[1] / UNITS
         if found is not None and found[1] < obj:
             moves, obj = found
-    t = lap("bound", t)
+    return rel, g, j, moves, bound2, all_arcs
+
+
+def phase_two_search(ro: Roster, windows: dict, t1: int, rel: Relaxation, arcs: tuple,
+                     bound2: int, all_arcs: bool, run: _Run) -> tuple[np.ndarray, int]:
+    """CP-SAT on balance and distance from the best rotation so far, widening the balance
+    windows a count lands outside of: (moves, bound)."""
+    g, j, moves = arcs
+    budget = run.budget
     for attempt in range(4):
         model = build_model(ro, g, j, windows, t1)
         hint = complete_values(model, moves)
         obj = objective_of(model, hint, 2)
-        say("search", f"improving balance and distance (attempt {attempt + 1})", obj,
-            bound2, None)
-        left = deadline - time.perf_counter()
-        if obj - bound2 <= relative_gap * max(obj, 1):  # the LP bound proves it good enough
+        run.say("search", f"improving balance and distance (attempt {attempt + 1})", obj,
+                bound2, None)
+        left = budget.remaining()
+        if obj - bound2 <= budget.target_gap * max(obj, 1):  # the LP bound proves it
             values, cp_bound, name = None, None, "skipped: within the gap"
         else:
-            values, _, cp_bound, name = solve_cp(model, 2, hint, left, workers, seed,
-                                                 relative_gap, say, "search")
-        stats["phase2_cp"] = {"status": name, "attempts": attempt + 1}
+            values, _, cp_bound, name = solve_cp(model, 2, hint, left, budget.workers,
+                                                 budget.seed, budget.target_gap, run.say,
+                                                 "search")
+        run.stats["phase2_cp"] = {"status": name, "attempts": attempt + 1}
         x = values if values is not None else hint
         moves = x[:len(g)]
         wider = outside_windows(model, x)
         if cp_bound is not None:  # the windowed model is a relaxation: its bound holds
             bound2 = max(bound2, combine_bound(rel, cp_bound, all_arcs))
-        if not wider or time.perf_counter() > deadline - 0.5:
+        if not wider or budget.remaining() < 0.5:
             break
         windows = {**windows, **wider}
+    return moves, bound2
+
+
+def solve_rotation(ro: Roster, *, strict: bool, budget: Budget) -> RotationOutcome:
+    """Solve the rotation of `ro` within the budget (its clock must run); see the module.
+    Progress goes to the budget as "rotation" events."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since, 3)
+        return now
+
+    stats: dict = {"groups": ro.n_groups, "admissible_arcs": int(ro.admissible.sum())}
+    run = _Run(budget, stats)
+    cand = initial_candidates(ro)
+    windows = make_windows(ro)
+    run.say("hint", f"{ro.n_groups} groups, {stats['admissible_arcs']} admissible arcs, "
+            f"{int(cand.sum())} candidates: greedy rotation", None, None, None)
+    cand, g, j, moves, t1, lb1 = phase_one(ro, cand, windows, run)
+    t = lap("tier1", t0)
+    run.say("bound", "LP bound of balance and distance", None, None, None)
+    rel, g, j, moves, bound2, all_arcs = phase_two_bound(ro, cand, windows, t1, (g, j, moves),
+                                                         run)
+    t = lap("bound", t)
+    moves, bound2 = phase_two_search(ro, windows, t1, rel, (g, j, moves), bound2, all_arcs,
+                                     run)
     lap("search", t)
     objective = true_objective(ro, g, j, moves)
     bound2 = min(bound2, objective)

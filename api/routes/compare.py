@@ -7,21 +7,19 @@ is the base. Nothing is solved here: submit the layout variants as jobs first, t
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from allocator.model.scenario import parse_scenario
-from allocator.report.compare import (
-    Comparison,
+from allocator import (
     Run,
-    changed_pupils,
-    compare_runs,
-    markdown,
-    unique_labels,
+    compare,
+    comparison_html,
+    comparison_json,
+    comparison_markdown,
+    parse_scenario,
 )
-from allocator.report.compare_html import render_html
 
 from ..deps import Owner, StoreDep
 from . import problems
@@ -36,22 +34,6 @@ class CompareRequest(BaseModel):
     format: Literal["json", "html", "markdown"] = Field(
         "json", description="json: tables as records; html: the self-contained page of "
                             "`allocator compare`; markdown: its compare.md")
-
-
-def _records(frame) -> list[dict[str, Any]]:
-    """Rows of a frame as JSON-safe dicts (missing values as null)."""
-    return json.loads(frame.to_json(orient="records", force_ascii=False))
-
-
-def comparison_json(cmp: Comparison) -> dict[str, Any]:
-    """The comparison as one JSON document: runs, KPIs, pupils changing school, pairs,
-    blocks and schools (the tables `allocator compare` writes as CSV)."""
-    return {"base": cmp.runs[0].label,
-            "runs": [{"label": r.label, "source": r.source, "status": r.result.status}
-                     for r in cmp.runs],
-            "kpis": _records(cmp.kpis), "changed_pupils": changed_pupils(cmp),
-            "pairs": _records(cmp.pairs), "blocks": _records(cmp.blocks),
-            "schools": _records(cmp.schools), "notes": cmp.notes}
 
 
 @router.post("/compare", summary="Compare finished jobs side by side",
@@ -71,12 +53,10 @@ def compare_jobs(body: CompareRequest, store: StoreDep, owner: Owner) -> Respons
         scenario = parse_scenario(json.loads(store.scenario_text(job_id) or "{}"))
         runs.append(Run(label=scenario.name, source=f"job {job_id}", scenario=scenario,
                         result=result))
-    for run, label in zip(runs, unique_labels([r.label for r in runs]), strict=True):
-        run.label = label
-    cmp = compare_runs(runs)
+    cmp = compare(runs)  # nothing is solved: every run has its result
     if body.format == "html":
-        return Response(render_html(cmp), media_type="text/html; charset=utf-8")
+        return Response(comparison_html(cmp), media_type="text/html; charset=utf-8")
     if body.format == "markdown":
-        return Response(markdown(cmp), media_type="text/markdown; charset=utf-8")
+        return Response(comparison_markdown(cmp), media_type="text/markdown; charset=utf-8")
     return Response(json.dumps(comparison_json(cmp), ensure_ascii=False),
                     media_type="application/json")

@@ -16,8 +16,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from allocator.model.result import Result, assignments_frame
-from allocator.model.scenario import ScenarioError, parse_scenario
+from allocator import (
+    Result,
+    ScenarioError,
+    assignments_frame,
+    map_layers,
+    parse_result,
+    parse_scenario,
+)
 
 from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
 from ..errors import ApiError, problem_of
@@ -84,18 +90,16 @@ def load_result_text(store: JobStore, job_id: str, owner: str) -> str:
 
 def load_result(store: JobStore, job_id: str, owner: str) -> Result:
     """The Result of the caller's finished job (errors as `load_result_text`)."""
-    return Result.model_validate_json(load_result_text(store, job_id, owner))
+    return parse_result(load_result_text(store, job_id, owner))
 
 
 def load_layers(store: JobStore, job_id: str, owner: str) -> tuple[dict, str]:
-    """The map layers (`allocator.maps.build_layers`) of the caller's finished job and its
+    """The map layers (`allocator.map_layers`) of the caller's finished job and its
     scenario name; 409 when the result has no plan to map."""
-    from allocator.report.maps import build_layers
-
     result = load_result(store, job_id, owner)
     scenario = parse_scenario(json.loads(store.scenario_text(job_id) or "{}"))
     try:
-        return build_layers(result, scenario), scenario.name
+        return map_layers(result, scenario), scenario.name
     except ScenarioError as exc:
         raise ApiError(409, "job_no_plan", "; ".join(f.message for f in exc.findings)) from None
 

@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter
 
-from allocator.model.policy import PROFILES, describe_policy, resolve_policy
+from allocator import describe_policy, policy_profiles, resolve_policy
 
 from ..deps import SettingsDep, StoreDep
 from ..schemas import Health, PolicyList, PolicyProfile, PolicyRule
@@ -34,7 +34,7 @@ def health(settings: SettingsDep, store: StoreDep) -> Health:
                      responses=problems(401))
 def list_policies() -> PolicyList:
     profiles = []
-    for name in sorted(PROFILES):
+    for name in sorted(policy_profiles()):
         policy = resolve_policy(name)
         profiles.append(PolicyProfile(
             name=name, rules=[PolicyRule(**row) for row in describe_policy(policy)],

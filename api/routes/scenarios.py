@@ -14,8 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from allocator.model.result import Result
-from allocator.model.scenario import ScenarioError, parse_scenario
+from allocator import Result, ScenarioError, parse_scenario
 
 from ..deps import SettingsDep, check_sizes, decode_json, decode_scenario, read_body
 from ..errors import ApiError, error_response

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.layout.operations import ChooseSpec, Layout
-from allocator.model.scenario import Finding, ScenarioError
+from allocator.layout import ChooseSpec, Layout
+from allocator.model.findings import Finding, ScenarioError
 from allocator.rules.objective import SCALE, fixed_cost_units
 from allocator.students.arcs import Arcs, Units, add_arcs, eligible_schools, make_arcs, unit_groups
 from allocator.students.instance import Instance

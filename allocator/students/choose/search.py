@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from allocator.model.budget import Budget
+from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.arcs import Arcs, Units, add_arcs, subset_units
 from allocator.students.cpsat import solve_students
 from allocator.students.flow_bound import Relaxation, solve_relaxation
@@ -197,14 +199,18 @@ def improve_open_regions(rs: OpenRegions, deadline: float, workers: int,
 
 
 def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
-                  cm: ChooseModel, *, strict: bool, deadline: float, target_gap: float,
-                  workers: int, seed: int, k: int, bound: int,
-                  report: Callable[[str, int, int], None]) -> ChooseOutcome:
-    """Pick an open set and a plan for it (module docstring) until `deadline`.
+                  cm: ChooseModel, *, strict: bool, budget: Budget, k: int,
+                  bound: int) -> ChooseOutcome:
+    """Pick an open set and a plan for it (module docstring) until the budget's deadline.
 
     `rel` is the flow relaxation with every candidate open on `arcs`, `bound` a valid lower
-    bound so far; `report(message, cost, bound)` receives progress (objective units).
+    bound so far; each incumbent is reported as a "search" progress event.
     """
+    deadline, target_gap = budget.deadline, budget.target_gap
+
+    def report(message: str, cost: int, b: int) -> None:
+        budget.say("search", message, cost / SCALE, b / SCALE, relative_gap(cost, b))
+
     pen = search_penalties(inst, strict)
     stats: dict = {}
     needy = needy_units(inst, units, cm)
@@ -241,7 +247,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
     left = deadline - time.perf_counter()
     if len(units) <= FULL_MODEL_UNITS and left > 0.05 and not done(cost):
         share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
-        rs = OpenRegions(inst, units, full, choice, cm, strict, seed)
+        rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
 
         def on_solution(obj: int, _cp_b: int) -> bool:
             # CP-SAT's bound holds on these arcs only; the final bound caps it (choose_solve)
@@ -249,7 +255,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
             return done(obj)
 
         sol = solve_students(inst, units, full, choice, strict=strict, time_limit=share,
-                             workers=workers, seed=seed, on_solution=on_solution,
+                             workers=budget.workers, seed=budget.seed, on_solution=on_solution,
                              extend=open_extension(open_groups(cm, rs.open), full.school,
                                                    cm.fc, rs.open))
         out.cp_status, out.stats = sol.status, dict(sol.stats)
@@ -257,7 +263,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
             out.cp_bound = sol.cp_bound
             if plan_cost(inst, units, full, sol.choice, cm, pen) <= cost:
                 choice = sol.choice
-    rs = OpenRegions(inst, units, full, choice, cm, strict, seed)
+    rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
     if deadline - time.perf_counter() > 0.1 and out.cp_status != "optimal" and not done(
             rs.cost()):
         t0 = time.perf_counter()
@@ -266,7 +272,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
             report("regions", c, bound)
             return done(c)
 
-        improve_open_regions(rs, deadline, workers, on_improve)
+        improve_open_regions(rs, deadline, budget.workers, on_improve)
         stats.update(rs.stats, regions_s=round(time.perf_counter() - t0, 3))
     out.choice = rs.choice
     out.open_mask = rs.open

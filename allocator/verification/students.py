@@ -19,14 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
-from allocator.layout.operations import Layout, apply_layout, describe_layout, roster_scenario
+from allocator.layout import Layout, apply_layout, describe_layout, roster_scenario
 from allocator.metrics.balance import build_balance_report, summarize_balance
 from allocator.metrics.kpis import compute_kpis
+from allocator.model.findings import ScenarioError
+from allocator.model.geometry import block_point
 from allocator.model.grades import LEVEL_GRADES, level_of, parse_grade_key
 from allocator.model.policy import Policy, resolve_policy
 from allocator.model.result import Result
-from allocator.model.scenario import Block, Scenario, ScenarioError, School
+from allocator.model.scenario import Scenario, School
 from allocator.rules.objective import (
     SCALE,
     assignment_units,
@@ -35,6 +38,8 @@ from allocator.rules.objective import (
     round_km,
 )
 from geo.distance import StraightLine
+
+from .teachers import check_rotation
 
 
 @dataclass
@@ -52,15 +57,6 @@ class VerifyReport:
     ok: bool
     problems: list[Problem] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
-
-
-def _point(block: Block) -> tuple[float, float]:
-    if block.location is not None:
-        return block.location
-    from shapely.geometry import shape
-
-    p = shape(block.geometry).representative_point()
-    return (p.x, p.y)
 
 
 def _size_cap(s: School, policy: Policy) -> int:
@@ -149,7 +145,7 @@ class _Checker:
         """Distance, boarding, no_young_boarding and moved pupils of each row."""
         if not valid:
             return
-        bxy = np.array([_point(b) for _, b, _, _ in valid], dtype=float)
+        bxy = np.array([block_point(b) for _, b, _, _ in valid], dtype=float)
         sxy = np.array([s.location for _, _, s, _ in valid], dtype=float)
         idx = np.arange(len(valid))
         km = StraightLine(bxy, sxy, self.sc.crs).pairs(idx, idx)
@@ -304,14 +300,14 @@ class _Checker:
         """Each `choose` operation's kept and closed candidates as the result reports them:
         together exactly the candidates, within the operation's range; closed ones leave the
         open schools (rows assigned to them are flagged by check_rows)."""
-        reported = {c.get("index"): c for c in self.res.layout.get("choose", [])}
+        reported = {c.index: c for c in (self.res.layout.choose if self.res.layout else [])}
         for spec in self.layout.choose:
             row = reported.get(spec.index)
-            if row is None or "kept" not in row or "closed" not in row:
+            if row is None or row.kept is None or row.closed is None:
                 self.flag("choose", spec.label, "the result does not say which candidates "
                           "were kept and closed")
                 continue
-            kept, closed = list(row["kept"]), list(row["closed"])
+            kept, closed = list(row.kept), list(row.closed)
             if sorted(kept + closed) != sorted(spec.candidates) or set(kept) & set(closed):
                 self.flag("choose", spec.label, f"kept {kept} and closed {closed} are not a "
                           f"split of the candidates {spec.candidates}")
@@ -333,7 +329,7 @@ class _Checker:
 
     def check_layout_section(self) -> None:
         expect = describe_layout(self.layout, self.kept)
-        if not _same(self.res.layout, expect):
+        if not _same(plain(self.res.layout), plain(expect)):
             self.flag("layout", self.res.scenario, "the result's layout section differs from "
                       "the layout operations applied to the scenario")
 
@@ -341,19 +337,21 @@ class _Checker:
         roster = self.layout.teachers if self.sc.teachers else None
         expect = build_balance_report(self.res.schools, self.layout.school_map(), roster,
                                       self.policy)
-        if not _same(self.res.balance, expect):
+        if not _same(plain(self.res.balance), plain(expect)):
             self.flag("balance_cv", self.res.scenario, "the balance report differs from the "
                       "one recomputed from the schools, their records and the roster")
-        if not _same(self.res.kpis.get("balance"), summarize_balance(expect)):
-            self.flag("kpis", "balance", f"reported {self.res.kpis.get('balance')}, "
-                      "recomputed from the balance report")
-        self.checked["balance"] = len(expect["schools"])
+        reported = plain(self.res.kpis.balance) if self.res.kpis is not None else None
+        if not _same(reported, plain(summarize_balance(expect))):
+            self.flag("kpis", "balance", f"reported {reported}, recomputed from the balance "
+                      "report")
+        self.checked["balance"] = len(expect.schools)
 
     def check_kpis(self) -> None:
-        expect = compute_kpis(self.res.assignments, self.res.schools, self.policy)
+        expect = plain(compute_kpis(self.res.assignments, self.res.schools, self.policy))
+        reported = plain(self.res.kpis) or {}
         for key, value in expect.items():
-            if not _same(self.res.kpis.get(key), value):
-                self.flag("kpis", key, f"reported {self.res.kpis.get(key)}, recomputed {value}")
+            if not _same(reported.get(key), value):
+                self.flag("kpis", key, f"reported {reported.get(key)}, recomputed {value}")
         self.checked["kpis"] = len(expect)
 
     def check_status(self, viol: dict) -> None:
@@ -362,6 +360,17 @@ class _Checker:
             self.flag("status", res.scenario, "a strict result claims a plan yet breaks rules")
         if res.status == "infeasible" and not res.violations:
             self.flag("status", res.scenario, "status infeasible without an explanation")
+
+
+def plain(value: Any) -> Any:
+    """A result section (a model, a dict or list of models, None) as plain JSON values."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -398,8 +407,6 @@ def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
         c.check_balance()
         c.check_layout_section()
         c.check_status(viol)
-    if "teachers" in result.stages:  # the rotation stage (issue 3)
-        from .teachers import check_rotation
-
-        check_rotation(roster_scenario(scenario)[0], result, c.flag, c.checked)
+    if "teachers" in result.stages:  # the rotation stage
+        check_rotation(roster_scenario(scenario, layout)[0], result, c.flag, c.checked)
     return VerifyReport(ok=not c.problems, problems=c.problems, checked=dict(c.checked))

@@ -24,7 +24,8 @@ from pydantic import ValidationError
 
 from allocator.model.grades import LEVEL_GRADES, LEVELS, level_of
 from allocator.model.policy import Policy, resolve_policy
-from allocator.model.result import Move, Result
+from allocator.model.result import Result
+from allocator.model.rotation import Move
 from allocator.model.scenario import Scenario, Teacher
 from allocator.rules.rotation_objective import (
     UNITS,
@@ -59,7 +60,9 @@ class _Rotation:
         self.schools = [s for s in sc.schools if s.status == "open"]
         self.idx = {s.id: i for i, s in enumerate(self.schools)}
         self.n = len(self.schools)
-        self.sec: dict[str, Any] = res.teachers or {}
+        # the section as result.json holds it: every check reads what the file says
+        self.sec: dict[str, Any] = (res.teachers.model_dump(mode="json", by_alias=True)
+                                    if res.teachers is not None else {})
 
     # -- plan and demand -----------------------------------------------------------------
     def plan(self) -> tuple[np.ndarray, np.ndarray]:
@@ -480,7 +483,7 @@ def check_rotation(scenario: Scenario, result: Result, flag: Flag,
                    checked: dict[str, int]) -> None:
     """Flag every rotation rule the result breaks or misreports (see the module)."""
     v = _Rotation(scenario, result, flag, checked)
-    if not result.teachers or "status" not in result.teachers:
+    if result.teachers is None:
         flag("rotation", result.scenario, "the result has no teacher rotation section")
         return
     pupils, classes = v.plan()

@@ -1,0 +1,19 @@
+"""The `allocator` console script: every command registered on one typer app."""
+
+from __future__ import annotations
+
+from . import solving, study, tools  # noqa: F401  (each module registers its commands)
+from .common import app
+
+ORDER = ("solve", "validate", "verify", "schema", "policy", "generate", "serve", "map",
+         "import", "compare", "sweep")
+app.registered_commands.sort(key=lambda c: ORDER.index(c.name) if c.name in ORDER
+                             else len(ORDER))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The `kpis` section of result.json: the figures of a student plan a planner reads first.
+
+Computed from result rows alone by `allocator.metrics` (so `verify` recomputes them); the
+`balance` summary is added once the balance report exists. Distances in km, money in yuan
+per year.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Contract, Section
+
+
+class LevelTravel(Contract):
+    """Distances of one level's pupils to their schools, weighted by pupils."""
+
+    pupils: int
+    mean_km: float
+    p95_km: float
+    max_km: float
+    pupil_km: float = Field(description="sum over pupils of their distance")
+
+
+class Travel(Contract):
+    primary: LevelTravel
+    junior: LevelTravel
+
+
+class PerLevelCount(Contract):
+    primary: int
+    junior: int
+
+
+class Boarding(Contract):
+    boarders: int
+    beds: int
+    beds_short: int = Field(description="boarders without a bed, summed over schools")
+    schools_short: int = Field(description="schools with more boarders than beds")
+
+
+class LevelClasses(Contract):
+    bands: dict[str, int] = Field(description="classes per size band: within the cap, "
+                                  "cap to 55, 56-65 大班额, 66+ 超大班额")
+    largest_class: int
+
+
+class Classes(Contract):
+    primary: LevelClasses
+    junior: LevelClasses
+
+
+class Utilisation(Contract):
+    mean: float = Field(description="classes / classrooms, mean over schools with rooms")
+    max: float
+    schools_over_rooms: int
+
+
+class Funding(Contract):
+    """Annual cost of the plan under the policy's funding model (rule `funding`)."""
+
+    per_pupil_yuan: float = Field(description="per-pupil public funding, all pupils (a "
+                                  "total, not a rate)")
+    small_school_topup_yuan: float
+    boarding_subsidy_yuan: float
+    fixed_cost_yuan: float
+    total_yuan: float
+    funded_pupils: int
+    schools_funded_at_floor: int
+
+
+class LevelBalanceSummary(Contract):
+    """One level of the balance report in brief: the CV of each indicator and the schools
+    meeting the standard."""
+
+    schools: int
+    min_met: int
+    cv: dict[str, float | None]
+    cv_max: float
+    cv_ok: bool | None
+    schools_meeting_min_met: int
+    schools_meeting_standard: int
+    schools_failing: int
+    schools_undetermined: int
+
+
+class Kpis(Section):
+    """Every KPI of a student plan (the keys `allocator compare` flattens into kpis.csv)."""
+
+    pupils: int
+    travel: Travel
+    beyond_day_radius: PerLevelCount = Field(description="pupils beyond the day radius of "
+                                             "their school (all of them board)")
+    boarding: Boarding
+    classes: Classes
+    schools_over_size_cap: int
+    utilisation: Utilisation
+    moved_pupils: int = Field(description="pupils whose school differs from today's")
+    small_schools: int = Field(description="schools with pupils but fewer than the funding "
+                               "floor")
+    empty_schools: int
+    open_schools: int
+    funding: Funding
+    balance: dict[str, LevelBalanceSummary] | None = Field(
+        None, description="per level, from the balance report (absent before it is made)")

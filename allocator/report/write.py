@@ -1,0 +1,33 @@
+"""Write a comparison's files: compare.md, compare.html, the CSV tables, and `runs/<label>/`
+(every file `allocator solve` writes, rotation and staffing included) for the runs solved
+for it. Everything goes to a staged folder that replaces the output folder whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from allocator.io.atomic import staged_folder, write_files
+from allocator.io.result_folder import result_files
+
+from .compare import Comparison
+from .compare_html import render_html
+from .markdown import markdown
+
+
+def comparison_files(cmp: Comparison) -> dict[str, str]:
+    """compare.md, compare.html and the CSV tables, by file name."""
+    return {"compare.md": markdown(cmp), "compare.html": render_html(cmp),
+            "kpis.csv": cmp.kpis.to_csv(index=False),
+            "changes_blocks.csv": cmp.blocks.to_csv(index=False),
+            "changes_pairs.csv": cmp.pairs.to_csv(index=False),
+            "schools.csv": cmp.schools.to_csv(index=False)}
+
+
+def write_comparison(cmp: Comparison, outdir: str | Path) -> Path:
+    """Write every output into `outdir` (replaced whole; nothing half-written)."""
+    with staged_folder(outdir) as tmp:
+        write_files(tmp, comparison_files(cmp))
+        for r in cmp.runs:
+            if r.solved_here:
+                write_files(tmp / "runs" / r.label, result_files(r.result, r.scenario_text))
+    return Path(outdir)

@@ -1,0 +1,93 @@
+"""The student stage's search, after the flow relaxation: a plan and a valid bound.
+
+Plain layouts: a rounded and repaired hint (made to obey contiguity when asked), then CP-SAT
+and the regional search (`search.search_plan`). Layouts with `choose` operations go to
+`choose.stage`. The bound reported is valid for the unpruned problem: the flow bound, raised
+to CP-SAT's bound on the candidate arcs only as far as reduced costs prove that no excluded
+arc can appear in a better plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.model.budget import Budget
+from allocator.rules.objective import SCALE, relative_gap
+
+from .arcs import Arcs, Units, price_units
+from .contiguity import build_rule, repair_plan
+from .flow_bound import Relaxation
+from .hint import warm_start
+from .instance import Instance
+from .problem import StudentProblem
+from .rows import build_schools
+from .search import search_plan
+
+
+@dataclass
+class StudentOutcome:
+    """A finished student search: a candidate arc per unit on `arcs`, a lower bound valid
+    for the whole problem (objective units), and what the search did. For `choose`
+    layouts also the schools left open, the candidates kept per operation index and their
+    fixed cost (objective units)."""
+
+    arcs: Arcs
+    choice: np.ndarray
+    bound: int
+    cp_status: str
+    stats: dict = field(default_factory=dict)
+    open_mask: np.ndarray | None = None
+    kept: dict[int, list[str]] | None = None
+    fixed: int = 0
+    proven_infeasible: bool = False
+
+
+def excluded_margin(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation) -> int:
+    """Least increase over the flow bound of any plan that uses a non-candidate arc."""
+    best_ex, val = price_units(inst, units, rel.school_value, rel.board_value, exclude=arcs)
+    has = best_ex >= 0
+    if not has.any():
+        return np.iinfo(np.int64).max // 4
+    return int((units.total[has] * (val[has] - rel.unit_best[has])).min())
+
+
+def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
+    """Whether the candidate arcs are every admissible arc (infeasibility is then proven)."""
+    z = np.zeros((inst.n_schools, 2), dtype=np.int64)
+    best, _ = price_units(inst, units, z, z, exclude=arcs)
+    return bool((best < 0).all())
+
+
+def search_students(problem: StudentProblem, arcs: Arcs, rel: Relaxation, *, strict: bool,
+                    budget: Budget, laps) -> StudentOutcome:
+    """Hint, then CP-SAT and regions within `budget` (see the module docstring). `arcs` are
+    the candidates after pricing; `laps(name)` records the time of each step."""
+    inst, units = problem.instance, problem.units
+    budget.say("hint", "rounding and repairing the relaxation", bound=rel.bound / SCALE)
+    hint = warm_start(inst, units, arcs, rel, strict, time_limit=0.2 * budget.remaining())
+    rule, stats = None, {}
+    if inst.scenario.options.contiguity:  # rule contiguity: the hint and every model obey it
+        rule = build_rule(inst, units, arcs, problem.edges)
+        hint = repair_plan(inst, units, arcs, hint, rule)
+        stats.update(rule.stats())
+    _, _, hint_pen = build_schools(inst, units, arcs, hint)
+    hint_cost = int(arcs.cost[hint].sum()) + hint_pen
+    laps("hint")
+    bound = rel.bound
+    budget.say("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
+               relative_gap(hint_cost, bound))
+    budget.say("search", f"improving, {budget.remaining():.0f} s left")
+    found = search_plan(inst, units, arcs, hint, bound=bound, strict=strict, budget=budget,
+                        contiguity=rule)
+    laps("search")
+    out = StudentOutcome(arcs=arcs, choice=found.choice, bound=bound,
+                         cp_status=found.cp_status, stats={**stats, "cp_status":
+                                                           found.cp_status, **found.stats})
+    if strict and found.cp_status == "infeasible" and all_arcs_present(inst, units, arcs):
+        out.proven_infeasible = True
+    elif found.cp_bound is not None:
+        margin = excluded_margin(inst, units, arcs, rel)
+        out.bound = max(bound, min(found.cp_bound, rel.bound + margin))
+    return out
