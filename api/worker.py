@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from allocator import ScenarioError, parse_scenario, result_to_json, solve, validate
+
 from .jobs import JobStore
 
 log = logging.getLogger("api.worker")
@@ -137,7 +139,6 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
     """Child entry: solve one job and store its result or its failure."""
     watch_server(server_pid)
     limit_memory(memory_mb)
-    from allocator import ScenarioError, parse_scenario, result_to_json, solve
 
     store = JobStore(db_path)
     job = store.get(job_id)
@@ -165,7 +166,6 @@ def run_once(conn: Any, kind: str, payload: tuple, server_pid: int,
     ("error", {...}) through `conn`."""
     watch_server(server_pid)
     limit_memory(memory_mb)
-    from allocator import ScenarioError, result_to_json, solve, validate
 
     try:
         if kind == "validate":

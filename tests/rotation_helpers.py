@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import block, doc, scenario, school
-
 from allocator import solve as solve_all
+from tests.conftest import block, doc, scenario, school
 
 PRIMARY6 = {1: 19, 2: 19, 3: 19, 4: 19, 5: 19, 6: 19}  # 114 pupils: 6 teachers at 1:19
 

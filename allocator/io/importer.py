@@ -35,8 +35,17 @@ import numpy as np
 
 from allocator.io.scenario_file import write_scenario
 from allocator.model.findings import Finding, ScenarioError
+from allocator.model.grades import KIND_GRADES, LEVEL_GRADES, parse_grade_key
 from allocator.model.scenario import parse_scenario
-from geo.io import LayerError, Problem, check_geometries, is_gis, layer_name, read_table
+from geo.io import (
+    LayerError,
+    Problem,
+    check_geometries,
+    check_same_crs,
+    is_gis,
+    layer_name,
+    read_table,
+)
 
 TRUE = {"是", "1", "true", "yes", "y", "t", "城镇", "城区", "城市", "骨干", "√"}
 FALSE = {"否", "0", "false", "no", "n", "f", "乡村", "农村", "", "×"}
@@ -218,8 +227,6 @@ def layer_geometries(tables: list[Table], crs: str | None) -> tuple[str, list[Pr
     if problems:
         return crs or "EPSG:4326", problems
     if crs is None:
-        from geo.io import check_same_crs
-
         problems = check_same_crs({t.name: t.frame for t in gis})
         if problems:
             return "EPSG:4326", problems
@@ -304,8 +311,6 @@ def apply_plan(t: Table, schools: list[dict], blocks: list[dict]) -> None:
     """Today's plan rows -> blocks' current_school. A row's grades come from its level or
     grades column, else from the school's kind (a teaching point takes 1-3); narrower rows
     win over broader ones (a teaching point's 1-3 over its primary school's 1-6)."""
-    from allocator.model.grades import KIND_GRADES, LEVEL_GRADES, parse_grade_key
-
     kinds = {s["id"]: s.get("kind") for s in schools}
     by_id = {b["id"]: b for b in blocks}
     rows: dict[str, list[tuple[int, tuple[int, ...], str, int]]] = {}

@@ -26,6 +26,9 @@ from allocator.model.findings import Finding, ScenarioError
 from allocator.model.geometry import block_frame, boundary_shape
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario, School
+from geo.catchments import block_cells, dissolve_catchments
+from geo.export import render_png, write_layers
+from geo.webmap import render_html
 
 SUFFIXES = (".geojson", ".json", ".gpkg", ".png", ".html")
 
@@ -103,8 +106,6 @@ def flow_layer(assign: pd.DataFrame, blocks, schools, crs: str):
 
 def build_layers(result: Result, scenario: Scenario) -> dict:
     """The four map layers of a result (see the module docstring)."""
-    from geo.catchments import block_cells, dissolve_catchments
-
     if not result.assignments:
         raise ScenarioError([Finding(severity="error", code="result",
                                      message=f"the result (status {result.status}) has no "
@@ -133,9 +134,6 @@ def write_map(result: Result, scenario: Scenario, out: Path) -> list[Path]:
 
     Raises ValueError for an unknown suffix. Files appear only when complete.
     """
-    from geo.export import render_png, write_layers
-    from geo.webmap import render_html
-
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"unknown map kind '{out.suffix}' (use .geojson, .gpkg, .png or "

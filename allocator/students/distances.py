@@ -18,6 +18,7 @@ from allocator.model.findings import Finding
 from allocator.model.geometry import block_point
 from allocator.model.scenario import Scenario, School
 from geo.io import LayerError, Problem, check_geometries, read_matrix, read_table
+from geo.network import build_road_graph, network_matrix
 
 UNREACHABLE = 10_000.0  # km (or minutes) charged for a pair no road connects
 FAR_FROM_ROAD_KM = 2.0
@@ -42,7 +43,6 @@ def road_matrix(scenario: Scenario, schools: list[School]) -> tuple[np.ndarray |
     """Blocks x schools by road (km or minutes), np.inf where no road connects the pair."""
     import geopandas as gpd
 
-    from geo.network import build_road_graph, network_matrix
 
     d = scenario.options.distance
     field = "options.distance.roads"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from allocator.report.charts import CSS, Point, number, scatter
 
+from .ranking import format_cell, kpi_direction, public
 from .spec import Sweep, Variant
 
 EXTRA_CSS = ("th.l{text-align:left}tr.front td{background:#fff4e5}"
@@ -36,8 +37,6 @@ def points(table: pd.DataFrame, x: str, y: str, size: str | None) -> list[Point]
 
 
 def _cell(v: Any) -> str:
-    from .summary import format_cell
-
     return escape(format_cell(v))
 
 
@@ -56,8 +55,6 @@ def _table(df: pd.DataFrame, cols: list[str], left: set[str]) -> str:
 def render_ranking(sweep: Sweep, table: pd.DataFrame, failed: list[dict[str, str]],
                    missing: list[Variant], compared: list[str] | None) -> str:
     """The whole page (UTF-8 text)."""
-    from .summary import kpi_direction, public
-
     spec = sweep.spec
     keys = [kpi_direction(k)[0] for k in spec.pareto]
     pub = public(table)

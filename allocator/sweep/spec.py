@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from allocator.layout import apply_layout
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.policy import PolicyError, resolve_policy
 from allocator.model.scenario import Options, PolicySpec, Scenario, load_scenario
@@ -280,8 +281,6 @@ def _check_variant(model: Scenario, replace: dict[str, Any], where: str) -> tupl
         list[Finding], ScenarioError | None]:
     """Problems with the variant's values (options, policy, layout operations; each part
     checked) and the error of applying its layout to the base `model`, without solving."""
-    from allocator.layout import apply_layout
-
     problems: list[Finding] = []
     options = pspec = policy = ops = None
     try:

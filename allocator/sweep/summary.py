@@ -18,188 +18,18 @@ Written into a temporary folder and renamed into place whole.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from allocator.io.atomic import staged_folder, write_files
-from allocator.io.result_folder import load_result, read_result_folder
-from allocator.model.result import Result
-from allocator.report.charts import fmt
-from allocator.report.compare import Run, compare_runs, result_figures, unique_labels
+from allocator.io.result_folder import read_result_folder
+from allocator.report.compare import Run, compare_runs, unique_labels
 from allocator.report.write import write_comparison
 
+from .html import render_ranking
 from .outputs import TMP_PREFIX
-from .paths import short_path
+from .ranking import collect, markdown, public, rank_table
 from .spec import Sweep, Variant
-
-PLAN_STATUSES = ("optimal", "feasible", "unknown")
-
-
-def sweep_figures(result: Result) -> dict[str, Any]:
-    """`allocator compare`'s figures of a result plus the sweep's derived ones: mean travel
-    and pupil-km over all pupils of both levels, and the number of violations."""
-    f = result_figures(result)
-    travel = result.kpis.travel if result.kpis is not None else None
-    pupils = pkm = 0
-    if travel is not None:
-        pupils = travel.primary.pupils + travel.junior.pupils
-        pkm = travel.primary.pupil_km + travel.junior.pupil_km
-    f["travel.pupil_km"] = round(pkm, 2) if travel else None
-    f["travel.mean_km"] = round(pkm / pupils, 3) if pupils else None
-    f["violations"] = len(result.violations)
-    return f
-
-
-def kpi_direction(k: str) -> tuple[str, bool]:
-    """(KPI key, descending) of a spec rank / pareto entry."""
-    return (k[1:], True) if k.startswith("-") else (k, False)
-
-
-def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """Rows of `values` (n x m, all minimised) that no other row dominates (at least as
-    good on every column and better on one). Equal rows are all kept."""
-    n = len(values)
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        better_eq = (values <= values[i]).all(axis=1)
-        strictly = (values < values[i]).any(axis=1)
-        if (better_eq & strictly).any():
-            keep[i] = False
-    return keep
-
-
-def _error_line(folder: Path) -> str:
-    try:
-        text = (folder / "error.txt").read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-    lines = [ln.strip().removeprefix("- ").removeprefix("error: ")
-             for ln in text.splitlines() if ln.strip()]
-    return ": ".join(lines[:2])[:300]
-
-
-def collect(sweep: Sweep, outdir: Path) -> tuple[pd.DataFrame, list[dict[str, str]],
-                                                  list[Variant]]:
-    """(finished variants' figures, failed variants with their error, variants not run)."""
-    rows, failed, missing = [], [], []
-    batch = len(sweep.bases) > 1
-    for v in sweep.variants:
-        folder = outdir / v.id
-        if (folder / "result.json").is_file():
-            r = load_result(folder)
-            row: dict[str, Any] = {"id": v.id, "label": v.label}
-            if batch:
-                row["base"] = sweep.bases[v.base].label
-            row["plan"] = v.plan or ""
-            row["closures"] = " ".join(v.closures)
-            row.update({short_path(k): val for k, val in v.settings.items()})
-            row["_base"] = v.base
-            row["_has_plan"] = r.status in PLAN_STATUSES and bool(r.schools)
-            row["status"] = r.status
-            row["figures"] = sweep_figures(r)
-            rows.append(row)
-        elif (folder / "error.txt").is_file():
-            failed.append({"id": v.id, "label": v.label, "error": _error_line(folder)})
-        else:
-            missing.append(v)
-    return pd.DataFrame(rows), failed, missing
-
-
-def rank_table(sweep: Sweep, found: pd.DataFrame) -> pd.DataFrame:
-    """The finished variants ranked (column `rank`), with the KPI columns of the spec's
-    rank and pareto keys, objective, gap, moved pupils, violations and `pareto`."""
-    spec = sweep.spec
-    kpis = list(dict.fromkeys([kpi_direction(k)[0] for k in spec.rank + spec.pareto] + [
-        "solve.objective", "solve.gap", "moved_pupils", "violations"]))
-    if found.empty:
-        return pd.DataFrame(columns=["rank", "id", "label", "status", *kpis, "pareto"])
-    df = found.copy()
-    for k in kpis:
-        df[k] = pd.to_numeric(pd.Series([f.get(k) for f in df["figures"]], index=df.index),
-                              errors="coerce")
-    df = df.drop(columns="figures")
-    sort_cols, ascending = ["_no_plan"], [True]
-    df["_no_plan"] = ~df["_has_plan"]
-    for k in spec.rank:
-        key, desc = kpi_direction(k)
-        sort_cols.append(key)
-        ascending.append(not desc)
-    df = df.sort_values(sort_cols + ["label"], ascending=ascending + [True],
-                        na_position="last", kind="stable").reset_index(drop=True)
-    df.insert(0, "rank", range(1, len(df) + 1))
-    df["pareto"] = False
-    pkeys = [kpi_direction(k) for k in spec.pareto]
-    for _, grp in df[df["_has_plan"]].groupby("_base"):
-        vals = grp[[k for k, _ in pkeys]].to_numpy(dtype=float)
-        ok = ~np.isnan(vals).any(axis=1)
-        signs = np.array([-1.0 if d else 1.0 for _, d in pkeys])
-        if ok.any():
-            mask = pareto_mask(vals[ok] * signs)
-            df.loc[grp.index[ok][mask], "pareto"] = True
-    return df.drop(columns=["_no_plan"])
-
-
-def public(df: pd.DataFrame) -> pd.DataFrame:
-    """The table without its internal columns (for CSV and display)."""
-    return df[[c for c in df.columns if not str(c).startswith("_")]]
-
-
-def markdown(sweep: Sweep, table: pd.DataFrame, failed: list[dict[str, str]],
-             missing: list[Variant], compared: list[str] | None) -> str:
-    """The ranking, the Pareto front, failed / missing / skipped variants as Markdown."""
-    spec = sweep.spec
-    show = [c for c in public(table).columns if c not in ("id",)]
-    out = [f"# Sweep {sweep.name}: ranking", "",
-           f"Spec `{sweep.source}`: {len(sweep.variants)} variants; {len(table)} finished, "
-           f"{len(failed)} failed, {len(missing)} not run. Ranked by "
-           + ", then ".join(f"`{k}`" for k in spec.rank) + " (smallest first unless marked "
-           "with -); variants without a plan last. Pareto front of "
-           + " / ".join(f"`{k}`" for k in spec.pareto) + " (all minimised unless marked "
-           "with -).", ""]
-    out += _md_table(public(table), show)
-    front = table[table["pareto"]] if not table.empty else table
-    out += ["", f"## Pareto front ({len(front)} variants)", ""]
-    pcols = ["rank", "label", *[kpi_direction(k)[0] for k in spec.pareto]]
-    out += _md_table(front, [c for c in pcols if c in front.columns]) if len(front) else [
-        "No finished variant with a plan."]
-    if failed:
-        out += ["", f"## Failed ({len(failed)}; the whole message in <id>/error.txt)", "",
-                "| id | label | error |", "|---|---|---|"]
-        out += [f"| {f['id']} | {f['label']} | {f['error'].replace('|', '/')} |"
-                for f in failed]
-    if missing:
-        out += ["", f"## Not run yet ({len(missing)}; rerun the sweep to solve them)", ""]
-        out += [f"- {v.label} (`{v.id}`)" for v in missing[:50]]
-        if len(missing) > 50:
-            out.append(f"- ... and {len(missing) - 50} more")
-    if sweep.skipped:
-        out += ["", f"## Skipped combinations ({len(sweep.skipped)}: a plan and closures "
-                "that are each possible but not together)", ""]
-        out += [f"- {s['label']}: {s['reason']}" for s in sweep.skipped]
-    if compared:
-        out += ["", "## Comparison of the best variants", "",
-                "`compare/compare.html` and `compare/compare.md`: " + ", ".join(compared)
-                + " (the first is the reference)."]
-    return "\n".join(out) + "\n"
-
-
-def _md_table(df: pd.DataFrame, cols: list[str]) -> list[str]:
-    lines = ["| " + " | ".join(str(c) for c in cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in df.iterrows():
-        lines.append("| " + " | ".join(format_cell(row[c]).replace("|", "/") for c in cols) + " |")
-    return lines
-
-
-def format_cell(v: Any) -> str:
-    """A table cell: yes / empty for flags, whole numbers without decimals, else compare's
-    format."""
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else ""
-    if isinstance(v, float) and not np.isnan(v) and float(v).is_integer() and abs(v) < 1e15:
-        return fmt(int(v))
-    return fmt(v.item() if isinstance(v, np.generic) else v)
 
 
 def compare_best(sweep: Sweep, table: pd.DataFrame, outdir: Path) -> list[Run]:
@@ -229,8 +59,6 @@ def write_summary(sweep: Sweep, outdir: Path) -> tuple[Path, pd.DataFrame,
                                                          list[dict[str, str]], list[Variant]]:
     """Write OUTDIR/summary (ranking.csv/.md/.html, pareto.csv, compare/) whole; returns
     the folder, the ranked table, the failed variants and those not run."""
-    from .html import render_ranking
-
     found, failed, missing = collect(sweep, outdir)
     table = rank_table(sweep, found)
     runs = compare_best(sweep, table, outdir)

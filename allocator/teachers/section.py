@@ -25,9 +25,11 @@ from allocator.model.rotation import (
     StaffingRow,
     TeachersSection,
 )
-from allocator.rules.rotation_objective import UNITS, round_km
+from allocator.rules.eligibility import direction_mask
+from allocator.rules.rotation_objective import UNITS, move_units, round_km
 from allocator.rules.statistics import weighted_cv
 
+from .explain import explain_shortfalls, summarize_rules
 from .roster import Roster
 from .solve import RotationOutcome
 
@@ -108,8 +110,6 @@ def move_reason(ro: Roster, t: int, j: int) -> str:
 
 
 def _forward(ro: Roster, f: int, j: int) -> bool:
-    from allocator.rules.eligibility import direction_mask
-
     urban = np.array([s.urban for s in ro.schools], dtype=bool)
     return bool(direction_mask(ro.policy.rotation.direction, f, urban, ro.strength,
                                [s.group for s in ro.schools])[j])
@@ -222,8 +222,6 @@ def objective_km(units: int) -> float:
 def violations_of(ro: Roster, after: dict[str, np.ndarray], moved: list[tuple[int, int]]
                   ) -> list[Violation]:
     """Every rotation rule still broken after the moves (see `rotation_explain`)."""
-    from .explain import explain_shortfalls
-
     return explain_shortfalls(ro, after, moved)
 
 
@@ -237,8 +235,6 @@ def build_rotation_section(out: RotationOutcome, strict: bool
                            ) -> tuple[TeachersSection, list[Violation], dict]:
     """The `teachers` section of result.json, the rotation violations of `out` and the
     teachers per school before and after (`teacher_totals`)."""
-    from .explain import summarize_rules
-
     ro = out.roster
     moved = assign_teachers(out)
     after = after_counts(ro, moved)
@@ -268,8 +264,6 @@ def build_rotation_section(out: RotationOutcome, strict: bool
 
 def objective_terms(ro: Roster, moved: list[tuple[int, int]], total: int) -> dict[str, Any]:
     """Tiers 2-3 split into balance and moves (distance + involuntary), km-equivalents."""
-    from allocator.rules.rotation_objective import move_units
-
     t = np.array([m for m, _ in moved], dtype=np.int64)
     j = np.array([d for _, d in moved], dtype=np.int64)
     km = ro.km[ro.t_school[t], j] if len(t) else np.zeros(0)

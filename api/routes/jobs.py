@@ -24,6 +24,7 @@ from allocator import (
     parse_result,
     parse_scenario,
 )
+from geo.webmap import map_page, to_geojson
 
 from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
 from ..errors import ApiError, problem_of
@@ -168,8 +169,6 @@ def get_job_assignments_csv(job_id: JobId, store: StoreDep, owner: Owner) -> Res
                       "description": "a GeoJSON FeatureCollection"},
                 **problems(401, 404, 409)})
 def get_job_catchments(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
-    from geo.webmap import to_geojson
-
     layers, _ = load_layers(store, job_id, owner)
     text = json.dumps(to_geojson(layers["catchments"]), ensure_ascii=False)
     return Response(text, media_type="application/geo+json", headers={
@@ -185,8 +184,6 @@ def get_job_catchments(job_id: JobId, store: StoreDep, owner: Owner) -> Response
                       "description": "the HTML map"},
                 **problems(401, 404, 409)})
 def get_job_map(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
-    from geo.webmap import map_page
-
     layers, name = load_layers(store, job_id, owner)
     return Response(map_page(layers, name), media_type="text/html; charset=utf-8")
 
