@@ -33,7 +33,8 @@ smoke: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -x
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check allocator geo tests benchmarks
+	$(BIN)/ruff check allocator api geo tests benchmarks scenarios
+	$(BIN)/lint-imports
 
 schema: $(VENV)/.installed
 	$(BIN)/allocator schema -o scenarios/scenario.schema.json

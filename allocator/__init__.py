@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from allocator.model.loading import load_scenario, parse_scenario, scenario_json_schema
+
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
 from .io.result_folder import (
@@ -32,7 +34,7 @@ from .model.budget import Budget, Progress, ProgressEvent
 from .model.findings import Finding, ScenarioError
 from .model.policy import PROFILES, Policy, PolicyError, resolve_policy
 from .model.result import Result, parse_result, result_json_schema, result_to_json
-from .model.scenario import Scenario, load_scenario, parse_scenario, scenario_json_schema
+from .model.scenario import Scenario
 from .pipeline import PreparedScenario, Stage, default_stage, prepare, solve, validate
 from .report.charts import fmt as format_value
 from .report.compare import Comparison, Run, changed_pupils, comparison_json

@@ -15,7 +15,7 @@ from pathlib import Path
 from allocator.io.result_folder import read_result_folder
 from allocator.model.budget import Progress
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import load_scenario
+from allocator.model.loading import load_scenario
 from allocator.pipeline import solve, validate
 from allocator.report.compare import Comparison, Run, compare_runs, unique_labels
 

@@ -1,4 +1,4 @@
-"""Geography speed benchmark (issue 5): `python -m benchmarks.geo_speed [--quick]`.
+"""Geography speed benchmark: `python -m benchmarks.geo_speed [--quick]`.
 
 1. catchments: tessellate and dissolve 20,000 point blocks among 300 schools (target < 10 s);
 2. network: road distances 300 schools x 20,000 blocks on a ~50,000-edge road grid

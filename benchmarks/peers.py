@@ -120,8 +120,8 @@ def county_case(size: str, tight: bool):
     """The generated county of `size` and the planner's units and candidate arcs for it."""
     from allocator.io.generate import generate_county
     from allocator.layout import apply_layout
+    from allocator.model.loading import parse_scenario
     from allocator.model.policy import resolve_policy
-    from allocator.model.scenario import parse_scenario
     from allocator.rules.objective import penalty_units
     from allocator.students.arcs import build_candidates, build_units
     from allocator.students.problem import build_instance_checked, lock_map

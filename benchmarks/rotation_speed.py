@@ -1,4 +1,4 @@
-"""Teacher rotation speed (issue 3): `python -m benchmarks.rotation_speed [--quick]`.
+"""Teacher rotation speed: `python -m benchmarks.rotation_speed [--quick]`.
 
 A generated county with 300 schools and about 8,000 teachers (4,500 villages and estates,
 seeded), staffed for today's enrolment: the rotation stage alone, with a 60 s limit and 8
@@ -27,8 +27,8 @@ def bench_rotation(schools: int, blocks: int, seed: int, time_limit: float,
     """Generate one county and solve its rotation on today's enrolment; the figures."""
     from allocator import Budget
     from allocator import generate_scenario as generate_county
+    from allocator.model.loading import parse_scenario
     from allocator.model.policy import resolve_policy
-    from allocator.model.scenario import parse_scenario
     from allocator.rules.staffing import plan_from_today
     from allocator.teachers.roster import build_roster
     from allocator.teachers.solve import solve_rotation

@@ -36,7 +36,7 @@ import numpy as np
 from allocator.io.scenario_file import write_scenario
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.grades import KIND_GRADES, LEVEL_GRADES, parse_grade_key
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from geo.io import (
     LayerError,
     Problem,

@@ -16,9 +16,10 @@ import pandas as pd
 from pydantic import ValidationError
 
 from allocator.model.findings import Finding, ScenarioError
+from allocator.model.loading import load_scenario
 from allocator.model.result import Result, parse_result, result_to_json
 from allocator.model.rotation import Move, StaffingRow
-from allocator.model.scenario import Scenario, load_scenario
+from allocator.model.scenario import Scenario
 
 from .atomic import staged_folder, write_files
 

@@ -1,29 +1,23 @@
 """The scenario: the contract with users (pydantic v2).
 
-`load_scenario(path)` reads a JSON file and returns a `Scenario`, or raises `ScenarioError`
-whose findings name the file, the record id and the field of every problem. Cross-record rules
-(unknown ids, capacity shortfalls, ...) live in `allocator.checks`; this module only checks
-what one record can say about itself.
+Reading and checking a file lives in `loading` (`load_scenario`, `parse_scenario`);
+cross-record rules (unknown ids, capacity shortfalls, ...) in `allocator.students.checks`.
+This module only checks what one record can say about itself.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from .findings import Finding, ScenarioError
 from .grades import KIND_GRADES, Kind, Level, parse_grade_key
-from .policy import PolicyError, resolve_policy
 
 Point = tuple[float, float]
 
@@ -51,6 +45,8 @@ GradeCounts = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=9, m
 
 
 class LevelClassrooms(_Model):
+    """Classrooms counted per level, for a school whose rooms are not shared."""
+
     primary: int = Field(0, ge=0)
     junior: int = Field(0, ge=0)
 
@@ -134,6 +130,9 @@ class Block(_Model):
 
 
 class Teacher(_Model):
+    """One teacher of the roster: school, subject, level, title, backbone status, years at
+    the school and what decides eligibility for rotation (age, sex, exemption)."""
+
     id: str = Field(min_length=1)
     name: str | None = None
     school: str
@@ -151,22 +150,30 @@ class Teacher(_Model):
 
 
 class CloseOp(_Model):
+    """Close a school; its pupils of today go elsewhere and count as moved."""
+
     op: Literal["close"]
     school: str
 
 
 class MergeOp(_Model):
+    """Merge schools into one: rooms, beds, teachers and stock move to `into`."""
+
     op: Literal["merge"]
     schools: list[str] = Field(min_length=1, alias="from")
     into: str
 
 
 class OpenOp(_Model):
+    """Open a new school (a full school record)."""
+
     op: Literal["open"]
     school: School
 
 
 class ExpandOp(_Model):
+    """Add classrooms (in all or per level) and beds to a school, or set a new size cap."""
+
     op: Literal["expand"]
     school: str
     classrooms: int = Field(0, ge=0, description="classrooms added")
@@ -177,6 +184,8 @@ class ExpandOp(_Model):
 
 
 class ConvertOp(_Model):
+    """Change a school's kind (and grades); kind `closed` closes it."""
+
     op: Literal["convert"]
     school: str
     kind: Kind | Literal["closed"]
@@ -184,6 +193,8 @@ class ConvertOp(_Model):
 
 
 class AddBedsOp(_Model):
+    """Add boarding beds to a school."""
+
     op: Literal["add_beds"]
     school: str
     beds: int = Field(ge=0)
@@ -214,11 +225,15 @@ LayoutOp = Annotated[
 
 
 class PolicySpec(_Model):
+    """The policy profile a scenario picks and its overrides (dotted or nested paths)."""
+
     profile: str = "cn-national"
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
 class Weights(_Model):
+    """Objective weights, in pupil-km equivalents."""
+
     travel: float = Field(1.0, ge=0, description="per pupil-km")
     stability: float = Field(1.0, ge=0, description="per pupil moved from today's school (km)")
     balance: float = Field(0.0, ge=0)
@@ -226,12 +241,16 @@ class Weights(_Model):
 
 
 class Lock(_Model):
+    """A block's level locked to a school (the planner's decision)."""
+
     block: str
     level: Level
     school: str
 
 
 class DistanceOptions(_Model):
+    """How distances are measured: straight lines, a road network, or a given matrix."""
+
     metric: Literal["straight", "network"] = "straight"
     roads: str | None = Field(None, description="road layer path (network metric)")
     matrix: str | None = Field(None, description="precomputed block x school distances (CSV)")
@@ -240,6 +259,9 @@ class DistanceOptions(_Model):
 
 
 class Options(_Model):
+    """How to solve: time limit, workers, gap, candidates, weights, locks, strict mode,
+    contiguity, distances and the projection year to use."""
+
     time_limit_s: float = Field(60.0, gt=0)
     workers: int = Field(8, ge=1)
     seed: int = 0
@@ -254,6 +276,10 @@ class Options(_Model):
 
 
 class Scenario(_Model):
+    """A county to plan: its schools, residential blocks (children by grade), teachers,
+    layout operations, policy and options. The contract with users: `allocator schema`
+    prints its JSON Schema; every error names the record and the field."""
+
     name: str = "scenario"
     year: int | None = None
     crs: str = "EPSG:4326"
@@ -277,122 +303,3 @@ class Scenario(_Model):
             raise ValueError(
                 f"'{value}' is not a coordinate reference system pyproj knows") from None
         return value
-
-
-# ---------------------------------------------------------------------------------------------
-# loading with readable errors
-
-
-_RECORD_LISTS = ("schools", "blocks", "teachers", "layout", "locked")
-
-
-def _record_name(raw: Any, loc: tuple[Any, ...]) -> tuple[str | None, str]:
-    """Map a pydantic error location to (record label, field path)."""
-    node = raw
-    record = None
-    field_parts: list[str] = []
-    for i, part in enumerate(loc):
-        if isinstance(part, int) and i > 0 and loc[i - 1] in _RECORD_LISTS:
-            item = node[part] if isinstance(node, list) and part < len(node) else None
-            label = loc[i - 1]
-            rid = item.get("id") if isinstance(item, dict) else None
-            if label == "layout":
-                op = item.get("op") if isinstance(item, dict) else None
-                record = f"layout[{part}]" + (f" ({op})" if op else "")
-            else:
-                record = f"{label[:-1]} '{rid}'" if rid is not None else f"{label}[{part}]"
-            field_parts = []
-        elif isinstance(part, int) and field_parts and field_parts[-1] in ("students",):
-            field_parts[-1] = f"students (grade {part + 1})"
-        else:
-            field_parts.append(str(part))
-        if isinstance(node, dict) and isinstance(part, str):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
-    return record, ".".join(field_parts)
-
-
-def parse_scenario(raw: Any, source: str | None = None) -> Scenario:
-    """Validate a decoded JSON document into a Scenario (and resolve its policy).
-
-    Raises ScenarioError with one finding per problem, each naming record and field.
-    """
-    if not isinstance(raw, dict):
-        raise ScenarioError(
-            [Finding(severity="error", code="schema",
-                     message="the scenario must be a JSON object")],
-            source,
-        )
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        findings = []
-        for e in exc.errors():
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-            record, field = _record_name(raw, loc)
-            msg = e["msg"]
-            if e["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; `allocator schema` lists the fields)"
-            elif e["type"] == "missing":
-                msg = "required field is missing"
-            findings.append(Finding(severity="error", code="schema", message=msg, record=record,
-                                    field=field or None, path=".".join(str(p) for p in loc)))
-        raise ScenarioError(findings, source) from None
-    try:
-        resolve_policy(scenario.policy.profile, scenario.policy.overrides)
-    except PolicyError as exc:
-        raise ScenarioError(
-            [Finding(severity="error", code="policy", message=str(exc), field="policy")], source
-        ) from None
-    return scenario
-
-
-_UNION_TAGS = {"close", "merge", "open", "expand", "convert", "add_beds", "choose"}
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario JSON file; errors name the file, record and field.
-    Relative road-layer and distance-matrix paths are made absolute from the file's folder."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError(
-            [Finding(severity="error", code="file", message="file not found")], str(p)
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
-            [Finding(severity="error", code="file", message=f"cannot read: {exc}")], str(p)
-        ) from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            [Finding(severity="error", code="json",
-                     message=f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")],
-            str(p),
-        ) from None
-    scenario = parse_scenario(raw, str(p))
-    resolve_paths(scenario, p.parent)
-    return scenario
-
-
-def resolve_paths(scenario: Scenario, base: str | Path) -> None:
-    """Make `options.distance.roads` / `matrix` absolute, relative to `base` (in place)."""
-    d = scenario.options.distance
-    for attr in ("roads", "matrix"):
-        value = getattr(d, attr)
-        if value and not Path(value).is_absolute():
-            setattr(d, attr, str((Path(base) / value).resolve()))
-
-
-def scenario_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file (what `allocator schema` prints)."""
-    schema = Scenario.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "School-district allocation scenario"
-    return schema
-

@@ -22,13 +22,10 @@ import numpy as np
 
 from allocator.model.policy import RotationWeights
 
+from .objective import round_km
+
 UNITS = 10  # objective units per km-equivalent (distances count to 100 m)
 INDICATORS = ("backbone", "senior")
-
-
-def round_km(km: np.ndarray | float) -> np.ndarray:
-    """Distances as reported: km rounded to 0.01."""
-    return np.round(np.asarray(km, dtype=float) * 100.0) / 100.0
 
 
 def move_units(km: np.ndarray, volunteer: np.ndarray, weights: RotationWeights) -> np.ndarray:

@@ -151,8 +151,8 @@ def make_arcs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray
     if km is None:
         km = inst.distance.pairs(units.block[unit], school)
     cur = inst.current[units.block[unit]]
-    moved = np.where((cur != -1) & (cur != school[:, None]), units.pupils[unit],  # -2: closed
-                     0).sum(axis=1)  # by the layout, issue 4
+    moved = np.where((cur != -1) & (cur != school[:, None]), units.pupils[unit],
+                     0).sum(axis=1)  # a school closed by the layout (-2) always moves them
     cost = assignment_units(units.total[unit], km, moved, inst.scenario.options.weights)
     order = np.lexsort((km, unit))
     board = km > units.radius[unit] + 1e-9
@@ -260,7 +260,7 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
             moved = np.zeros(km.shape, dtype=np.int64)
             for g in np.flatnonzero(units.grades[m[0]]):
                 c = cur[:, g][:, None]
-                moved += np.where((c != -1) & (c != elig[None, :]),  # -2: issue 4 closure
+                moved += np.where((c != -1) & (c != elig[None, :]),  # -2: closed by the layout
                                   units.pupils[m, g][:, None],
                                   0)
             cost = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)

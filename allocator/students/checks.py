@@ -76,7 +76,7 @@ def check_classrooms(scenario: Scenario) -> list[Finding]:
 def check_unknown_ids(scenario: Scenario) -> list[Finding]:
     """References to schools or blocks that do not exist."""
     schools = {s.id for s in scenario.schools}
-    opened = {op.school.id for op in scenario.layout if op.op == "open"}  # layout (issue 4)
+    opened = {op.school.id for op in scenario.layout if op.op == "open"}  # new schools
     blocks = {b.id for b in scenario.blocks}
     out = []
     for b in scenario.blocks:

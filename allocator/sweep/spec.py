@@ -34,8 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from allocator.layout import apply_layout
 from allocator.model.findings import Finding, ScenarioError
+from allocator.model.loading import load_scenario
 from allocator.model.policy import PolicyError, resolve_policy
-from allocator.model.scenario import Options, PolicySpec, Scenario, load_scenario
+from allocator.model.scenario import Options, PolicySpec, Scenario
 
 from .layouts import OPS, Layouts, LayoutSpec, read_layouts
 from .paths import apply_settings, check_kpi_key, check_path, kpi_keys, short_path

@@ -16,7 +16,7 @@ import traceback
 from typing import Any
 
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from allocator.pipeline import solve
 
 

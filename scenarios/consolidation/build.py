@@ -16,8 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from allocator.io.generate import generate_county
-from allocator.io.scenario_file import write_scenario
+from allocator import generate_scenario as generate_county  # noqa: E402
+from allocator import write_scenario  # noqa: E402
 
 STOCK_SCALE = {"teaching_area_m2": 3.0, "sports_area_m2": 1.5, "equipment_value": 2.5,
                "multimedia_rooms": 2.5}

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from allocator import validate
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from api.app import create_app
 from api.schemas import EXAMPLE_SCENARIO
 from api.settings import Settings
@@ -235,3 +235,16 @@ def test_a_solver_out_of_memory_is_an_answer_not_a_crash(tmp_path):
         assert r.status_code == 500
         assert r.json()["code"] in ("solver_error", "worker_died")
         assert c.get("/health").status_code == 200
+
+
+def test_openapi_shows_the_typed_result(client):
+    spec = client.get("/openapi.json").json()
+    result = spec["paths"]["/v1/jobs/{job_id}/result"]["get"]["responses"]["200"]
+    ref = result["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/Result")
+    props = spec["components"]["schemas"]["Result"]["properties"]
+    for section, model in (("kpis", "Kpis"), ("layout", "LayoutSection"),
+                           ("balance", "BalanceReport"), ("teachers", "TeachersSection"),
+                           ("solver", "SolverStats")):
+        assert model in json.dumps(props[section]), section
+    assert "mean_km" in json.dumps(spec["components"]["schemas"]["LevelTravel"])

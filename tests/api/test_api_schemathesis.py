@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from api.app import create_app
 from tests.api.test_api import make_settings
 

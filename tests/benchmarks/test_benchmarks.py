@@ -143,8 +143,8 @@ def test_counties_smoke_engine_and_peer_model_agree(tmp_path):
     row = solve_one(12, 120, False, 5.0, 1)
     assert row["objective"] is not None and row["lower_bound"] <= row["objective"] + 1e-6
     from allocator.io.generate import generate_county
+    from allocator.model.loading import parse_scenario
     from allocator.model.policy import resolve_policy
-    from allocator.model.scenario import parse_scenario
     from allocator.rules.objective import SCALE, penalty_units
     from allocator.students.arcs import build_candidates, build_units
     from allocator.students.problem import lock_map

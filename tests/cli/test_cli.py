@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from allocator.cli.main import app
-from allocator.model.scenario import scenario_json_schema
+from allocator.model.loading import scenario_json_schema
 from tests.conftest import block, school
 
 ROOT = Path(__file__).resolve().parents[2]

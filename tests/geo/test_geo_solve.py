@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from allocator.cli.main import app
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from tests.conftest import block, school, solve_students
 
 runner = CliRunner()

@@ -16,8 +16,8 @@ import pytest
 from allocator.io.generate import Knobs, build_scenario, generate_county, generate_to_file
 from allocator.io.scenario_file import write_scenario
 from allocator.model.grades import KIND_GRADES
+from allocator.model.loading import load_scenario, parse_scenario
 from allocator.model.policy import resolve_policy
-from allocator.model.scenario import load_scenario, parse_scenario
 from allocator.rules.classes import plan_classes
 from allocator.rules.objective import SCALE, penalty_units
 from allocator.students.instance import class_caps

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from allocator.cli.main import app
 from allocator.io.importer import import_scenario
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import load_scenario
+from allocator.model.loading import load_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "import"
 runner = CliRunner()

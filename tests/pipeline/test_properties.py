@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.model.findings import ScenarioError
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from allocator.verification import verify_result
 from tests.conftest import solve_students
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from allocator.cli.main import app
 from allocator.io.result_folder import load_result
-from allocator.model.scenario import load_scenario
+from allocator.model.loading import load_scenario
 from allocator.report.compare import Run, run_figures
 from tests.conftest import block, school
 

@@ -110,6 +110,6 @@ def test_generated_rosters_staff_town_above_and_villages_below_demand():
 
 
 def scenario_from(data: dict):
-    from allocator.model.scenario import parse_scenario
+    from allocator.model.loading import parse_scenario
 
     return parse_scenario(data)

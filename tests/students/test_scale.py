@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from allocator.cli.main import app
 from allocator.io.generate import generate_county
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from allocator.verification import verify_result
 from tests.conftest import solve_students
 

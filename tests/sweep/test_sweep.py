@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from allocator import solve as solve_all
 from allocator.cli.main import app
 from allocator.io.result_folder import load_result
-from allocator.model.scenario import parse_scenario
+from allocator.model.loading import parse_scenario
 from allocator.sweep.backends import DIED, PoolBackend
 from allocator.sweep.outputs import run_variants
 from allocator.sweep.paths import check_path

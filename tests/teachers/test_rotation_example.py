@@ -21,7 +21,7 @@ from allocator import solve as solve_all
 from allocator.cli.main import app
 from allocator.io.generate import Knobs, build_scenario
 from allocator.io.scenario_file import write_scenario
-from allocator.model.scenario import load_scenario
+from allocator.model.loading import load_scenario
 from allocator.verification import verify_result
 from tests.conftest import doc
 

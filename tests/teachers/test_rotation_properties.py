@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from allocator import solve as solve_all
 from allocator.io.generate import generate_county
+from allocator.model.loading import parse_scenario
 from allocator.model.policy import resolve_policy
-from allocator.model.scenario import parse_scenario
 from allocator.rules.staffing import plan_from_today
 from allocator.teachers import lp as rotation_lp
 from allocator.teachers.lp import relax
