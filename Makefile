@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-test
 
 schema: $(VENV)/.installed
 	$(BIN)/allocator schema -o scenarios/scenario.schema.json
+	$(BIN)/allocator schema --result -o scenarios/result.schema.json
 
 clean:
 	rm -rf $(OUT) .pytest_cache

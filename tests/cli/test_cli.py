@@ -9,6 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from allocator import result_schema
 from allocator.cli.main import app
 from allocator.model.loading import scenario_json_schema
 from tests.conftest import block, school
@@ -106,9 +107,11 @@ def test_existing_output_folder_keeps_user_files(tmp_path):
     assert (out / "result.json").exists()
 
 
-def test_schema_file_matches_the_model():
+def test_schema_files_match_the_models():
     committed = json.loads((ROOT / "scenarios" / "scenario.schema.json").read_text())
     assert committed == scenario_json_schema(), "run `make schema` to regenerate"
+    committed = json.loads((ROOT / "scenarios" / "result.schema.json").read_text())
+    assert committed == result_schema(), "run `make schema` to regenerate"
 
 
 def test_policy_prints_rules():
