@@ -35,8 +35,9 @@ from allocator.model.findings import Finding
 from .backends import BackendError, DaskBackend, PoolBackend
 from .outputs import clean_leftovers, run_variants, variant_state
 from .progress import Counts, make_sweep_progress
-from .spec import SpecError, Sweep, Variant, load_sweep
+from .spec import SpecError, load_sweep
 from .summary import write_summary
+from .variants import Sweep, Variant
 
 __all__ = ["BackendError", "SpecError", "SweepReport", "load_sweep", "run_sweep",
            "start_backend"]
