@@ -9,6 +9,7 @@ in WGS84 lon/lat (RFC 7946), GeoPackage in the layers' own CRS.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -93,6 +94,44 @@ def _find_cjk_font() -> str | None:
     return None
 
 
+def _draw_flows(ax: Any, flows: GeoDataFrame, lv: str, wcrs: Any, km: float) -> None:
+    """Draw the boarding flows of level `lv` in km, wider for more boarders (relative to
+    the largest flow of any level)."""
+    fl = flows[flows["level"] == lv].to_crs(wcrs)
+    if len(fl):
+        fl.assign(geometry=fl.geometry.scale(km, km, origin=(0, 0))).plot(
+            ax=ax, color="#4a1486", linewidth=0.4 + 2.0 * fl["boarders"]
+            / max(flows["boarders"].max(), 1), alpha=0.55)
+
+
+def _draw_schools(ax: Any, here: GeoDataFrame, km: float, size_max: float) -> None:
+    """Draw the schools (already in the working CRS) in km, sized by enrolment relative to
+    `size_max` and coloured by utilisation class."""
+    xy = shapely.get_coordinates(here.geometry.values) * km
+    enrol = here["enrolment"].to_numpy(dtype=float)
+    ax.scatter(xy[:, 0], xy[:, 1], s=12 + 400 * enrol / size_max,
+               c=[utilisation_color(u) for u in here["utilisation"]],
+               edgecolors="#222222", linewidths=0.6, zorder=3)
+
+
+def _draw_legend(fig: Any, size_max: float) -> None:
+    """Add the figure's legend: utilisation classes, two school sizes (a quarter of the
+    largest enrolment and the largest) and the boarding flow line."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    util = [Patch(facecolor=c, edgecolor="#222222", label=lab)
+            for _, c, lab in UTILISATION_CLASSES]
+    sizes = [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                    markeredgecolor="#222222", label=f"{int(v):,} pupils",
+                    markersize=float(np.sqrt(12 + 400 * v / size_max)))
+             for v in (size_max / 4, size_max)]
+    flow = [Line2D([], [], color="#4a1486", alpha=0.55, lw=1.5, label="boarding flow")]
+    fig.legend(handles=util + sizes + flow, loc="lower center", ncol=8, fontsize=8,
+               title="school utilisation (classes / classrooms), size by enrolment",
+               title_fontsize=8, frameon=False)
+
+
 def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
                dpi: int = 150) -> Path:
     """A static map per level (side by side): catchments coloured so neighbours differ,
@@ -105,8 +144,6 @@ def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     cat = layers["catchments"]
     schools = layers["schools"]
@@ -130,32 +167,14 @@ def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
                 part.assign(geometry=part.geometry.scale(km, km, origin=(0, 0))).plot(
                     ax=ax, color=list(colors[sel]), edgecolor="white", linewidth=0.8)
             if flows is not None and len(flows):
-                fl = flows[flows["level"] == lv].to_crs(wcrs)
-                if len(fl):
-                    fl.assign(geometry=fl.geometry.scale(km, km, origin=(0, 0))).plot(
-                        ax=ax, color="#4a1486", linewidth=0.4 + 2.0 * fl["boarders"]
-                        / max(flows["boarders"].max(), 1), alpha=0.55)
-            here = sch_w[sch_w["levels"].str.contains(lv)]
-            xy = shapely.get_coordinates(here.geometry.values) * km
-            enrol = here["enrolment"].to_numpy(dtype=float)
-            ax.scatter(xy[:, 0], xy[:, 1], s=12 + 400 * enrol / size_max,
-                       c=[utilisation_color(u) for u in here["utilisation"]],
-                       edgecolors="#222222", linewidths=0.6, zorder=3)
+                _draw_flows(ax, flows, lv, wcrs, km)
+            _draw_schools(ax, sch_w[sch_w["levels"].str.contains(lv)], km, size_max)
             ax.set_title(f"{title} - {lv}", fontsize=12)
             ax.set_aspect("equal")
             ax.set_xlabel("km")
             ax.set_ylabel("km")
             ax.tick_params(labelsize=8)
-        util = [Patch(facecolor=c, edgecolor="#222222", label=lab)
-                for _, c, lab in UTILISATION_CLASSES]
-        sizes = [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
-                        markeredgecolor="#222222", label=f"{int(v):,} pupils",
-                        markersize=float(np.sqrt(12 + 400 * v / size_max)))
-                 for v in (size_max / 4, size_max)]
-        flow = [Line2D([], [], color="#4a1486", alpha=0.55, lw=1.5, label="boarding flow")]
-        fig.legend(handles=util + sizes + flow, loc="lower center", ncol=8, fontsize=8,
-                   title="school utilisation (classes / classrooms), size by enrolment",
-                   title_fontsize=8, frameon=False)
+        _draw_legend(fig, size_max)
         fig.tight_layout(rect=(0, 0.07, 1, 1))
 
         def write(tmp: Path) -> None:

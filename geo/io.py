@@ -149,6 +149,25 @@ def check_same_crs(layers: dict[str, GeoDataFrame | GeoSeries]) -> list[Problem]
             for n, c in known[1:] if not c.equals(crs)]
 
 
+def pivot_wide(frame: pd.DataFrame) -> pd.DataFrame:
+    """The matrix in wide form, indexed by block id (as text): a long-form frame (columns
+    block, school and km, minutes, distance or value, any case) pivoted to one column per
+    school id (as text, first value of a repeated pair), else the frame indexed by its
+    first column."""
+    lower = {c.lower(): c for c in frame.columns}
+    value_col = next((lower[k] for k in ("km", "minutes", "distance", "value") if k in lower),
+                     None)
+    if "block" in lower and "school" in lower and value_col:
+        wide = frame.pivot_table(index=lower["block"], columns=lower["school"],
+                                 values=value_col, aggfunc="first")
+        wide.index = wide.index.astype(str)
+        wide.columns = wide.columns.astype(str)
+    else:
+        wide = frame.set_index(frame.columns[0])
+        wide.index = wide.index.astype(str)
+    return wide
+
+
 def read_matrix(path: str | Path, row_ids: list[str], col_ids: list[str],
                 ) -> tuple[np.ndarray, list[Problem]]:
     """A block x school distance matrix from CSV or Parquet, in the order of `row_ids` and
@@ -171,17 +190,7 @@ def read_matrix(path: str | Path, row_ids: list[str], col_ids: list[str],
     except Exception as exc:  # pyarrow errors
         return np.zeros(0), [Problem(name, f"cannot read: {exc}")]
     frame.columns = [str(c).strip() for c in frame.columns]
-    lower = {c.lower(): c for c in frame.columns}
-    value_col = next((lower[k] for k in ("km", "minutes", "distance", "value") if k in lower),
-                     None)
-    if "block" in lower and "school" in lower and value_col:
-        wide = frame.pivot_table(index=lower["block"], columns=lower["school"],
-                                 values=value_col, aggfunc="first")
-        wide.index = wide.index.astype(str)
-        wide.columns = wide.columns.astype(str)
-    else:
-        wide = frame.set_index(frame.columns[0])
-        wide.index = wide.index.astype(str)
+    wide = pivot_wide(frame)
     problems = []
     missing_cols = [c for c in col_ids if c not in wide.columns]
     if missing_cols:

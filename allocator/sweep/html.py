@@ -15,7 +15,7 @@ import pandas as pd
 from allocator.report.charts import CSS, Point, number, scatter
 
 from .ranking import format_cell, kpi_direction, public
-from .spec import Sweep, Variant
+from .variants import Sweep, Variant
 
 EXTRA_CSS = ("th.l{text-align:left}tr.front td{background:#fff4e5}"
              "circle.front{fill:#f28e2b;stroke:#b35c00}circle.other{fill:#fff;stroke:#4e79a7}")

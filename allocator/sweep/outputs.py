@@ -22,7 +22,7 @@ from typing import Any
 from allocator.io.atomic import staged_folder, write_files
 from allocator.io.result_folder import result_files
 
-from .spec import Base, Sweep, Variant
+from .variants import Base, Sweep, Variant
 
 TMP_PREFIX = ".tmp-"
 

@@ -15,7 +15,7 @@ from allocator.report.charts import fmt
 from allocator.report.compare import result_figures
 
 from .paths import short_path
-from .spec import Sweep, Variant
+from .variants import Sweep, Variant
 
 PLAN_STATUSES = ("optimal", "feasible", "unknown")
 

@@ -35,8 +35,9 @@ from allocator.model.findings import Finding
 from .backends import BackendError, DaskBackend, PoolBackend
 from .outputs import clean_leftovers, run_variants, variant_state
 from .progress import Counts, make_sweep_progress
-from .spec import SpecError, Sweep, Variant, load_sweep
+from .spec import SpecError, load_sweep
 from .summary import write_summary
+from .variants import Sweep, Variant
 
 __all__ = ["BackendError", "SpecError", "SweepReport", "load_sweep", "run_sweep",
            "start_backend"]
@@ -137,6 +138,20 @@ def check_outdir(outdir: Path) -> None:
                                  message="exists and is not a folder")])
 
 
+def expansion_notes(sweep: Sweep) -> list[str]:
+    """One note on the plan + closure combinations the expansion skipped (the first five
+    named) and one on the duplicate variants it dropped, each only when there were any."""
+    notes = []
+    if sweep.skipped:
+        notes.append(f"{len(sweep.skipped)} plan + closure combinations skipped "
+                     "(possible alone, not together): " + "; ".join(
+                         s["label"] for s in sweep.skipped[:5])
+                     + (" ..." if len(sweep.skipped) > 5 else ""))
+    if sweep.duplicates:
+        notes.append(f"{sweep.duplicates} duplicate variants (same content) dropped")
+    return notes
+
+
 def run_sweep(spec: str | Path, outdir: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, quiet: bool = False, dry_run: bool = False,
               connect_timeout: float = 10.0, retry_failed: bool = False,
@@ -161,14 +176,8 @@ def run_sweep(spec: str | Path, outdir: str | Path, *, workers: int | None = Non
     final = sum(s == "final" for s in state.values()) if not retry_failed else 0
     todo = [v for v in sweep.variants if state[v.id] in ("todo", "failed")
             or (retry_failed and state[v.id] == "final")]
-    report = SweepReport(sweep=sweep, finished_before=done, failed_before=final, todo=todo)
-    if sweep.skipped:
-        report.notes.append(f"{len(sweep.skipped)} plan + closure combinations skipped "
-                            "(possible alone, not together): " + "; ".join(
-                                s["label"] for s in sweep.skipped[:5])
-                            + (" ..." if len(sweep.skipped) > 5 else ""))
-    if sweep.duplicates:
-        report.notes.append(f"{sweep.duplicates} duplicate variants (same content) dropped")
+    report = SweepReport(sweep=sweep, finished_before=done, failed_before=final, todo=todo,
+                         notes=expansion_notes(sweep))
     if dry_run:
         return report
     if not todo:

@@ -17,7 +17,8 @@ together (a closure candidate the plan merged away) are skipped and listed, not 
 Each variant has a stable id: a readable slug of its label plus the first 10 hex digits of a
 SHA-256 over the canonical JSON of the variant scenario (each top-level key hashed apart so a
 large county is serialised once) and the stage; the same spec gives the same ids on every
-run and machine, so a rerun finds the variants already finished.
+run and machine, so a rerun finds the variants already finished. The spec's schema and the
+base, variant and sweep records are defined in `allocator.sweep.variants`.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ import glob
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from allocator.layout import apply_layout
 from allocator.model.findings import Finding, ScenarioError
@@ -38,13 +38,11 @@ from allocator.model.loading import load_scenario
 from allocator.model.policy import PolicyError, resolve_policy
 from allocator.model.scenario import Options, PolicySpec, Scenario
 
-from .layouts import OPS, Layouts, LayoutSpec, read_layouts
+from .layouts import OPS, Layouts, read_layouts
 from .paths import apply_settings, check_kpi_key, check_path, kpi_keys, short_path
+from .variants import Base, Sweep, SweepSpec, Variant
 
-Stage = Literal["students", "teachers", "all"]
 MAX_VARIANTS = 100_000  # a typo in a grid should not start a million solves
-DEFAULT_RANK = ["travel.mean_km", "funding.total_yuan"]
-DEFAULT_PARETO = ["travel.mean_km", "funding.total_yuan", "open_schools"]
 
 
 class SpecError(ValueError):
@@ -68,88 +66,6 @@ def _problem(where: str, message: str) -> Finding:
 
 
 # -- the spec file -----------------------------------------------------------------------------
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SweepSpec(_Spec):
-    name: str | None = None
-    base: str | None = Field(None, description="base scenario file")
-    scenarios: str | list[str] | None = Field(None, description="a folder of scenario files "
-                                              "(*.json) or a list of files and globs")
-    stage: Stage | None = Field(None, description="default: all when a scenario has teachers")
-    set: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value, "
-                                "applied to every variant")
-    grid: dict[str, list[Any]] = Field(default_factory=dict, description="dotted path -> "
-                                       "values; the variants are their cross product")
-    layouts: LayoutSpec | None = None
-    rank: list[str] = Field(default_factory=lambda: list(DEFAULT_RANK), description="KPI "
-                            "keys to rank by, in order; '-key' ranks the largest first")
-    pareto: list[str] = Field(default_factory=lambda: list(DEFAULT_PARETO), description=
-                              "KPIs of the Pareto front (all minimised; '-key' maximises)")
-    top: int = Field(3, ge=0, description="variants in the comparison of the best ones")
-
-
-# -- variants ----------------------------------------------------------------------------------
-@dataclass
-class Base:
-    """One base scenario: its file, label and per-key content digests. A single base keeps
-    its JSON and model in memory; a batch reads each file again when it is needed."""
-
-    path: Path
-    label: str
-    digests: dict[str, str]
-    raw: dict[str, Any] | None = None
-    scenario: Scenario | None = None
-
-    def data(self) -> dict[str, Any]:
-        """The scenario as decoded JSON."""
-        if self.raw is not None:
-            return self.raw
-        return json.loads(self.path.read_text(encoding="utf-8-sig"))
-
-    def model(self) -> Scenario:
-        """The validated scenario (checked once already by `load_bases`)."""
-        return self.scenario if self.scenario is not None else load_scenario(self.path)
-
-
-@dataclass
-class Variant:
-    """One scenario to solve: the base's JSON with `replace` swapped in at the top level."""
-
-    id: str
-    label: str
-    base: int
-    replace: dict[str, Any]  # name, policy, options, layout of the variant scenario
-    settings: dict[str, Any]  # swept path -> value
-    plan: str | None
-    closures: list[str]
-    stage: Stage | None
-    digest: str
-
-    def describe(self, bases: list[Base]) -> dict[str, Any]:
-        """What variant.json records: id, label, base file, swept settings, layout."""
-        return {"id": self.id, "label": self.label, "base": str(bases[self.base].path),
-                "digest": self.digest, "stage": self.stage, "plan": self.plan,
-                "closures": self.closures, "settings": self.settings}
-
-
-@dataclass
-class Sweep:
-    """A checked spec expanded into variants (ids unique, in a stable order)."""
-
-    spec: SweepSpec
-    source: Path
-    bases: list[Base]
-    variants: list[Variant]
-    skipped: list[dict[str, str]] = field(default_factory=list)  # label, reason
-    duplicates: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.spec.name or self.source.stem
-
-
 def read_spec(path: str | Path) -> SweepSpec:
     """Read a YAML (.yaml/.yml) or JSON spec; SpecError naming the file and key when it
     cannot be read or has unknown keys or values of the wrong type."""

@@ -29,7 +29,7 @@ from allocator.report.write import write_comparison
 from .html import render_ranking
 from .outputs import TMP_PREFIX
 from .ranking import collect, markdown, public, rank_table
-from .spec import Sweep, Variant
+from .variants import Sweep, Variant
 
 
 def compare_best(sweep: Sweep, table: pd.DataFrame, outdir: Path) -> list[Run]:

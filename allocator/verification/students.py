@@ -8,7 +8,8 @@ objective definition. A result passes (`ok`) only when it is consistent and, for
 claiming no violations, every hard rule holds. Layout operations are applied with
 `allocator.layout` (pure data transformation, no solver code); for `choose` the kept and
 closed candidates the result reports are checked against the operation and the kept ones'
-fixed costs against the objective. The balance report and the funding KPIs are recomputed.
+fixed costs against the objective. The balance report and the funding KPIs are recomputed
+(the checks of the choose, layout, balance and KPI sections live in `result_sections`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
-from allocator.layout import Layout, apply_layout, describe_layout, roster_scenario
-from allocator.metrics.balance import build_balance_report, summarize_balance
-from allocator.metrics.kpis import compute_kpis
+from allocator.layout import Layout, apply_layout, roster_scenario
 from allocator.model.findings import ScenarioError
 from allocator.model.geometry import block_point
 from allocator.model.grades import LEVEL_GRADES, level_of, parse_grade_key
@@ -33,12 +31,12 @@ from allocator.model.scenario import Scenario, School
 from allocator.rules.objective import (
     SCALE,
     assignment_units,
-    fixed_cost_units,
     penalty_units,
     round_km,
 )
 from geo.distance import StraightLine
 
+from .result_sections import ResultSectionChecks
 from .teachers import check_rotation
 
 
@@ -70,7 +68,7 @@ def _rooms(s: School) -> int:
     return s.classrooms or 0
 
 
-class _Checker:
+class _Checker(ResultSectionChecks):
     def __init__(self, scenario: Scenario, result: Result, layout: Layout):
         self.sc, self.res, self.layout = scenario, result, layout
         self.policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
@@ -295,95 +293,12 @@ class _Checker:
             if self.res.status == "optimal" and gap > 1e-9:
                 self.flag("status", self.res.scenario, "status optimal with a positive gap")
 
-    # -- layout and choose (issue 4) --------------------------------------------------------
-    def check_choose(self) -> None:
-        """Each `choose` operation's kept and closed candidates as the result reports them:
-        together exactly the candidates, within the operation's range; closed ones leave the
-        open schools (rows assigned to them are flagged by check_rows)."""
-        reported = {c.index: c for c in (self.res.layout.choose if self.res.layout else [])}
-        for spec in self.layout.choose:
-            row = reported.get(spec.index)
-            if row is None or row.kept is None or row.closed is None:
-                self.flag("choose", spec.label, "the result does not say which candidates "
-                          "were kept and closed")
-                continue
-            kept, closed = list(row.kept), list(row.closed)
-            if sorted(kept + closed) != sorted(spec.candidates) or set(kept) & set(closed):
-                self.flag("choose", spec.label, f"kept {kept} and closed {closed} are not a "
-                          f"split of the candidates {spec.candidates}")
-                continue
-            lo, hi = spec.open_range()
-            if not lo <= len(kept) <= hi:
-                self.flag("choose", spec.label, f"{len(kept)} candidates kept; the operation "
-                          f"allows {lo}-{hi} ({spec.rule_text()})")
-            self.kept[spec.index] = kept
-            self.closed_by_choose.update(closed)
-        for sid in self.closed_by_choose:
-            self.schools.pop(sid, None)
-        self.checked["choose"] = len(self.layout.choose)
-
-    def fixed_units(self) -> int:
-        w = self.sc.options.weights.fixed_cost
-        return sum(fixed_cost_units(spec.fixed_cost[c], w) for spec in self.layout.choose
-                   for c in self.kept.get(spec.index, []))
-
-    def check_layout_section(self) -> None:
-        expect = describe_layout(self.layout, self.kept)
-        if not _same(plain(self.res.layout), plain(expect)):
-            self.flag("layout", self.res.scenario, "the result's layout section differs from "
-                      "the layout operations applied to the scenario")
-
-    def check_balance(self) -> None:
-        roster = self.layout.teachers if self.sc.teachers else None
-        expect = build_balance_report(self.res.schools, self.layout.school_map(), roster,
-                                      self.policy)
-        if not _same(plain(self.res.balance), plain(expect)):
-            self.flag("balance_cv", self.res.scenario, "the balance report differs from the "
-                      "one recomputed from the schools, their records and the roster")
-        reported = plain(self.res.kpis.balance) if self.res.kpis is not None else None
-        if not _same(reported, plain(summarize_balance(expect))):
-            self.flag("kpis", "balance", f"reported {reported}, recomputed from the balance "
-                      "report")
-        self.checked["balance"] = len(expect.schools)
-
-    def check_kpis(self) -> None:
-        expect = plain(compute_kpis(self.res.assignments, self.res.schools, self.policy))
-        reported = plain(self.res.kpis) or {}
-        for key, value in expect.items():
-            if not _same(reported.get(key), value):
-                self.flag("kpis", key, f"reported {reported.get(key)}, recomputed {value}")
-        self.checked["kpis"] = len(expect)
-
     def check_status(self, viol: dict) -> None:
         res = self.res
         if res.strict and res.status in ("optimal", "feasible") and (viol or res.violations):
             self.flag("status", res.scenario, "a strict result claims a plan yet breaks rules")
         if res.status == "infeasible" and not res.violations:
             self.flag("status", res.scenario, "status infeasible without an explanation")
-
-
-def plain(value: Any) -> Any:
-    """A result section (a model, a dict or list of models, None) as plain JSON values."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(b, dict):
-        return isinstance(a, dict) and set(a) == set(b) and all(_same(a[k], b[k]) for k in b)
-    if isinstance(b, (list, tuple)):
-        return (isinstance(a, (list, tuple)) and len(a) == len(b)
-                and all(_same(x, y) for x, y in zip(a, b, strict=True)))
-    if isinstance(b, bool) or isinstance(a, bool):
-        return a == b
-    if isinstance(b, (int, float)) and isinstance(a, (int, float)):
-        return abs(a - b) <= 1e-6 * max(1.0, abs(b))
-    return a == b
 
 
 def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
