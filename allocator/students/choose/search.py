@@ -27,7 +27,7 @@ from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.arcs import Arcs, Units, add_arcs, subset_units
 from allocator.students.cpsat import solve_students
-from allocator.students.flow_bound import Relaxation, solve_relaxation
+from allocator.students.flow_bound import FlowRelaxation, solve_relaxation
 from allocator.students.hint import warm_start
 from allocator.students.instance import Instance
 from allocator.students.regions import school_neighbours, subset_arcs
@@ -198,7 +198,7 @@ def improve_open_regions(rs: OpenRegions, deadline: float, workers: int,
             neigh = school_neighbours(inst, max_schools)
 
 
-def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
+def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
                   cm: ChooseModel, *, strict: bool, budget: Budget, k: int,
                   bound: int) -> ChooseOutcome:
     """Pick an open set and a plan for it (module docstring) until the budget's deadline.
