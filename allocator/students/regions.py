@@ -20,7 +20,7 @@ from .arcs import Arcs, Units, subset_units
 from .contiguity import ContiguityRule, region_clauses
 from .cpsat import solve_students
 from .instance import Instance
-from .repair import Loads, search_penalties
+from .repair import Loads, loads_cost, search_penalties
 
 
 def subset_arcs(arcs: Arcs, keep: np.ndarray, unit_pos: np.ndarray) -> Arcs:
@@ -64,7 +64,8 @@ class RegionSearch:
             self.partner[hi].append(lo)
 
     def cost(self) -> int:
-        return int(self.arcs.cost[self.choice].sum() + self.loads.penalty.sum())
+        """The search objective of the current plan (`repair.loads_cost`)."""
+        return loads_cost(self.loads, self.choice)
 
     def solve_region(self, schools: np.ndarray, time_limit: float, workers: int) -> int:
         """Re-solve the units attending `schools` among those schools; returns the gain.

@@ -77,9 +77,10 @@ def plan_on(inst: Instance, units: Units, arcs: Arcs, open_mask: np.ndarray, k: 
     return full, idx
 
 
-def plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, cm: ChooseModel,
-              pen: dict[str, int]) -> int:
-    """Arc costs + penalties (`pen`) + fixed costs of the cheapest completion."""
+def open_plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+                   cm: ChooseModel, pen: dict[str, int]) -> int:
+    """The cost of plan `choice` with the open set it needs: arc costs + penalties (`pen`)
+    + fixed costs of the cheapest completion of its schools (2^50 when none exists)."""
     used = np.zeros(inst.n_schools, dtype=bool)
     used[arcs.school[choice]] = True
     opened = complete_open(cm, used)
@@ -219,7 +220,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
     first = repair_cover(inst, units, cm, open_by_value(cm, value), value, needy)
     left = deadline - time.perf_counter()
     full, choice = plan_on(inst, units, full, first, k, strict, 0.1 * left)
-    cost = plan_cost(inst, units, full, choice, cm, pen)
+    cost = open_plan_cost(inst, units, full, choice, cm, pen)
     report("first open set", cost, bound)
     left = deadline - time.perf_counter()
     lag = lagrangian_bound(inst, units, cm, rel.unit_best, cost, strict,
@@ -230,7 +231,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
     if (second != first).any() and deadline - time.perf_counter() > 1.0:
         full2, choice2 = plan_on(inst, units, full, second, k, strict,
                                  0.1 * (deadline - time.perf_counter()))
-        cost2 = plan_cost(inst, units, full2, choice2, cm, pen)
+        cost2 = open_plan_cost(inst, units, full2, choice2, cm, pen)
         stats["lagrange_open_set_better"] = bool(cost2 < cost)
         if cost2 < cost:
             choice, cost = choice2, cost2
@@ -261,7 +262,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
         out.cp_status, out.stats = sol.status, dict(sol.stats)
         if sol.choice is not None:
             out.cp_bound = sol.cp_bound
-            if plan_cost(inst, units, full, sol.choice, cm, pen) <= cost:
+            if open_plan_cost(inst, units, full, sol.choice, cm, pen) <= cost:
                 choice = sol.choice
     rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
     if deadline - time.perf_counter() > 0.1 and out.cp_status != "optimal" and not done(
