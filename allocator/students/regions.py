@@ -41,9 +41,6 @@ def school_neighbours(inst: Instance, m: int) -> np.ndarray:
     return np.asarray(idx).reshape(inst.n_schools, k)
 
 
-FIRST = False
-
-
 class RegionSearch:
     """State of the regional search: the plan, school loads and penalties."""
 
@@ -103,7 +100,6 @@ class RegionSearch:
         sol = solve_students(self.inst, sub_units, sub_arcs, hint, strict=False,
                              time_limit=time_limit, workers=workers,
                              seed=int(self.rng.integers(1 << 30)), penalties=self.pen,
-                             on_solution=(lambda obj, _b: obj < before) if FIRST else None,
                              clauses=clauses)
         self.stats["regions_solved"] += 1
         if sol.choice is None:
