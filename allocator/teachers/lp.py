@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from .model import BIG, EQ, LE, RotationModel, arc_entries, build_model
+from .base import BIG, EQ, LE
+from .model import RotationModel, arc_entries, build_model
 from .roster import Roster
 
 FULL_ARCS = 40_000  # admissible arcs up to which every one is a candidate
