@@ -78,7 +78,7 @@ class SchoolArrays(NamedTuple):
     beds: np.ndarray  # (n,)
 
 
-def school_arrays(schools: list[School], policy: Policy) -> SchoolArrays:
+def tabulate_schools(schools: list[School], policy: Policy) -> SchoolArrays:
     """Grades served, classrooms (in all and per level where a school splits them), size
     cap (the school's own, else the policy's for its kind) and boarding beds per school."""
     n = len(schools)
@@ -104,7 +104,7 @@ def school_arrays(schools: list[School], policy: Policy) -> SchoolArrays:
     return SchoolArrays(serves, rooms, rooms_level, size_cap, beds)
 
 
-def current_schools(blocks: list[Block], sid: dict[str, int],
+def find_current_schools(blocks: list[Block], sid: dict[str, int],
                     renamed: dict[str, str | None] | None) -> np.ndarray:
     """(b, 9) today's school index of each block and grade: NO_SCHOOL when unknown or not
     among `sid`, the school a `renamed` one's pupils follow, CLOSED_TODAY when it closed."""
@@ -119,7 +119,7 @@ def current_schools(blocks: list[Block], sid: dict[str, int],
     return current
 
 
-def day_radius(policy: Policy, urban: np.ndarray) -> np.ndarray:
+def compute_day_radius(policy: Policy, urban: np.ndarray) -> np.ndarray:
     """(b, 2) the policy's day radius (km) per block and level, urban or rural."""
     r = policy.day_radius_km
     return np.column_stack([
@@ -142,11 +142,11 @@ def build_instance(
     school their pupils follow; a closed one (None) makes `current` CLOSED_TODAY, so its
     pupils count as moved wherever they go.
     """
-    sa = school_arrays(schools, policy)
+    sa = tabulate_schools(schools, policy)
     blocks = scenario.blocks
     year = scenario.options.year
     pupils = np.array([b.pupils(year) for b in blocks], dtype=np.int64).reshape(-1, 9)
-    current = current_schools(blocks, {s.id: i for i, s in enumerate(schools)}, renamed)
+    current = find_current_schools(blocks, {s.id: i for i, s in enumerate(schools)}, renamed)
     urban = np.array([b.urban for b in blocks], dtype=bool)
     block_xy = np.array([block_point(b) for b in blocks], dtype=float).reshape(-1, 2)
     school_xy = np.array([s.location for s in schools], dtype=float).reshape(-1, 2)
@@ -159,5 +159,5 @@ def build_instance(
         school_xy=school_xy, serves=sa.serves, rooms=sa.rooms, rooms_level=sa.rooms_level,
         size_cap=sa.size_cap, beds=sa.beds, block_ids=[b.id for b in blocks], block_xy=block_xy,
         block_urban=urban, pupils=pupils, current=current, class_cap=class_caps(policy),
-        radius=day_radius(policy, urban), distance=dist,
+        radius=compute_day_radius(policy, urban), distance=dist,
     )

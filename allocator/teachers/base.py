@@ -130,7 +130,7 @@ def build_base(ro: Roster, windows: dict, t1_cap: int | None, with_balance: bool
     """Every column and row but the arcs (see `model.build_model`), in the order of the
     module docstring."""
     b = Builder()
-    rows = empty_row_maps(ro)
+    rows = make_row_maps(ro)
     add_sending_rows(b, ro, rows)
     aux: dict = {}
     slacks: dict = {}
@@ -151,7 +151,7 @@ def build_base(ro: Roster, windows: dict, t1_cap: int | None, with_balance: bool
                      slacks=slacks, z_cols=z_cols, windows=used, t1_row=t1_row)
 
 
-def empty_row_maps(ro: Roster) -> dict:
+def make_row_maps(ro: Roster) -> dict:
     """The row maps arcs enter (name -> row index array), every entry -1 (no row yet)."""
     n, n_keys = ro.n_schools, ro.ns0.shape[1]
     return {"group": np.full(ro.n_groups, -1), "cap": np.full(n, -1),
@@ -268,6 +268,7 @@ def add_quota_rows(b: Builder, ro: Roster, rows: dict, slacks: dict) -> None:
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    """The concatenation of `parts`, an empty int64 array when there are none."""
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 

@@ -188,7 +188,7 @@ def index_teachers(teachers: list[Teacher], school_index: dict[str, int],
         ids=[t.id for t in teachers])
 
 
-def count_before(ta: TeacherArrays, n: int, n_keys: int,
+def count_teachers_before(ta: TeacherArrays, n: int, n_keys: int,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Teachers, backbone teachers and senior titles per school and level (n, 2), and
     teachers per school and table subject (n, n_keys), before the rotation."""
@@ -230,7 +230,7 @@ def group_teachers(teachers: list[Teacher], ta: TeacherArrays, exempt: list[str 
         size=np.array([len(m) for m in g_members], dtype=np.int64), members=g_members)
 
 
-def admissible_moves(rule: Rotation, schools: list[School], strength: np.ndarray,
+def find_admissible_moves(rule: Rotation, schools: list[School], strength: np.ndarray,
                      km: np.ndarray, n0: np.ndarray, demand: Demand, gr: Groups,
                      ) -> tuple[np.ndarray, np.ndarray]:
     """(admissible (g, n), send_cap (n,)): whether group g may go to school j (rules
@@ -255,7 +255,7 @@ def admissible_moves(rule: Rotation, schools: list[School], strength: np.ndarray
     return adm.reshape(len(gr.size), n), send_cap
 
 
-def senior_rule_mask(schools: list[School], demand: Demand) -> np.ndarray:
+def mark_senior_rule(schools: list[School], demand: Demand) -> np.ndarray:
     """(n, 2) bool: the senior_title rule applies to the school's level (a kind that
     teaches it, with pupils of it)."""
     kinds = np.array([s.kind for s in schools])
@@ -263,7 +263,7 @@ def senior_rule_mask(schools: list[School], demand: Demand) -> np.ndarray:
                             np.isin(kinds, ("junior", "nine_year"))]) & (demand.pupils > 0)
 
 
-def lone_school_warnings(rule: Rotation, schools: list[School]) -> list[Finding]:
+def warn_lone_schools(rule: Rotation, schools: list[School]) -> list[Finding]:
     """A warning when direction within_group leaves schools without a group (their teachers
     cannot rotate and they receive no one); otherwise none."""
     lone = [s.id for s in schools if s.group is None]
@@ -285,13 +285,13 @@ def build_roster(scenario: Scenario, policy: Policy, schools: list[School], plan
     teachers = scenario.teachers
     ta = index_teachers(teachers, {s.id: i for i, s in enumerate(schools)}, keys)
     exempt = [exemption(t, rule) for t in teachers]
-    n0, b0, s0, ns0 = count_before(ta, n, len(keys))
+    n0, b0, s0, ns0 = count_teachers_before(ta, n, len(keys))
     strength, source, warnings = school_strength(schools, teachers)
     warnings += unlisted_exemptions(teachers, rule)
     xy = np.array([s.location for s in schools], dtype=float).reshape(-1, 2)
     km = StraightLine(xy, xy, scenario.crs).dense(np.arange(n))
     gr = group_teachers(teachers, ta, exempt, keys, rule.one_for_one)
-    adm, send_cap = admissible_moves(rule, schools, strength, km, n0, demand, gr)
+    adm, send_cap = find_admissible_moves(rule, schools, strength, km, n0, demand, gr)
     cost = move_units(km[gr.school], gr.volunteer[:, None], rule.weights)
     eligible = np.bincount(ta.school[np.array([e is None for e in exempt], dtype=bool)],
                            minlength=n)
@@ -304,7 +304,7 @@ def build_roster(scenario: Scenario, policy: Policy, schools: list[School], plan
     sen_num, sen_den = fraction(policy.staffing.senior_share_junior)
     eligible_backbone = int(sum(len(m) for m, b in zip(gr.members, gr.backbone, strict=True)
                                 if b))
-    warnings += lone_school_warnings(rule, schools)
+    warnings += warn_lone_schools(rule, schools)
     return Roster(
         policy=policy, schools=list(schools), school_ids=[s.id for s in schools], km=km,
         strength=strength, strength_source=source, demand=demand, plan_source=plan.source,
@@ -322,5 +322,5 @@ def build_roster(scenario: Scenario, policy: Policy, schools: list[School], plan
         school_quota=school_quota.astype(np.int64),
         backbone_num=bb_num, backbone_den=bb_den,
         backbone_quota=ceil_int(rule.backbone_share * eligible_backbone),
-        senior_rule=senior_rule_mask(schools, demand), senior_num=sen_num, senior_den=sen_den,
+        senior_rule=mark_senior_rule(schools, demand), senior_num=sen_num, senior_den=sen_den,
         warnings=warnings)

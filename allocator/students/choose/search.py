@@ -217,16 +217,16 @@ class ChooseSearch:
         self.budget.say("search", message, cost / SCALE, self.bound / SCALE,
                         relative_gap(cost, self.bound))
 
-    def done(self, cost: int) -> bool:
+    def is_done(self, cost: int) -> bool:
         """Whether `cost` is within the budget's target gap of the bound."""
         return cost - self.bound <= self.budget.target_gap * max(abs(cost), 1)
 
-    def cost_of(self, arcs: Arcs, choice: np.ndarray) -> int:
+    def price_plan(self, arcs: Arcs, choice: np.ndarray) -> int:
         """`open_plan_cost` of plan `choice` on `arcs`."""
         return open_plan_cost(self.inst, self.units, arcs, choice, self.cm, self.pen)
 
 
-def first_open_plan(cs: ChooseSearch, arcs: Arcs, rel: FlowRelaxation, k: int,
+def plan_first_open_set(cs: ChooseSearch, arcs: Arcs, rel: FlowRelaxation, k: int,
                     needy: np.ndarray) -> tuple[Arcs, np.ndarray, np.ndarray]:
     """Steps 1-2: (arcs grown for the search, a complete plan as indices into them, the
     open set it was made for): the all-open flow's keep values, repaired to cover every
@@ -240,7 +240,7 @@ def first_open_plan(cs: ChooseSearch, arcs: Arcs, rel: FlowRelaxation, k: int,
     return full, choice, first
 
 
-def lagrangian_open_plan(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
+def plan_lagrangian_open_set(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
                          choice: np.ndarray, cost: int, first: np.ndarray, k: int,
                          needy: np.ndarray, stats: dict,
                          ) -> tuple[LagrangeResult, Arcs, np.ndarray, int]:
@@ -257,7 +257,7 @@ def lagrangian_open_plan(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
     if (second != first).any() and deadline - time.perf_counter() > 1.0:
         full2, choice2 = plan_on(inst, units, full, second, k, cs.strict,
                                  0.1 * (deadline - time.perf_counter()))
-        cost2 = cs.cost_of(full2, choice2)
+        cost2 = cs.price_plan(full2, choice2)
         stats["lagrange_open_set_better"] = bool(cost2 < cost)
         if cost2 < cost:
             choice, cost = choice2, cost2
@@ -276,7 +276,7 @@ def solve_whole_open(cs: ChooseSearch, out: ChooseOutcome, choice: np.ndarray,
     when it costs no more, else `choice`."""
     inst, units, cm, budget, full = cs.inst, cs.units, cs.cm, cs.budget, out.arcs
     left = budget.deadline - time.perf_counter()
-    if len(units) > FULL_MODEL_UNITS or left <= 0.05 or cs.done(cost):
+    if len(units) > FULL_MODEL_UNITS or left <= 0.05 or cs.is_done(cost):
         return choice
     share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
     rs = OpenRegions(inst, units, full, choice, cm, cs.strict, budget.seed)
@@ -284,7 +284,7 @@ def solve_whole_open(cs: ChooseSearch, out: ChooseOutcome, choice: np.ndarray,
     def on_solution(obj: int, _cp_b: int) -> bool:
         # CP-SAT's bound holds on these arcs only; the final bound caps it (choose_solve)
         cs.report("CP-SAT", obj)
-        return cs.done(obj)
+        return cs.is_done(obj)
 
     sol = solve_students(inst, units, full, choice, strict=cs.strict, time_limit=share,
                          workers=budget.workers, seed=budget.seed, on_solution=on_solution,
@@ -293,7 +293,7 @@ def solve_whole_open(cs: ChooseSearch, out: ChooseOutcome, choice: np.ndarray,
     out.cp_status, out.stats = sol.status, dict(sol.stats)
     if sol.choice is not None:
         out.cp_bound = sol.cp_bound
-        if cs.cost_of(full, sol.choice) <= cost:
+        if cs.price_plan(full, sol.choice) <= cost:
             return sol.choice
     return choice
 
@@ -304,13 +304,13 @@ def improve_until_done(cs: ChooseSearch, rs: OpenRegions, cp_status: str,
     CP-SAT proved its plan optimal or it is already within the gap; its statistics go to
     `stats`."""
     deadline = cs.budget.deadline
-    if deadline - time.perf_counter() > 0.1 and cp_status != "optimal" and not cs.done(
+    if deadline - time.perf_counter() > 0.1 and cp_status != "optimal" and not cs.is_done(
             rs.cost()):
         t0 = time.perf_counter()
 
         def on_improve(c: int) -> bool:
             cs.report("regions", c)
-            return cs.done(c)
+            return cs.is_done(c)
 
         improve_open_regions(rs, deadline, cs.budget.workers, on_improve)
         stats.update(rs.stats, regions_s=round(time.perf_counter() - t0, 3))
@@ -327,10 +327,10 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
     cs = ChooseSearch(inst, units, cm, strict, budget, search_penalties(inst, strict), bound)
     stats: dict = {}
     needy = needy_units(inst, units, cm)
-    full, choice, first = first_open_plan(cs, arcs, rel, k, needy)
-    cost = cs.cost_of(full, choice)
+    full, choice, first = plan_first_open_set(cs, arcs, rel, k, needy)
+    cost = cs.price_plan(full, choice)
     cs.report("first open set", cost)
-    lag, full, choice, cost = lagrangian_open_plan(cs, rel, full, choice, cost, first, k,
+    lag, full, choice, cost = plan_lagrangian_open_set(cs, rel, full, choice, cost, first, k,
                                                    needy, stats)
     cs.report("Lagrangian bound", cost)
     out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound)
