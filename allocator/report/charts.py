@@ -102,14 +102,39 @@ def tick(v: float, step: float, top: float) -> str:
     return f"{v / scale:,.{min(digits, 6)}f}{suffix}"
 
 
-def bar_chart(title: str, groups: list[str], series: list[tuple[str, list[float | None]]],
-              *, stacked: bool = False, limit: float | None = None, limit_label: str = "",
-              width: int = 560, height: int = 280) -> str:
-    """An SVG bar chart: `groups` along x, one bar per series in each (or one stacked bar),
-    value labels, a legend, and an optional dashed `limit` line. None values draw nothing."""
-    cols = min(max(len(series), 1), 4)
-    left, right, top, bottom = 52, 10, 30 + 16 * ((len(series) + cols - 1) // cols), 46
-    pw, ph = width - left - right, height - top - bottom
+class Frame(NamedTuple):
+    """A bar chart's plot area in pixels: left and right edges, top, height, and the value
+    `ymax` drawn at the top (0 at the bottom)."""
+
+    left: int
+    right: int
+    top: int
+    height: int
+    ymax: float
+
+    def to_y(self, v: float) -> float:
+        """The pixel row of value `v`."""
+        return self.top + self.height - self.height * v / self.ymax
+
+
+def open_svg(width: int, height: int, label: str) -> str:
+    """The opening tag of a `width` x `height` SVG chart named `label` (escaped HTML)."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{label}">')
+
+
+def draw_y_gridline(left: int, right: int, at: float, label: str, stroke: str) -> str:
+    """A horizontal grid line at pixel row `at` from `left` to `right`, its axis label left
+    of it."""
+    return (f'<line x1="{left}" x2="{right}" y1="{at:.1f}" y2="{at:.1f}" '
+            f'stroke="{stroke}"/><text x="{left - 4}" y="{at + 4:.1f}" '
+            f'text-anchor="end" font-size="11" fill="#555">{label}</text>')
+
+
+def choose_bar_ticks(groups: list[str], series: list[tuple[str, list[float | None]]], stacked: bool,
+              limit: float | None) -> tuple[list[float], float, float]:
+    """(y ticks, their step, the value at the top) of a bar chart: round ticks from 0 that
+    reach every bar (the stack's total when `stacked`) and the `limit`."""
     vals = [v for _, vs in series for v in vs if v is not None]
     if stacked:
         vals = [sum(vs[i] or 0 for _, vs in series) for i in range(len(groups))]
@@ -119,62 +144,99 @@ def bar_chart(title: str, groups: list[str], series: list[tuple[str, list[float 
     if ymax < max(vals + [0]):
         ymax += ystep
         yticks.append(ymax)
+    return yticks, ystep, ymax
 
-    def y(v: float) -> float:
-        return top + ph - ph * v / ymax
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">']
-    for v in yticks:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                   f'stroke="#e6e6e6"/><text x="{left - 4}" y="{y(v) + 4:.1f}" '
-                   f'text-anchor="end" font-size="11" fill="#555">{tick(v, ystep, ymax)}'
-                   '</text>')
+def draw_legend(series: list[tuple[str, list[float | None]]], cols: int, left: int,
+               pw: float) -> list[str]:
+    """A colour swatch and the name of each series, `cols` per row above the plot."""
+    out = []
     for i, (name, _) in enumerate(series):
         lx, ly = left + (i % cols) * (pw / cols), 14 + 16 * (i // cols)
         out.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="10" height="10" '
                    f'fill="{PALETTE[i % len(PALETTE)]}"/><text x="{lx + 14:.1f}" y="{ly}" '
                    f'font-size="11">{escape(name)}</text>')
+    return out
+
+
+def draw_stacked_bar(fr: Frame, series: list[tuple[str, list[float | None]]], g: int, gname: str,
+                gx: float, gw: float) -> list[str]:
+    """Group g's bar in a stacked chart: a segment per positive value (None counts 0), the
+    total above it."""
+    out = []
+    base = 0.0
+    for i, (_, vs) in enumerate(series):
+        v = vs[g] or 0.0
+        if v > 0:
+            out.append(f'<rect x="{gx + gw * 0.2:.1f}" y="{fr.to_y(base + v):.1f}" '
+                       f'width="{gw * 0.6:.1f}" height="{fr.to_y(base) - fr.to_y(base + v):.1f}" '
+                       f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(gname)}: '
+                       f'{escape(series[i][0])} {short(v)}</title></rect>')
+        base += v
+    out.append(f'<text x="{gx + gw / 2:.1f}" y="{fr.to_y(base) - 3:.1f}" font-size="11" '
+               f'text-anchor="middle">{short(base)}</text>')
+    return out
+
+
+def draw_grouped_bars(fr: Frame, series: list[tuple[str, list[float | None]]], g: int,
+                 gname: str, gx: float, gw: float) -> list[str]:
+    """Group g's bars side by side, one per series: "n/a" for None, the value above bars
+    wide enough to hold it."""
+    out = []
+    bw = gw * 0.8 / max(len(series), 1)
+    for i, (_, vs) in enumerate(series):
+        v = vs[g]
+        bx = gx + gw * 0.1 + i * bw
+        if v is None:
+            out.append(f'<text x="{bx + bw / 2:.1f}" y="{fr.top + fr.height - 3}" '
+                       f'font-size="9" text-anchor="middle" fill="#999">n/a</text>')
+            continue
+        out.append(f'<rect x="{bx:.1f}" y="{fr.to_y(v):.1f}" width="{bw * 0.92:.1f}" '
+                   f'height="{max(fr.to_y(0) - fr.to_y(v), 0):.1f}" fill="'
+                   f'{PALETTE[i % len(PALETTE)]}"><title>{escape(gname)}: '
+                   f'{escape(series[i][0])} {short(v)}</title></rect>')
+        if bw >= 26:  # narrower bars: the value is in the tooltip and the table
+            out.append(f'<text x="{bx + bw / 2:.1f}" y="{fr.to_y(v) - 3:.1f}" '
+                       f'font-size="10" text-anchor="middle">{short(v)}</text>')
+    return out
+
+
+def draw_limit_line(fr: Frame, limit: float, label: str) -> str:
+    """A dashed red line at value `limit` across the plot, `label` above its left end."""
+    return (f'<line x1="{fr.left}" x2="{fr.right}" y1="{fr.to_y(limit):.1f}" '
+            f'y2="{fr.to_y(limit):.1f}" stroke="#c00" stroke-dasharray="5,4"/>'
+            f'<text x="{fr.left + 4}" y="{fr.to_y(limit) - 4:.1f}" font-size="11" '
+            f'fill="#c00" stroke="#fff" stroke-width="3" paint-order="stroke">'
+            f'{escape(label)}</text>')
+
+
+def bar_chart(title: str, groups: list[str], series: list[tuple[str, list[float | None]]],
+              *, stacked: bool = False, limit: float | None = None, limit_label: str = "",
+              width: int = 560, height: int = 280) -> str:
+    """An SVG bar chart: `groups` along x, one bar per series in each (or one stacked bar),
+    value labels, a legend, and an optional dashed `limit` line. None values draw nothing."""
+    cols = min(max(len(series), 1), 4)
+    left, right, top, bottom = 52, 10, 30 + 16 * ((len(series) + cols - 1) // cols), 46
+    pw, ph = width - left - right, height - top - bottom
+    yticks, ystep, ymax = choose_bar_ticks(groups, series, stacked, limit)
+    fr = Frame(left, width - right, top, ph, ymax)
+    out = [open_svg(width, height, escape(title))]
+    for v in yticks:
+        out.append(draw_y_gridline(left, width - right, fr.to_y(v), tick(v, ystep, ymax),
+                                   "#e6e6e6"))
+    out += draw_legend(series, cols, left, pw)
     gw = pw / max(len(groups), 1)
     for g, gname in enumerate(groups):
         gx = left + g * gw
         if stacked:
-            base = 0.0
-            for i, (_, vs) in enumerate(series):
-                v = vs[g] or 0.0
-                if v > 0:
-                    out.append(f'<rect x="{gx + gw * 0.2:.1f}" y="{y(base + v):.1f}" '
-                               f'width="{gw * 0.6:.1f}" height="{y(base) - y(base + v):.1f}" '
-                               f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(gname)}: '
-                               f'{escape(series[i][0])} {short(v)}</title></rect>')
-                base += v
-            out.append(f'<text x="{gx + gw / 2:.1f}" y="{y(base) - 3:.1f}" font-size="11" '
-                       f'text-anchor="middle">{short(base)}</text>')
+            out += draw_stacked_bar(fr, series, g, gname, gx, gw)
         else:
-            bw = gw * 0.8 / max(len(series), 1)
-            for i, (_, vs) in enumerate(series):
-                v = vs[g]
-                bx = gx + gw * 0.1 + i * bw
-                if v is None:
-                    out.append(f'<text x="{bx + bw / 2:.1f}" y="{top + ph - 3}" font-size="9" '
-                               f'text-anchor="middle" fill="#999">n/a</text>')
-                    continue
-                out.append(f'<rect x="{bx:.1f}" y="{y(v):.1f}" width="{bw * 0.92:.1f}" '
-                           f'height="{max(y(0) - y(v), 0):.1f}" fill="'
-                           f'{PALETTE[i % len(PALETTE)]}"><title>{escape(gname)}: '
-                           f'{escape(series[i][0])} {short(v)}</title></rect>')
-                if bw >= 26:  # narrower bars: the value is in the tooltip and the table
-                    out.append(f'<text x="{bx + bw / 2:.1f}" y="{y(v) - 3:.1f}" '
-                               f'font-size="10" text-anchor="middle">{short(v)}</text>')
+            out += draw_grouped_bars(fr, series, g, gname, gx, gw)
         out.append(x_label(gx + gw / 2, top + ph + 15, gname, gw))
     if limit is not None:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(limit):.1f}" '
-                   f'y2="{y(limit):.1f}" stroke="#c00" stroke-dasharray="5,4"/>'
-                   f'<text x="{left + 4}" y="{y(limit) - 4:.1f}" font-size="11" '
-                   f'fill="#c00" stroke="#fff" stroke-width="3" paint-order="stroke">'
-                   f'{escape(limit_label)}</text>')
-    out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
-               'stroke="#888"/></svg>')
+        out.append(draw_limit_line(fr, limit, limit_label))
+    out.append(f'<line x1="{left}" x2="{width - right}" y1="{fr.to_y(0):.1f}" '
+               f'y2="{fr.to_y(0):.1f}" stroke="#888"/></svg>')
     return f"<figure><figcaption>{escape(title)}</figcaption>{''.join(out)}</figure>"
 
 
@@ -192,6 +254,14 @@ def x_label(x: float, y: float, text: str, room: float) -> str:
             "</tspan></text>")
 
 
+def pad_span(vals: list[float]) -> tuple[float, float]:
+    """The range of `vals` widened by 8% of its length on each side (5% of the value, or
+    1, when all are equal)."""
+    lo, hi = min(vals), max(vals)
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
+    return lo - pad, hi + pad
+
+
 def scatter(pts: list[Point], x: str, y: str, size: str | None,
             width: int = 720, height: int = 420) -> str:
     """An SVG scatter of `pts`: `x` against `y`, radius growing with `size`, highlighted
@@ -201,13 +271,7 @@ def scatter(pts: list[Point], x: str, y: str, size: str | None,
     left, right, top, bottom = 78, 20, 20, 46
     pw, ph = width - left - right, height - top - bottom
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-
-    def span(vals: list[float]) -> tuple[float, float]:
-        lo, hi = min(vals), max(vals)
-        pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
-        return lo - pad, hi + pad
-
-    (x0, x1), (y0, y1) = span(xs), span(ys)
+    (x0, x1), (y0, y1) = pad_span(xs), pad_span(ys)
     sizes = [p[2] for p in pts if p[2] is not None]
     smin, smax = (min(sizes), max(sizes)) if sizes else (0.0, 0.0)
 
@@ -217,15 +281,11 @@ def scatter(pts: list[Point], x: str, y: str, size: str | None,
     def sy(v: float) -> float:
         return top + ph - ph * (v - y0) / (y1 - y0)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(x)} vs {escape(y)}">']
+    out = [open_svg(width, height, f"{escape(x)} vs {escape(y)}")]
     xtop, ytop = max(abs(x0), abs(x1)), max(abs(y0), abs(y1))
     yticks, ystep = nice_ticks(y0, y1)
     for gy in yticks:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(gy):.1f}" '
-                   f'y2="{sy(gy):.1f}" stroke="#eee"/><text x="{left - 4}" '
-                   f'y="{sy(gy) + 4:.1f}" text-anchor="end" font-size="11" fill="#555">'
-                   f'{tick(gy, ystep, ytop)}</text>')
+        out.append(draw_y_gridline(left, width - right, sy(gy), tick(gy, ystep, ytop), "#eee"))
     xticks, xstep = nice_ticks(x0, x1)
     for gx in xticks:
         out.append(f'<line x1="{sx(gx):.1f}" x2="{sx(gx):.1f}" y1="{top}" y2="{top + ph}" '

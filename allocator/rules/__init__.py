@@ -16,10 +16,10 @@ re-checks the student rules and `verify.teachers` the teacher rules, without sol
 | `boarding_beds` | beyond the day radius: board, need a bed | students.cpsat |
 | `contiguity` | joins a school with a closer neighbour | students.contiguity |
 | `choose` | keep exactly k / close at most k candidates | students.choose |
-| `staffing_ratio` | teachers >= pupils / ratio | teachers.model |
-| `senior_title` | senior-title teachers per school | teachers.model |
-| `rotation_quota` | >= 10% of eligible teachers rotate | teachers.model |
-| `rotation_backbone_share` | backbone >= 20% of the rotating | teachers.model |
+| `staffing_ratio` | teachers >= pupils / ratio | teachers.base |
+| `senior_title` | senior-title teachers per school | teachers.base |
+| `rotation_quota` | >= 10% of eligible teachers rotate | teachers.base |
+| `rotation_backbone_share` | backbone >= 20% of the rotating | teachers.base |
 | `rotation_eligibility` | years at the school, age, exemptions | rules.eligibility |
 | `rotation_direction` | urban/strong -> rural/weak, or within a group | rules.eligibility |
 | `rotation_sending_share` | a school sends at most a share | teachers.model |

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from allocator.rules.classes import binding_room_groups, plan_classes
+from allocator.rules.classes import ClassPlan, binding_room_groups, plan_classes
 from allocator.rules.objective import penalty_units
 
 from .arcs import Arcs, Units
@@ -70,16 +70,29 @@ def add_segment_links(mm: _Model, inst: Instance, units: Units, arcs: Arcs) -> N
 def add_school_rules(mm: _Model, inst: Instance, units: Units, arcs: Arcs, j: int,
                      idx: np.ndarray, elastic: bool, pen: dict[str, int], hint_loads: Loads,
                      ) -> None:
-    """Rules class_size_cap, classrooms, school_size_cap and boarding_beds at school j."""
-    m, x = mm.m, mm.x
+    """Rules class_size_cap, classrooms, school_size_cap and boarding_beds at school j, over
+    its candidate arcs `idx`, in that order; hints from the loads of the hint plan."""
     if len(idx) == 0:
         return
     pu = units.pupils[arcs.unit[idx]]  # (a, 9)
+    hint_plan = plan_classes(hint_loads.P[j], inst.class_cap, int(inst.rooms[j]),
+                             inst.rooms_level[j], pen["class_size_cap"], pen["classrooms"])
+    xs = [mm.x[a] for a in idx]
+    add_class_rules(mm, inst, j, xs, pu, elastic, pen, hint_plan)
+    tot = units.total[arcs.unit[idx]]
+    add_size_rule(mm, inst, j, xs, tot, elastic, pen, hint_loads)
+    add_bed_rule(mm, inst, j, xs, tot, arcs.board[idx], elastic, pen, hint_loads)
+
+
+def add_class_rules(mm: _Model, inst: Instance, j: int, xs: list, pu: np.ndarray,
+                    elastic: bool, pen: dict[str, int], hint_plan: ClassPlan) -> None:
+    """Rules class_size_cap and classrooms at school j where rooms could bind: classes per
+    grade hold the pupils of arcs `xs` (pupils `pu`, (a, 9)) at most the cap each, and a
+    room group's classes fit its rooms; elastic, over-cap pupils and extra rooms are
+    priced slacks."""
+    m = mm.m
     max_p = pu.sum(axis=0)
     cap = inst.class_cap
-    hint_plan = plan_classes(hint_loads.P[j], cap, int(inst.rooms[j]), inst.rooms_level[j],
-                             pen["class_size_cap"], pen["classrooms"])
-    xs = [x[a] for a in idx]
     # classes per grade only where rooms could bind
     for sl, grades, rooms, need_max in binding_room_groups(int(inst.rooms[j]),
                                                            inst.rooms_level[j], max_p, cap):
@@ -108,7 +121,13 @@ def add_school_rules(mm: _Model, inst: Instance, units: Units, arcs: Arcs, j: in
             mm.penalty_terms.append((extra, pen["classrooms"]))
         else:
             m.add(sum(classes) <= rooms)
-    tot = units.total[arcs.unit[idx]]
+
+
+def add_size_rule(mm: _Model, inst: Instance, j: int, xs: list, tot: np.ndarray,
+                  elastic: bool, pen: dict[str, int], hint_loads: Loads) -> None:
+    """Rule school_size_cap at school j, when its arcs `xs` (pupils `tot`) could exceed it;
+    elastic, the pupils over the cap are a priced slack."""
+    m = mm.m
     size_cap = int(inst.size_cap[j])
     if tot.sum() > size_cap:
         expr = cp_model.LinearExpr.weighted_sum(xs, tot.tolist())
@@ -119,7 +138,14 @@ def add_school_rules(mm: _Model, inst: Instance, units: Units, arcs: Arcs, j: in
             mm.penalty_terms.append((z, pen["school_size_cap"]))
         else:
             m.add(expr <= size_cap)
-    board = arcs.board[idx]
+
+
+def add_bed_rule(mm: _Model, inst: Instance, j: int, xs: list, tot: np.ndarray,
+                 board: np.ndarray, elastic: bool, pen: dict[str, int], hint_loads: Loads,
+                 ) -> None:
+    """Rule boarding_beds at school j, when its boarding arcs (`board` over `xs`, pupils
+    `tot`) could exceed its beds; elastic, the beds short are a priced slack."""
+    m = mm.m
     if board.any() and tot[board].sum() > inst.beds[j]:
         bi = np.flatnonzero(board)
         expr = cp_model.LinearExpr.weighted_sum([xs[i] for i in bi], tot[bi].tolist())
@@ -148,26 +174,15 @@ class _Progress(cp_model.CpSolverSolutionCallback):
                 self.stop_search()
 
 
-def solve_students(
-    inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, strict: bool,
-    time_limit: float, workers: int, seed: int,
-    on_solution: Callable[[int, int], bool] | None = None,
-    penalties: dict[str, int] | None = None,
-    clauses: Clauses | None = None,
-    extend: Callable[[cp_model.CpModel, list], list[tuple]] | None = None,
-) -> StudentSolve:
-    """Solve the CP-SAT model from the complete `hint` (a candidate arc per unit).
-
-    `on_solution(objective, cp_bound)` is called on every improving solution; returning
-    True stops the search. Objective and bound are in integer objective units and hold for
-    the candidate arcs. `penalties` replaces the policy's elastic penalty units; `clauses`
-    adds the closer-neighbour rule (`contiguity`), in this model's arc numbering.
-    `extend(model, x)` (layout `choose`, issue 4) adds variables and constraints over the arc
-    variables and returns (variable, objective coefficient, hint) for each new variable.
-    """
-    t0 = time.perf_counter()
-    elastic = not strict
-    pen = penalties or penalty_units(inst.policy)
+def build_student_model(
+    inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, elastic: bool,
+    pen: dict[str, int], clauses: Clauses | None,
+    extend: Callable[[cp_model.CpModel, list], list[tuple]] | None,
+) -> tuple[_Model, list[tuple]]:
+    """The model of `solve_students`: arc variables, the rules in a fixed order (one school
+    per unit, segment links, each school's capacity rules, contiguity, the extension), the
+    objective and a complete hint from `hint`. Returns it and the extension's
+    (variable, objective coefficient, hint) triples."""
     m = cp_model.CpModel()
     x = [m.new_bool_var(f"x{a}") for a in range(len(arcs))]
     mm = _Model(m=m, x=x, hint={}, penalty_terms=[])
@@ -190,18 +205,13 @@ def solve_students(
         m.add_hint(v, val)
     for v, _, val in extra:  # choose (issue 4)
         m.add_hint(v, val)
-    build_s = time.perf_counter() - t0
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit - build_s)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    solver.parameters.log_search_progress = False
-    cb = _Progress(on_solution)
-    status = solver.solve(m, cb)
-    wall = time.perf_counter() - t0
-    stats = {"arcs": len(arcs), "units": len(units), "build_s": round(build_s, 3),
-             "cp_status": solver.status_name(status), "solutions": cb.count,
-             "penalty_vars": len(mm.penalty_terms)}
+    return mm, extra
+
+
+def read_solution(solver: cp_model.CpSolver, status: int, units: Units, arcs: Arcs,
+                  wall: float, stats: dict) -> StudentSolve:
+    """The result of a finished solve: with a solution, the chosen arc per unit and the
+    objective and bound (integer units); otherwise infeasible or unknown, with no plan."""
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sol = np.array(solver.response_proto.solution, dtype=np.int64)[: len(arcs)]
         start = arcs.start(len(units))
@@ -215,3 +225,39 @@ def solve_students(
     name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
     return StudentSolve(status=name, choice=None, objective=None, cp_bound=None, wall_s=wall,
                         stats=stats)
+
+
+def solve_students(
+    inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, strict: bool,
+    time_limit: float, workers: int, seed: int,
+    on_solution: Callable[[int, int], bool] | None = None,
+    penalties: dict[str, int] | None = None,
+    clauses: Clauses | None = None,
+    extend: Callable[[cp_model.CpModel, list], list[tuple]] | None = None,
+) -> StudentSolve:
+    """Solve the CP-SAT model from the complete `hint` (a candidate arc per unit).
+
+    `on_solution(objective, cp_bound)` is called on every improving solution; returning
+    True stops the search. Objective and bound are in integer objective units and hold for
+    the candidate arcs. `penalties` replaces the policy's elastic penalty units; `clauses`
+    adds the closer-neighbour rule (`contiguity`), in this model's arc numbering.
+    `extend(model, x)` (layout `choose`, issue 4) adds variables and constraints over the arc
+    variables and returns (variable, objective coefficient, hint) for each new variable.
+    """
+    t0 = time.perf_counter()
+    elastic = not strict
+    pen = penalties or penalty_units(inst.policy)
+    mm, extra = build_student_model(inst, units, arcs, hint, elastic, pen, clauses, extend)
+    build_s = time.perf_counter() - t0
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit - build_s)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = False
+    cb = _Progress(on_solution)
+    status = solver.solve(mm.m, cb)
+    wall = time.perf_counter() - t0
+    stats = {"arcs": len(arcs), "units": len(units), "build_s": round(build_s, 3),
+             "cp_status": solver.status_name(status), "solutions": cb.count,
+             "penalty_vars": len(mm.penalty_terms)}
+    return read_solution(solver, status, units, arcs, wall, stats)

@@ -30,7 +30,7 @@ from .instance import Instance
 
 
 @dataclass
-class Relaxation:
+class FlowRelaxation:
     feasible: bool
     value: int  # flow cost on the current arcs (objective units)
     bound: int  # Lagrangian bound valid for all admissible arcs
@@ -129,7 +129,7 @@ def _potentials(nodes: int, tail: np.ndarray, head: np.ndarray, w: np.ndarray) -
 
 
 def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
-                     shrink: np.ndarray | None = None) -> Relaxation:
+                     shrink: np.ndarray | None = None) -> FlowRelaxation:
     """Solve the flow relaxation on `arcs` and price every admissible arc with its duals.
 
     `shrink` (n, 3): pupils taken off each school's primary and junior room capacity and
@@ -163,7 +163,7 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
     arc_flow = flow[: len(ut)].astype(np.int64)
     if not feasible or shrink is not None:
         z = np.zeros((inst.n_schools, 2), dtype=np.int64)
-        return Relaxation(feasible, value, value, arc_flow, z, z.copy(),
+        return FlowRelaxation(feasible, value, value, arc_flow, z, z.copy(),
                           np.zeros(net.U, np.int64), shortfall, unplaced)
     # residual graph: forward where flow < cap, backward where flow > 0
     fwd = flow < cap
@@ -182,11 +182,11 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
     bound = int((units.total * best).sum()) - int(y[net.T]) * total + int(
         (ncap * np.minimum(0, rc)).sum()
     )
-    return Relaxation(True, value, bound, arc_flow, school_value, board_value, best, 0,
+    return FlowRelaxation(True, value, bound, arc_flow, school_value, board_value, best, 0,
                       unplaced)
 
 
-def candidate_best(units: Units, arcs: Arcs, rel: Relaxation) -> np.ndarray:
+def candidate_best(units: Units, arcs: Arcs, rel: FlowRelaxation) -> np.ndarray:
     """Best reduced value per pupil of each unit over its candidate arcs only."""
     lv = units.level[arcs.unit]
     val = arcs.cost // np.maximum(units.total[arcs.unit], 1) + np.where(
@@ -200,7 +200,7 @@ def candidate_best(units: Units, arcs: Arcs, rel: Relaxation) -> np.ndarray:
 def relax_with_pricing(
     inst: Instance, units: Units, arcs: Arcs, elastic: bool, max_rounds: int = 30,
     per_unit: int = 4, deadline: float | None = None,
-) -> tuple[Relaxation, Arcs]:
+) -> tuple[FlowRelaxation, Arcs]:
     """Solve the relaxation, adding the arcs its duals ask for until none improves.
 
     Each round adds, for every unit with an improving admissible arc, up to `per_unit` of

@@ -13,12 +13,12 @@ import time
 import numpy as np
 
 from .arcs import Arcs, Units
-from .flow_bound import Relaxation, solve_relaxation
+from .flow_bound import FlowRelaxation, solve_relaxation
 from .instance import Instance
 from .repair import Loads, improve_plan, round_flow, search_penalties, shrink_for
 
 
-def warm_start(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation, strict: bool,
+def warm_start(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, strict: bool,
                rounds: int = 8, patience: int = 3, time_limit: float = 30.0) -> np.ndarray:
     """The best plan over up to `rounds` shrink-and-reflow rounds (a candidate arc per unit),
     stopping after `patience` rounds without improvement or after `time_limit` seconds."""

@@ -8,13 +8,14 @@ checks nothing beyond what it needs to index (checks run before it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from allocator.model.geometry import block_point
 from allocator.model.grades import GRADES, level_of
 from allocator.model.policy import Policy
-from allocator.model.scenario import Scenario, School
+from allocator.model.scenario import Block, Scenario, School
 from geo.distance import MatrixDistance, StraightLine
 
 LEVEL_INDEX = {"primary": 0, "junior": 1}
@@ -67,21 +68,19 @@ def class_caps(policy: Policy) -> np.ndarray:
     )
 
 
-def build_instance(
-    scenario: Scenario,
-    policy: Policy,
-    schools: list[School],
-    distance_matrix: np.ndarray | None = None,
-    renamed: dict[str, str | None] | None = None,
-) -> Instance:
-    """Arrays for `schools` (the effective, open schools) and all blocks of `scenario`.
+class SchoolArrays(NamedTuple):
+    """Per-school arrays (n) of an instance, in the order of the schools."""
 
-    `distance_matrix` (blocks x schools, km) replaces straight-line distances when given.
-    `renamed` (layout, issue 4) maps schools of today closed or merged by the layout to the
-    school their pupils follow; a closed one (None) makes `current` CLOSED_TODAY, so its
-    pupils count as moved wherever they go.
-    """
-    sid = {s.id: i for i, s in enumerate(schools)}
+    serves: np.ndarray  # (n, 9) bool
+    rooms: np.ndarray  # (n,) classrooms for all levels
+    rooms_level: np.ndarray  # (n, 2) classrooms per level, -1 when shared
+    size_cap: np.ndarray  # (n,)
+    beds: np.ndarray  # (n,)
+
+
+def tabulate_schools(schools: list[School], policy: Policy) -> SchoolArrays:
+    """Grades served, classrooms (in all and per level where a school splits them), size
+    cap (the school's own, else the policy's for its kind) and boarding beds per school."""
     n = len(schools)
     serves = np.zeros((n, 9), dtype=bool)
     rooms = np.zeros(n, dtype=np.int64)
@@ -102,10 +101,14 @@ def build_instance(
             else getattr(policy.school_size_cap, s.kind)
         )
         beds[i] = s.boarding_beds
-    blocks = scenario.blocks
-    year = scenario.options.year
-    pupils = np.array([b.pupils(year) for b in blocks], dtype=np.int64).reshape(-1, 9)
-    current = np.full((len(blocks), 9), -1, dtype=np.int64)
+    return SchoolArrays(serves, rooms, rooms_level, size_cap, beds)
+
+
+def find_current_schools(blocks: list[Block], sid: dict[str, int],
+                    renamed: dict[str, str | None] | None) -> np.ndarray:
+    """(b, 9) today's school index of each block and grade: NO_SCHOOL when unknown or not
+    among `sid`, the school a `renamed` one's pupils follow, CLOSED_TODAY when it closed."""
+    current = np.full((len(blocks), 9), NO_SCHOOL, dtype=np.int64)
     for bi, b in enumerate(blocks):
         for g, s in enumerate(b.current_by_grade()):
             if s is not None and s in sid:
@@ -113,12 +116,38 @@ def build_instance(
             elif renamed and s in renamed:  # layout (issue 4): merged -> target, closed
                 target = renamed[s]
                 current[bi, g] = sid[target] if target in sid else CLOSED_TODAY
-    urban = np.array([b.urban for b in blocks], dtype=bool)
+    return current
+
+
+def compute_day_radius(policy: Policy, urban: np.ndarray) -> np.ndarray:
+    """(b, 2) the policy's day radius (km) per block and level, urban or rural."""
     r = policy.day_radius_km
-    radius = np.column_stack([
+    return np.column_stack([
         np.where(urban, r.primary.urban, r.primary.rural),
         np.where(urban, r.junior.urban, r.junior.rural),
     ])
+
+
+def build_instance(
+    scenario: Scenario,
+    policy: Policy,
+    schools: list[School],
+    distance_matrix: np.ndarray | None = None,
+    renamed: dict[str, str | None] | None = None,
+) -> Instance:
+    """Arrays for `schools` (the effective, open schools) and all blocks of `scenario`.
+
+    `distance_matrix` (blocks x schools, km) replaces straight-line distances when given.
+    `renamed` (layout, issue 4) maps schools of today closed or merged by the layout to the
+    school their pupils follow; a closed one (None) makes `current` CLOSED_TODAY, so its
+    pupils count as moved wherever they go.
+    """
+    sa = tabulate_schools(schools, policy)
+    blocks = scenario.blocks
+    year = scenario.options.year
+    pupils = np.array([b.pupils(year) for b in blocks], dtype=np.int64).reshape(-1, 9)
+    current = find_current_schools(blocks, {s.id: i for i, s in enumerate(schools)}, renamed)
+    urban = np.array([b.urban for b in blocks], dtype=bool)
     block_xy = np.array([block_point(b) for b in blocks], dtype=float).reshape(-1, 2)
     school_xy = np.array([s.location for s in schools], dtype=float).reshape(-1, 2)
     if distance_matrix is not None:
@@ -127,8 +156,8 @@ def build_instance(
         dist = StraightLine(block_xy, school_xy, scenario.crs)
     return Instance(
         scenario=scenario, policy=policy, schools=list(schools), school_ids=[s.id for s in schools],
-        school_xy=school_xy, serves=serves, rooms=rooms, rooms_level=rooms_level,
-        size_cap=size_cap, beds=beds, block_ids=[b.id for b in blocks], block_xy=block_xy,
+        school_xy=school_xy, serves=sa.serves, rooms=sa.rooms, rooms_level=sa.rooms_level,
+        size_cap=sa.size_cap, beds=sa.beds, block_ids=[b.id for b in blocks], block_xy=block_xy,
         block_urban=urban, pupils=pupils, current=current, class_cap=class_caps(policy),
-        radius=radius, distance=dist,
+        radius=compute_day_radius(policy, urban), distance=dist,
     )

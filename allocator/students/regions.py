@@ -20,7 +20,7 @@ from .arcs import Arcs, Units, subset_units
 from .contiguity import ContiguityRule, region_clauses
 from .cpsat import solve_students
 from .instance import Instance
-from .repair import Loads, search_penalties
+from .repair import Loads, loads_cost, search_penalties
 
 
 def subset_arcs(arcs: Arcs, keep: np.ndarray, unit_pos: np.ndarray) -> Arcs:
@@ -39,9 +39,6 @@ def school_neighbours(inst: Instance, m: int) -> np.ndarray:
     k = min(m, inst.n_schools)
     _, idx = cKDTree(xy).query(xy, k=k)
     return np.asarray(idx).reshape(inst.n_schools, k)
-
-
-FIRST = False
 
 
 class RegionSearch:
@@ -64,7 +61,8 @@ class RegionSearch:
             self.partner[hi].append(lo)
 
     def cost(self) -> int:
-        return int(self.arcs.cost[self.choice].sum() + self.loads.penalty.sum())
+        """The search objective of the current plan (`repair.loads_cost`)."""
+        return loads_cost(self.loads, self.choice)
 
     def solve_region(self, schools: np.ndarray, time_limit: float, workers: int) -> int:
         """Re-solve the units attending `schools` among those schools; returns the gain.
@@ -102,7 +100,6 @@ class RegionSearch:
         sol = solve_students(self.inst, sub_units, sub_arcs, hint, strict=False,
                              time_limit=time_limit, workers=workers,
                              seed=int(self.rng.integers(1 << 30)), penalties=self.pen,
-                             on_solution=(lambda obj, _b: obj < before) if FIRST else None,
                              clauses=clauses)
         self.stats["regions_solved"] += 1
         if sol.choice is None:

@@ -99,7 +99,9 @@ def fix_links(units: Units, arcs: Arcs, choice: np.ndarray) -> np.ndarray:
     return choice
 
 
-def plan_cost(loads: Loads, choice: np.ndarray) -> int:
+def loads_cost(loads: Loads, choice: np.ndarray) -> int:
+    """The search objective of plan `choice`: its arc costs plus every school's elastic
+    penalties in `loads` (which must hold that plan, priced with the loads' penalties)."""
     return int(loads.arcs.cost[choice].sum() + loads.penalty.sum())
 
 

@@ -22,7 +22,7 @@ from .contiguity import ContiguityRule, whole_clauses
 from .cpsat import solve_students
 from .instance import Instance
 from .regions import improve_by_regions
-from .repair import Loads, search_penalties
+from .repair import Loads, loads_cost, search_penalties
 
 FULL_MODEL_UNITS = 2000  # above this, CP-SAT on the whole model rarely beats the regions
 WHOLE_TIME_UNITS = 300  # up to this, CP-SAT on the whole model gets all the time
@@ -36,9 +36,10 @@ class Outcome:
     stats: dict = field(default_factory=dict)
 
 
-def plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
-              pen: dict[str, int]) -> int:
-    return int(arcs.cost[choice].sum() + Loads(inst, units, arcs, choice, pen).penalty.sum())
+def search_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+                pen: dict[str, int]) -> int:
+    """The search objective of plan `choice` (`repair.loads_cost`) with penalties `pen`."""
+    return loads_cost(Loads(inst, units, arcs, choice, pen), choice)
 
 
 def search_plan(
@@ -53,7 +54,7 @@ def search_plan(
     clauses = None if contiguity is None else whole_clauses(contiguity)
     pen = search_penalties(inst, strict)
     out = Outcome(choice=hint)
-    cost = plan_cost(inst, units, arcs, hint, pen)
+    cost = search_cost(inst, units, arcs, hint, pen)
     target_gap = budget.target_gap
     if gap_of(cost, bound) <= target_gap:
         return out
@@ -76,7 +77,7 @@ def search_plan(
         if sol.choice is None:
             return out
         out.choice, out.cp_bound = sol.choice, sol.cp_bound
-        cost = plan_cost(inst, units, arcs, sol.choice, pen)
+        cost = search_cost(inst, units, arcs, sol.choice, pen)
         if sol.status == "optimal" or gap_of(cost, bound) <= target_gap:
             return out
     if budget.remaining() > 0.1:
@@ -87,7 +88,7 @@ def search_plan(
         out.stats.update(region_stats, regions_s=round(time.perf_counter() - t0, 3))
     if strict and len(units) <= FULL_MODEL_UNITS:
         left = budget.remaining()
-        if plan_cost(inst, units, arcs, out.choice, pen) > int(
+        if search_cost(inst, units, arcs, out.choice, pen) > int(
                 arcs.cost[out.choice].sum()) and left > 0.05:
             sol = solve_students(inst, units, arcs, out.choice, strict=True, time_limit=left,
                                  workers=budget.workers, seed=budget.seed,

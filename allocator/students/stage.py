@@ -18,7 +18,7 @@ from allocator.rules.objective import SCALE, relative_gap
 
 from .arcs import Arcs, Units, price_units
 from .contiguity import build_rule, repair_plan
-from .flow_bound import Relaxation
+from .flow_bound import FlowRelaxation
 from .hint import warm_start
 from .instance import Instance
 from .problem import StudentProblem
@@ -44,7 +44,7 @@ class StudentOutcome:
     proven_infeasible: bool = False
 
 
-def excluded_margin(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation) -> int:
+def excluded_margin(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation) -> int:
     """Least increase over the flow bound of any plan that uses a non-candidate arc."""
     best_ex, val = price_units(inst, units, rel.school_value, rel.board_value, exclude=arcs)
     has = best_ex >= 0
@@ -60,7 +60,7 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
     return bool((best < 0).all())
 
 
-def search_students(problem: StudentProblem, arcs: Arcs, rel: Relaxation, *, strict: bool,
+def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *, strict: bool,
                     budget: Budget, laps) -> StudentOutcome:
     """Hint, then CP-SAT and regions within `budget` (see the module docstring). `arcs` are
     the candidates after pricing; `laps(name)` records the time of each step."""

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .model import EQ, SLACK, RotationModel, Z
+from .base import EQ, SLACK, Z
+from .model import RotationModel
 
 Report = Callable[[str, str, float | None, float | None, float | None], None]
 INF = 1 << 62

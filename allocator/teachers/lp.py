@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from .model import BIG, EQ, LE, RotationModel, arc_entries, build_model
+from .base import BIG, EQ, LE
+from .model import RotationModel, arc_entries, build_model
 from .roster import Roster
 
 FULL_ARCS = 40_000  # admissible arcs up to which every one is a candidate
@@ -27,7 +28,7 @@ ADD_PER_GROUP = 25
 
 
 @dataclass
-class Relaxation:
+class RotationRelaxation:
     """An LP bound of one phase, the candidates it ended with and its LP solution."""
 
     bound: float  # valid for the whole problem
@@ -77,7 +78,7 @@ def reduced_costs(ro: Roster, model: RotationModel, y: np.ndarray, phase: int,
 
 
 def relax(ro: Roster, candidates: np.ndarray, windows: dict, phase: int,
-          t1_cap: int | None, deadline: float, max_rounds: int = 12) -> Relaxation:
+          t1_cap: int | None, deadline: float, max_rounds: int = 12) -> RotationRelaxation:
     """LP bound of `phase` (1: tier 1; 2: tiers 2-3 with tier 1 at most `t1_cap`) valid for
     every admissible arc; see the module docstring."""
     cand = candidates.copy()
@@ -86,21 +87,22 @@ def relax(ro: Roster, candidates: np.ndarray, windows: dict, phase: int,
         model = build_model(ro, *np.nonzero(cand), windows, t1_cap)
         lp = solve_lp(model, phase)
         if lp is None:
-            return Relaxation(0.0, 0.0, 0.0, cand, rounds, added, False)
+            return RotationRelaxation(0.0, 0.0, 0.0, cand, rounds, added, False)
         value, y, x = lp
         arcs = x[:len(model.arc_g)]
         g, j = np.nonzero(ro.admissible & ~cand)
         if len(g) == 0:
-            return Relaxation(value, value, np.inf, cand, rounds, added, True, arcs)
+            return RotationRelaxation(value, value, np.inf, cand, rounds, added, True, arcs)
         rc = reduced_costs(ro, model, y, phase, g, j)
         tol = 1e-7 * max(1.0, abs(value))
         neg = rc < -tol
         if not neg.any():
-            return Relaxation(value, value, float(rc.min()), cand, rounds, added, True, arcs)
+            return RotationRelaxation(value, value, float(rc.min()), cand, rounds, added, True,
+                                      arcs)
         if time.perf_counter() > deadline or rounds == max_rounds:
             cap = np.minimum(ro.g_size[g], ro.send_cap[ro.g_school[g]])
             bound = value + float((np.minimum(rc, 0.0) * cap).sum())
-            return Relaxation(bound, value, 0.0, cand, rounds, added, True, arcs)
+            return RotationRelaxation(bound, value, 0.0, cand, rounds, added, True, arcs)
         # the most negative few per group join the candidates
         gi, ji, r = g[neg], j[neg], rc[neg]
         order = np.lexsort((r, gi))

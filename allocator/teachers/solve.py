@@ -32,7 +32,7 @@ from allocator.rules.rotation_objective import UNITS, balance_value, county_mean
 
 from .cpsat import complete_values, objective_of, solve_cp
 from .greedy import greedy_rotation
-from .lp import Relaxation, initial_candidates, relax
+from .lp import RotationRelaxation, initial_candidates, relax
 from .model import build_model, outside_windows, satisfied
 from .model import initial_windows as make_windows
 from .roster import Roster
@@ -63,7 +63,7 @@ def tier1_of(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, moves: np.ndarray
     return objective_of(model, complete_values(model, moves), 1)
 
 
-def combine_bound(rel: Relaxation, cp_bound: int | None, all_arcs: bool) -> int:
+def combine_bound(rel: RotationRelaxation, cp_bound: int | None, all_arcs: bool) -> int:
     """A bound valid for every admissible arc from the LP (with pricing) and CP-SAT's bound
     on the candidates: CP-SAT's counts fully when the candidates are every arc, else up to
     the LP value plus the least reduced cost of an excluded arc."""
@@ -193,7 +193,7 @@ def phase_two_bound(ro: Roster, cand: np.ndarray, windows: dict, t1: int, arcs: 
     return rel, g, j, moves, bound2, all_arcs
 
 
-def phase_two_search(ro: Roster, windows: dict, t1: int, rel: Relaxation, arcs: tuple,
+def phase_two_search(ro: Roster, windows: dict, t1: int, rel: RotationRelaxation, arcs: tuple,
                      bound2: int, all_arcs: bool, run: _Run) -> tuple[np.ndarray, int]:
     """CP-SAT on balance and distance from the best rotation so far, widening the balance
     windows a count lands outside of: (moves, bound)."""

@@ -27,14 +27,14 @@ from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.arcs import Arcs, Units, add_arcs, subset_units
 from allocator.students.cpsat import solve_students
-from allocator.students.flow_bound import Relaxation, solve_relaxation
+from allocator.students.flow_bound import FlowRelaxation, solve_relaxation
 from allocator.students.hint import warm_start
 from allocator.students.instance import Instance
 from allocator.students.regions import school_neighbours, subset_arcs
 from allocator.students.repair import Loads, search_penalties
 from allocator.students.search import FULL_MODEL_UNITS, WHOLE_TIME_UNITS
 
-from .bound import lagrangian_bound
+from .bound import LagrangeResult, lagrangian_bound
 from .model import (
     ChooseModel,
     arc_index,
@@ -77,9 +77,10 @@ def plan_on(inst: Instance, units: Units, arcs: Arcs, open_mask: np.ndarray, k: 
     return full, idx
 
 
-def plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, cm: ChooseModel,
-              pen: dict[str, int]) -> int:
-    """Arc costs + penalties (`pen`) + fixed costs of the cheapest completion."""
+def open_plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
+                   cm: ChooseModel, pen: dict[str, int]) -> int:
+    """The cost of plan `choice` with the open set it needs: arc costs + penalties (`pen`)
+    + fixed costs of the cheapest completion of its schools (2^50 when none exists)."""
     used = np.zeros(inst.n_schools, dtype=bool)
     used[arcs.school[choice]] = True
     opened = complete_open(cm, used)
@@ -198,39 +199,65 @@ def improve_open_regions(rs: OpenRegions, deadline: float, workers: int,
             neigh = school_neighbours(inst, max_schools)
 
 
-def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
-                  cm: ChooseModel, *, strict: bool, budget: Budget, k: int,
-                  bound: int) -> ChooseOutcome:
-    """Pick an open set and a plan for it (module docstring) until the budget's deadline.
+@dataclass
+class ChooseSearch:
+    """What the steps of `search_choose` share: the problem, the search penalties and the
+    bound each incumbent is reported against (it rises with the Lagrangian bound)."""
 
-    `rel` is the flow relaxation with every candidate open on `arcs`, `bound` a valid lower
-    bound so far; each incumbent is reported as a "search" progress event.
-    """
-    deadline, target_gap = budget.deadline, budget.target_gap
+    inst: Instance
+    units: Units
+    cm: ChooseModel
+    strict: bool
+    budget: Budget
+    pen: dict[str, int]
+    bound: int
 
-    def report(message: str, cost: int, b: int) -> None:
-        budget.say("search", message, cost / SCALE, b / SCALE, relative_gap(cost, b))
+    def report(self, message: str, cost: int) -> None:
+        """Say incumbent `cost` as a "search" progress event, with the bound and the gap."""
+        self.budget.say("search", message, cost / SCALE, self.bound / SCALE,
+                        relative_gap(cost, self.bound))
 
-    pen = search_penalties(inst, strict)
-    stats: dict = {}
-    needy = needy_units(inst, units, cm)
+    def is_done(self, cost: int) -> bool:
+        """Whether `cost` is within the budget's target gap of the bound."""
+        return cost - self.bound <= self.budget.target_gap * max(abs(cost), 1)
+
+    def price_plan(self, arcs: Arcs, choice: np.ndarray) -> int:
+        """`open_plan_cost` of plan `choice` on `arcs`."""
+        return open_plan_cost(self.inst, self.units, arcs, choice, self.cm, self.pen)
+
+
+def plan_first_open_set(cs: ChooseSearch, arcs: Arcs, rel: FlowRelaxation, k: int,
+                    needy: np.ndarray) -> tuple[Arcs, np.ndarray, np.ndarray]:
+    """Steps 1-2: (arcs grown for the search, a complete plan as indices into them, the
+    open set it was made for): the all-open flow's keep values, repaired to cover every
+    needy unit, and the plan on that open set with a tenth of the time left."""
+    inst, units, cm = cs.inst, cs.units, cs.cm
     full = choose_arcs(inst, units, arcs, cm, k, needy)
     value = keep_values(inst, units, arcs, rel.arc_flow, cm)
     first = repair_cover(inst, units, cm, open_by_value(cm, value), value, needy)
+    left = cs.budget.deadline - time.perf_counter()
+    full, choice = plan_on(inst, units, full, first, k, cs.strict, 0.1 * left)
+    return full, choice, first
+
+
+def plan_lagrangian_open_set(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
+                         choice: np.ndarray, cost: int, first: np.ndarray, k: int,
+                         needy: np.ndarray, stats: dict,
+                         ) -> tuple[LagrangeResult, Arcs, np.ndarray, int]:
+    """Step 3: the Lagrangian bound (raising `cs.bound`) and, when its school values give
+    another open set and time allows, that set's plan if it is cheaper. Returns (the bound's
+    result, the arcs, the better plan as indices into them, its cost)."""
+    inst, units, cm, deadline = cs.inst, cs.units, cs.cm, cs.budget.deadline
     left = deadline - time.perf_counter()
-    full, choice = plan_on(inst, units, full, first, k, strict, 0.1 * left)
-    cost = plan_cost(inst, units, full, choice, cm, pen)
-    report("first open set", cost, bound)
-    left = deadline - time.perf_counter()
-    lag = lagrangian_bound(inst, units, cm, rel.unit_best, cost, strict,
-                           time_limit=min(0.25 * left, 60.0), target_gap=target_gap)
+    lag = lagrangian_bound(inst, units, cm, rel.unit_best, cost, cs.strict,
+                           time_limit=min(0.25 * left, 60.0), target_gap=cs.budget.target_gap)
     stats.update(lagrange_iterations=lag.iterations, lagrange_s=lag.seconds)
-    bound = max(bound, lag.bound)
+    cs.bound = max(cs.bound, lag.bound)
     second = repair_cover(inst, units, cm, open_by_value(cm, lag.value), lag.value, needy)
     if (second != first).any() and deadline - time.perf_counter() > 1.0:
-        full2, choice2 = plan_on(inst, units, full, second, k, strict,
+        full2, choice2 = plan_on(inst, units, full, second, k, cs.strict,
                                  0.1 * (deadline - time.perf_counter()))
-        cost2 = plan_cost(inst, units, full2, choice2, cm, pen)
+        cost2 = cs.price_plan(full2, choice2)
         stats["lagrange_open_set_better"] = bool(cost2 < cost)
         if cost2 < cost:
             choice, cost = choice2, cost2
@@ -238,42 +265,78 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: Relaxation,
             choice = arc_index(full2, inst.n_schools, np.arange(len(units)),
                                full.school[choice])
         full = full2
-    report("Lagrangian bound", cost, bound)
-    out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound)
+    return lag, full, choice, cost
 
-    def done(c: int) -> bool:
-        return c - bound <= target_gap * max(abs(c), 1)
 
-    left = deadline - time.perf_counter()
-    if len(units) <= FULL_MODEL_UNITS and left > 0.05 and not done(cost):
-        share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
-        rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
+def solve_whole_open(cs: ChooseSearch, out: ChooseOutcome, choice: np.ndarray,
+                     cost: int) -> np.ndarray:
+    """Step 4: CP-SAT on the whole model over `out.arcs` with open variables, from plan
+    `choice` of cost `cost`, when the model is small, time is left and the plan is not
+    within the gap; records its status, bound and statistics in `out`. Returns its plan
+    when it costs no more, else `choice`."""
+    inst, units, cm, budget, full = cs.inst, cs.units, cs.cm, cs.budget, out.arcs
+    left = budget.deadline - time.perf_counter()
+    if len(units) > FULL_MODEL_UNITS or left <= 0.05 or cs.is_done(cost):
+        return choice
+    share = left if len(units) <= WHOLE_TIME_UNITS else 0.4 * left
+    rs = OpenRegions(inst, units, full, choice, cm, cs.strict, budget.seed)
 
-        def on_solution(obj: int, _cp_b: int) -> bool:
-            # CP-SAT's bound holds on these arcs only; the final bound caps it (choose_solve)
-            report("CP-SAT", obj, bound)
-            return done(obj)
+    def on_solution(obj: int, _cp_b: int) -> bool:
+        # CP-SAT's bound holds on these arcs only; the final bound caps it (choose_solve)
+        cs.report("CP-SAT", obj)
+        return cs.is_done(obj)
 
-        sol = solve_students(inst, units, full, choice, strict=strict, time_limit=share,
-                             workers=budget.workers, seed=budget.seed, on_solution=on_solution,
-                             extend=open_extension(open_groups(cm, rs.open), full.school,
-                                                   cm.fc, rs.open))
-        out.cp_status, out.stats = sol.status, dict(sol.stats)
-        if sol.choice is not None:
-            out.cp_bound = sol.cp_bound
-            if plan_cost(inst, units, full, sol.choice, cm, pen) <= cost:
-                choice = sol.choice
-    rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
-    if deadline - time.perf_counter() > 0.1 and out.cp_status != "optimal" and not done(
+    sol = solve_students(inst, units, full, choice, strict=cs.strict, time_limit=share,
+                         workers=budget.workers, seed=budget.seed, on_solution=on_solution,
+                         extend=open_extension(open_groups(cm, rs.open), full.school,
+                                               cm.fc, rs.open))
+    out.cp_status, out.stats = sol.status, dict(sol.stats)
+    if sol.choice is not None:
+        out.cp_bound = sol.cp_bound
+        if cs.price_plan(full, sol.choice) <= cost:
+            return sol.choice
+    return choice
+
+
+def improve_until_done(cs: ChooseSearch, rs: OpenRegions, cp_status: str,
+                       stats: dict) -> None:
+    """Step 5: the regional search on `rs` until the deadline or the target gap, unless
+    CP-SAT proved its plan optimal or it is already within the gap; its statistics go to
+    `stats`."""
+    deadline = cs.budget.deadline
+    if deadline - time.perf_counter() > 0.1 and cp_status != "optimal" and not cs.is_done(
             rs.cost()):
         t0 = time.perf_counter()
 
         def on_improve(c: int) -> bool:
-            report("regions", c, bound)
-            return done(c)
+            cs.report("regions", c)
+            return cs.is_done(c)
 
-        improve_open_regions(rs, deadline, budget.workers, on_improve)
+        improve_open_regions(rs, deadline, cs.budget.workers, on_improve)
         stats.update(rs.stats, regions_s=round(time.perf_counter() - t0, 3))
+
+
+def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
+                  cm: ChooseModel, *, strict: bool, budget: Budget, k: int,
+                  bound: int) -> ChooseOutcome:
+    """Pick an open set and a plan for it (module docstring) until the budget's deadline.
+
+    `rel` is the flow relaxation with every candidate open on `arcs`, `bound` a valid lower
+    bound so far; each incumbent is reported as a "search" progress event.
+    """
+    cs = ChooseSearch(inst, units, cm, strict, budget, search_penalties(inst, strict), bound)
+    stats: dict = {}
+    needy = needy_units(inst, units, cm)
+    full, choice, first = plan_first_open_set(cs, arcs, rel, k, needy)
+    cost = cs.price_plan(full, choice)
+    cs.report("first open set", cost)
+    lag, full, choice, cost = plan_lagrangian_open_set(cs, rel, full, choice, cost, first, k,
+                                                   needy, stats)
+    cs.report("Lagrangian bound", cost)
+    out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound)
+    choice = solve_whole_open(cs, out, choice, cost)
+    rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
+    improve_until_done(cs, rs, out.cp_status, stats)
     out.choice = rs.choice
     out.open_mask = rs.open
     out.stats.update(stats, needy_units=len(needy), candidates=int(cm.is_cand.sum()))

@@ -18,14 +18,14 @@ from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE
 
 from ..arcs import Arcs
-from ..flow_bound import Relaxation
+from ..flow_bound import FlowRelaxation
 from ..problem import StudentProblem
 from ..stage import StudentOutcome, excluded_margin
 from .model import build_choose_model, complete_open, fixed_cost_of
 from .search import search_choose
 
 
-def search_open_set(problem: StudentProblem, arcs: Arcs, rel: Relaxation, *, strict: bool,
+def search_open_set(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *, strict: bool,
                     budget: Budget, laps) -> StudentOutcome:
     """Which candidates stay open and the plan on them, within `budget`; the outcome holds
     the open schools, the candidates kept per operation and their fixed cost."""
