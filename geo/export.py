@@ -1,7 +1,7 @@
 """Map export: GIS layers (GeoPackage, GeoJSON) and a static PNG map (matplotlib, Agg).
 
 Layers are GeoDataFrames by name (`catchments`, `schools`, `blocks`, `flows`; see
-`allocator.maps` for their columns). Every file is written to a temporary file beside the
+`allocator.report.maps` for their columns). Every file is written to a temporary file beside the
 target and renamed into place, so a failed export leaves no partial file. GeoJSON is written
 in WGS84 lon/lat (RFC 7946), GeoPackage in the layers' own CRS.
 """

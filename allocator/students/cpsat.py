@@ -193,9 +193,9 @@ def build_student_model(
     add_segment_links(mm, inst, units, arcs)
     for j, idx in enumerate(_school_arcs(arcs, inst.n_schools)):
         add_school_rules(mm, inst, units, arcs, j, idx, elastic, pen, loads)
-    if clauses is not None:  # rule contiguity (issue 5)
+    if clauses is not None:  # rule contiguity
         add_closer_neighbour_rule(m, x, clauses)
-    extra = extend(m, x) if extend is not None else []  # choose (issue 4): open[j], links
+    extra = extend(m, x) if extend is not None else []  # choose: open[j], links
     obj_vars = x + [v for v, _ in mm.penalty_terms] + [v for v, _, _ in extra]
     obj_coef = arcs.cost.tolist() + [w for _, w in mm.penalty_terms] + [w for _, w, _ in extra]
     m.minimize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coef))
@@ -203,7 +203,7 @@ def build_student_model(
         m.add_hint(x[a], bool(hint_x[a]))
     for v, val in mm.hint.items():
         m.add_hint(v, val)
-    for v, _, val in extra:  # choose (issue 4)
+    for v, _, val in extra:  # choose
         m.add_hint(v, val)
     return mm, extra
 
@@ -241,7 +241,7 @@ def solve_students(
     True stops the search. Objective and bound are in integer objective units and hold for
     the candidate arcs. `penalties` replaces the policy's elastic penalty units; `clauses`
     adds the closer-neighbour rule (`contiguity`), in this model's arc numbering.
-    `extend(model, x)` (layout `choose`, issue 4) adds variables and constraints over the arc
+    `extend(model, x)` (layout `choose`) adds variables and constraints over the arc
     variables and returns (variable, objective coefficient, hint) for each new variable.
     """
     t0 = time.perf_counter()

@@ -113,7 +113,7 @@ def find_current_schools(blocks: list[Block], sid: dict[str, int],
         for g, s in enumerate(b.current_by_grade()):
             if s is not None and s in sid:
                 current[bi, g] = sid[s]
-            elif renamed and s in renamed:  # layout (issue 4): merged -> target, closed
+            elif renamed and s in renamed:  # layout: merged -> target, closed
                 target = renamed[s]
                 current[bi, g] = sid[target] if target in sid else CLOSED_TODAY
     return current
@@ -138,7 +138,7 @@ def build_instance(
     """Arrays for `schools` (the effective, open schools) and all blocks of `scenario`.
 
     `distance_matrix` (blocks x schools, km) replaces straight-line distances when given.
-    `renamed` (layout, issue 4) maps schools of today closed or merged by the layout to the
+    `renamed` (the layout) maps schools of today closed or merged by the layout to the
     school their pupils follow; a closed one (None) makes `current` CLOSED_TODAY, so its
     pupils count as moved wherever they go.
     """

@@ -1,7 +1,7 @@
 """Where the variants of a sweep run: a local process pool, a Dask LocalCluster, or an
 existing Dask cluster (`dask scheduler` + `dask worker tcp://...` on several machines).
 
-Every backend runs the same task, `allocator.sweep_task.solve_variant(task, base)`, and offers
+Every backend runs the same task, `allocator.sweep.task.solve_variant(task, base)`, and offers
 the same four calls to the sweep loop: `capacity()` (how many variants may run at once),
 `submit(task, base_key, base)`, `wait(futures, timeout)` (the finished ones) and
 `outcome(future)` (the task's answer, or a failure answer when the process or worker running

@@ -1,13 +1,13 @@
 """Scenario sweeps and province-wide batches: `allocator sweep SPEC -o OUTDIR`.
 
-A spec (`allocator.sweep_spec`) expands a base scenario into variants (a grid of option and
+A spec (`allocator.sweep.spec`) expands a base scenario into variants (a grid of option and
 policy values by dotted path, layout plans, closure subsets) or takes a folder of scenario
 files (one per county). `run_sweep` checks everything first, then solves the variants not
 yet finished in OUTDIR on a local process pool (default), a Dask LocalCluster
 (`scheduler="local"`) or an existing Dask cluster (`scheduler="tcp://HOST:PORT"`), writes
-each variant's folder the moment it finishes (`allocator.sweep_run`) and ends with the
+each variant's folder the moment it finishes (`allocator.sweep.task`) and ends with the
 ranking, the Pareto front and the comparison of the best variants in OUTDIR/summary
-(`allocator.sweep_summary`).
+(`allocator.sweep.summary`).
 
 Bad input (the spec, a base scenario, an unknown path, an empty product, a scheduler that
 cannot be reached, OUTDIR in use by another sweep) raises `SpecError` or `BackendError`
@@ -164,7 +164,7 @@ def run_sweep(spec: str | Path, outdir: str | Path, *, workers: int | None = Non
     kept and the interrupt is re-raised. Variants whose result is in OUTDIR are not solved
     again, nor those whose own input failed (unless `retry_failed`). `dry_run` checks and
     lists without writing. `backend` replaces the one `scheduler` would start (for
-    embedding; it must offer the calls of `allocator.sweep_backends`).
+    embedding; it must offer the calls of `allocator.sweep.backends`).
     """
     say = say or (lambda text: None)
     out = Path(outdir)

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.model.scenario import Scenario, load_scenario
+from allocator.model.loading import load_scenario
+from allocator.model.scenario import Scenario
 
 from .layouts import LayoutSpec
 

@@ -282,7 +282,7 @@ def solve_whole_open(cs: ChooseSearch, out: ChooseOutcome, choice: np.ndarray,
     rs = OpenRegions(inst, units, full, choice, cm, cs.strict, budget.seed)
 
     def on_solution(obj: int, _cp_b: int) -> bool:
-        # CP-SAT's bound holds on these arcs only; the final bound caps it (choose_solve)
+        # CP-SAT's bound holds on these arcs only; the final bound caps it (choose.stage)
         cs.report("CP-SAT", obj)
         return cs.is_done(obj)
 
