@@ -18,6 +18,7 @@ from pathlib import Path
 
 from allocator.model.loading import load_scenario, parse_scenario, scenario_json_schema
 
+from .i18n import LANGUAGES, resolve_lang, translate
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
 from .io.result_folder import (
@@ -43,7 +44,7 @@ from .report.maps import build_layers as map_layers
 from .report.maps import write_map
 from .report.markdown import markdown as comparison_markdown
 from .report.write import write_comparison
-from .rules.catalog import RULES, describe_policy
+from .rules.catalog import RULES, describe_policy, rule_title
 from .study import compare
 from .sweep import BackendError, SpecError, SweepReport, load_sweep, run_sweep
 from .verification import VerifyReport
@@ -91,5 +92,7 @@ __all__ = [
     "compare", "Comparison", "Run", "write_comparison", "comparison_markdown",
     "comparison_html", "comparison_json", "changed_pupils", "write_map", "map_layers",
     "run_sweep", "load_sweep", "SweepReport", "SpecError", "BackendError", "format_value",
+    # languages (zh-CN, en)
+    "LANGUAGES", "resolve_lang", "translate", "rule_title",
     "__version__",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from allocator import Result, Scenario, ScenarioError, load_result, load_scenario
+from allocator import Result, Scenario, ScenarioError, load_result, load_scenario, resolve_lang
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="School-district allocation optimizer (义务教育学区资源配置).")
@@ -33,6 +33,20 @@ def fail_input(exc: Exception) -> None:
     else:
         err.print(f"[bold red]error[/]: {exc}", highlight=False)
     raise typer.Exit(2)
+
+
+def lang_option() -> typer.models.OptionInfo:
+    """The `--lang zh|en` option every command a planner reads from takes."""
+    return typer.Option(None, "--lang", help="zh | en (default: the locale, else en)")
+
+
+def pick_lang(value: str | None) -> str:
+    """The language of `--lang` (or of the locale), or exit 2 naming an unsupported one."""
+    try:
+        return resolve_lang(value)
+    except ValueError as exc:
+        fail_input(exc)
+    raise AssertionError("unreachable")
 
 
 def read_scenario(path: Path) -> Scenario:

@@ -23,7 +23,17 @@ from allocator import (
     write_result,
 )
 
-from .common import app, err, fail_input, out, read_result, read_scenario, say
+from .common import (
+    app,
+    err,
+    fail_input,
+    lang_option,
+    out,
+    pick_lang,
+    read_result,
+    read_scenario,
+    say,
+)
 from .progress import make_progress
 
 STAGES = ("students", "teachers", "all")
@@ -137,6 +147,7 @@ def schema_command(
 def policy_command(
     profile: str = typer.Option("cn-national", "--profile"),
     scenario: Path | None = typer.Option(None, "--scenario", help="apply its overrides"),
+    lang: str | None = lang_option(),
 ) -> None:
     """Print the rules of a policy profile with their numbers and sources."""
     overrides = {}
@@ -148,8 +159,8 @@ def policy_command(
     except PolicyError as exc:
         fail_input(exc)
     table = Table(title=f"policy {profile}", show_lines=False)
-    for col in ("rule", "value", "source"):
+    for col in ("rule", "title", "value", "source"):
         table.add_column(col, overflow="fold")
-    for row in describe_policy(pol):
-        table.add_row(row["rule"], row["value"], row["source"])
+    for row in describe_policy(pol, pick_lang(lang)):
+        table.add_row(row["rule"], row["title"], row["value"], row["source"])
     out.print(table)
