@@ -1,13 +1,13 @@
 """Build the golden scenarios and their results (run once, before a refactor).
 
-    python tests/golden/build.py [--check]
+    python tests/pipeline/golden/build.py [--check]
 
 Small scenarios (hand-made and generated, with layouts, `choose`, contiguity, locks, strict
 mode and a teacher roster) are solved with one CP-SAT worker and a fixed seed. Only those
 that end proven optimal (student stage; the rotation too where it runs) and give the same
 result twice are kept: their results do not depend on the clock, so a behaviour-preserving
 change of the code must reproduce them exactly, apart from timings and `solver.*_s`.
-`tests/test_golden.py` re-solves them and compares.
+`tests/pipeline/test_golden.py` re-solves them and compares.
 
 One deliberate change since they were made: an explained strict result (strict-infeasible)
 lists the scenario's warnings once (the first version listed them twice).
