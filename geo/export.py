@@ -27,6 +27,29 @@ UTILISATION_CLASSES = (  # (upper bound, colour, label): classes per classroom
     (1.1, "#fc8d59", "100-110%"), (float("inf"), "#d73027", "over 110%"))
 
 
+LABELS = {  # the English texts of a map; callers pass their own (same keys) for other languages
+    "util": [lab for _, _, lab in UTILISATION_CLASSES], "util_title": "school utilisation",
+    "legend_title": "school utilisation (classes / classrooms), size by enrolment",
+    "size_note": "circle size: enrolment", "pupils_n": "{n} pupils",
+    "boarding_flow": "boarding flow",
+    "catchment_note": "catchment (colours tell neighbours apart)",
+    "catchments_of": "{level} catchments", "flows_of": "{level} boarding flows",
+    "blocks": "blocks", "schools": "schools", "level.primary": "primary",
+    "level.junior": "junior", "panel_title": "{title} - {level}", "km": "km",
+    "catchment_tip": "{school} ({level}): {pupils} pupils, {blocks} blocks, {parts} part(s)",
+    "flow_tip": "{block} \u2192 {school}: {boarders} boarders, {km} km",
+    "popup.enrolment": "enrolment", "popup.enrolment_value": "{enrolment} / cap {cap}",
+    "popup.classes": "classes",
+    "popup.classes_value": "{classes} in {classrooms} classrooms ({pct}%)",
+    "popup.max_class": "max class size", "popup.boarders_beds": "boarders / beds",
+    "lang": "en"}
+
+
+def map_labels(labels: dict[str, Any] | None) -> dict[str, Any]:
+    """`labels` over the English defaults (a missing key keeps its English text)."""
+    return {**LABELS, **(labels or {})}
+
+
 def utilisation_color(u: float) -> str:
     """Colour of a utilisation (classes / classrooms) class, see UTILISATION_CLASSES."""
     for upper, colour, _ in UTILISATION_CLASSES:
@@ -83,7 +106,8 @@ def write_layers(layers: dict[str, GeoDataFrame], path: str | Path) -> list[Path
         for name, frame in layers.items()})
 
 
-def _find_cjk_font() -> str | None:
+def find_cjk_font() -> str | None:
+    """The name of an installed font matplotlib can draw Chinese with, or None."""
     from matplotlib import font_manager
 
     names = sorted({f.name for f in font_manager.fontManager.ttflist})
@@ -114,32 +138,35 @@ def _draw_schools(ax: Any, here: GeoDataFrame, km: float, size_max: float) -> No
                edgecolors="#222222", linewidths=0.6, zorder=3)
 
 
-def _draw_legend(fig: Any, size_max: float) -> None:
-    """Add the figure's legend: utilisation classes, two school sizes (a quarter of the
-    largest enrolment and the largest) and the boarding flow line."""
+def _draw_legend(fig: Any, size_max: float, labels: dict[str, Any]) -> None:
+    """Add the figure's legend in the language of `labels`: utilisation classes, two school
+    sizes (a quarter of the largest enrolment and the largest) and the boarding flow line."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     util = [Patch(facecolor=c, edgecolor="#222222", label=lab)
-            for _, c, lab in UTILISATION_CLASSES]
+            for (_, c, _), lab in zip(UTILISATION_CLASSES, labels["util"], strict=True)]
     sizes = [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
-                    markeredgecolor="#222222", label=f"{int(v):,} pupils",
+                    markeredgecolor="#222222", label=labels["pupils_n"].format(n=f"{int(v):,}"),
                     markersize=float(np.sqrt(12 + 400 * v / size_max)))
              for v in (size_max / 4, size_max)]
-    flow = [Line2D([], [], color="#4a1486", alpha=0.55, lw=1.5, label="boarding flow")]
+    flow = [Line2D([], [], color="#4a1486", alpha=0.55, lw=1.5,
+                   label=labels["boarding_flow"])]
     fig.legend(handles=util + sizes + flow, loc="lower center", ncol=8, fontsize=8,
-               title="school utilisation (classes / classrooms), size by enrolment",
-               title_fontsize=8, frameon=False)
+               title=labels["legend_title"], title_fontsize=8, frameon=False)
 
 
 def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
-               dpi: int = 150) -> Path:
+               dpi: int = 150, labels: dict[str, Any] | None = None) -> Path:
     """A static map per level (side by side): catchments coloured so neighbours differ,
-    boarding flows, schools sized by enrolment and coloured by utilisation, with legends.
+    boarding flows, schools sized by enrolment and coloured by utilisation, with legends
+    in the language of `labels` (keys of `LABELS`; default English).
 
-    Drawn in a projected CRS, axes in km. Text that the installed fonts cannot show (Chinese
-    without a CJK font) is left out rather than drawn as boxes.
+    Drawn in a projected CRS, axes in km, with a CJK font when one is installed. Without
+    one, title text it cannot show (Chinese) is left out rather than drawn as boxes; the
+    caller passes English labels then (`find_cjk_font` tells).
     """
+    labels = map_labels(labels)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -150,12 +177,13 @@ def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
     flows = layers.get("flows")
     wcrs = working_crs(schools.geometry)
     km = unit_km(wcrs)
-    cjk = _find_cjk_font()
+    cjk = find_cjk_font()
     if not cjk and not title.isascii():
         title = "".join(c for c in title if c.isascii()).strip(" -:") or "catchments"
     levels = [lv for lv in ("primary", "junior") if (cat["level"] == lv).any()] or ["primary"]
-    fig, axes = plt.subplots(1, len(levels), figsize=(7.5 * len(levels), 8.2), squeeze=False)
     with plt.rc_context({"font.family": [cjk, "DejaVu Sans"] if cjk else ["DejaVu Sans"]}):
+        fig, axes = plt.subplots(1, len(levels), figsize=(7.5 * len(levels), 8.2),
+                                 squeeze=False)  # inside: its texts take the fonts
         cat_w = cat.to_crs(wcrs)
         colors = np.array(color_catchments(cat), dtype=object)
         sch_w = schools.to_crs(wcrs)
@@ -169,12 +197,13 @@ def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
             if flows is not None and len(flows):
                 _draw_flows(ax, flows, lv, wcrs, km)
             _draw_schools(ax, sch_w[sch_w["levels"].str.contains(lv)], km, size_max)
-            ax.set_title(f"{title} - {lv}", fontsize=12)
+            ax.set_title(labels["panel_title"].format(
+                title=title, level=labels.get(f"level.{lv}", lv)), fontsize=12)
             ax.set_aspect("equal")
-            ax.set_xlabel("km")
-            ax.set_ylabel("km")
+            ax.set_xlabel(labels["km"])
+            ax.set_ylabel(labels["km"])
             ax.tick_params(labelsize=8)
-        _draw_legend(fig, size_max)
+        _draw_legend(fig, size_max, labels)
         fig.tight_layout(rect=(0, 0.07, 1, 1))
 
         def write(tmp: Path) -> None:

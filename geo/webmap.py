@@ -14,10 +14,11 @@ import html
 import json
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from geopandas import GeoDataFrame
 
-from .export import UTILISATION_CLASSES, color_catchments, utilisation_color
+from .export import UTILISATION_CLASSES, color_catchments, map_labels, utilisation_color
 from .io import write_atomically
 
 STATIC = files("geo") / "static" / "leaflet"
@@ -45,7 +46,7 @@ def to_geojson(frame: GeoDataFrame, digits: int = 6) -> dict:
 
 
 PAGE = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>{css}</style>
@@ -66,6 +67,8 @@ body {{ font: 13px/1.4 system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-se
 <script>
 const DATA = {data};
 const UTIL = {util};
+const T = {labels};
+function fill(s, o) {{ return s.replace(/\\{{(\\w+)\\}}/g, (m, k) => k in o ? o[k] : m); }}
 function esc(s) {{ const d = document.createElement("div"); d.textContent = s == null ? "" :
   String(s); return d.innerHTML; }}
 const map = L.map("map", {{preferCanvas: false, attributionControl: true}});
@@ -76,12 +79,11 @@ for (const level of DATA.levels) {{
   const layer = L.geoJSON(DATA.catchments, {{
     filter: f => f.properties.level === level, className: "catchment",
     style: f => ({{color: "#555", weight: 1, fillColor: f.properties.color, fillOpacity: 0.6}}),
-    onEachFeature: (f, l) => {{ l.bindTooltip(
-      esc(f.properties.school_name || f.properties.school) + " (" + level + "): " +
-      f.properties.pupils + " pupils, " + f.properties.blocks + " blocks, " +
-      f.properties.parts + " part(s)"); }}
+    onEachFeature: (f, l) => {{ l.bindTooltip(fill(T.catchment_tip, {{
+      school: esc(f.properties.school_name || f.properties.school), level: T["level." + level],
+      pupils: f.properties.pupils, blocks: f.properties.blocks, parts: f.properties.parts}})); }}
   }});
-  overlays[level + " catchments"] = layer;
+  overlays[fill(T.catchments_of, {{level: T["level." + level]}})] = layer;
   if (level === DATA.levels[0]) layer.addTo(map);
   if (layer.getLayers().length) bounds.extend(layer.getBounds());
 }}
@@ -89,17 +91,17 @@ for (const level of DATA.levels) {{
   const flows = L.geoJSON(DATA.flows, {{filter: f => f.properties.level === level,
     style: f => ({{color: "#4a1486", opacity: 0.55,
     weight: 1 + 4 * f.properties.boarders / DATA.max_boarders}}),
-    onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.block) + " \u2192 " +
-      esc(f.properties.school) + ": " + f.properties.boarders + " boarders, " +
-      f.properties.distance_km + " km")}});
-  overlays[level + " boarding flows"] = flows;
+    onEachFeature: (f, l) => l.bindTooltip(fill(T.flow_tip, {{block: esc(f.properties.block),
+      school: esc(f.properties.school), boarders: f.properties.boarders,
+      km: f.properties.distance_km}}))}});
+  overlays[fill(T.flows_of, {{level: T["level." + level]}})] = flows;
   if (level === DATA.levels[0]) flows.addTo(map);
 }}
 const blocks = L.geoJSON(DATA.blocks, {{
   pointToLayer: (f, ll) => L.circleMarker(ll, {{radius: 2, color: "#666", weight: 0,
     fillOpacity: 0.6, renderer: L.canvas()}}),
   style: f => ({{color: "#777", weight: 0.5, fill: false}})}});
-overlays["blocks"] = blocks;
+overlays[T.blocks] = blocks;
 const byId = {{}};
 const schools = L.geoJSON(DATA.schools, {{
   pointToLayer: (f, ll) => L.circleMarker(ll, {{radius: 4 + 14 * Math.sqrt(
@@ -109,25 +111,28 @@ const schools = L.geoJSON(DATA.schools, {{
     const p = f.properties;
     byId[p.id] = l;
     l.bindPopup('<table class="school-popup"><tr><th colspan="2">' + esc(p.name || p.id) +
-      ' <small>(' + esc(p.id) + ', ' + esc(p.kind) + ')</small></th></tr>' +
-      '<tr><td>enrolment</td><td>' + p.enrolment + ' / cap ' + p.size_cap + '</td></tr>' +
-      '<tr><td>classes</td><td>' + p.classes + ' in ' + p.classrooms + ' classrooms (' +
-      Math.round(100 * p.utilisation) + '%)</td></tr>' +
-      '<tr><td>max class size</td><td>' + p.max_class_size + '</td></tr>' +
-      '<tr><td>boarders / beds</td><td>' + p.boarders + ' / ' + p.beds + '</td></tr></table>');
+      ' <small>(' + esc(p.id) + ', ' + esc(T["kind." + p.kind] || p.kind) +
+      ')</small></th></tr><tr><td>' + esc(T["popup.enrolment"]) + '</td><td>' +
+      esc(fill(T["popup.enrolment_value"], {{enrolment: p.enrolment, cap: p.size_cap}})) +
+      '</td></tr><tr><td>' + esc(T["popup.classes"]) + '</td><td>' +
+      esc(fill(T["popup.classes_value"], {{classes: p.classes, classrooms: p.classrooms,
+        pct: Math.round(100 * p.utilisation)}})) + '</td></tr>' +
+      '<tr><td>' + esc(T["popup.max_class"]) + '</td><td>' + p.max_class_size + '</td></tr>' +
+      '<tr><td>' + esc(T["popup.boarders_beds"]) + '</td><td>' + p.boarders + ' / ' +
+      p.beds + '</td></tr></table>');
   }}
 }}).addTo(map);
-overlays["schools"] = schools;
+overlays[T.schools] = schools;
 if (schools.getLayers().length) bounds.extend(schools.getBounds());
 if (bounds.isValid()) map.fitBounds(bounds, {{padding: [10, 10]}}); else map.setView([0, 0], 2);
 L.control.layers(null, overlays, {{collapsed: false}}).addTo(map);
 const legend = L.control({{position: "bottomleft"}});
 legend.onAdd = () => {{
   const d = L.DomUtil.create("div", "legend");
-  d.innerHTML = "<b>school utilisation</b><br>" + UTIL.map(u => '<i style="background:' +
-    u[0] + '"></i>' + esc(u[1])).join("<br>") + "<br>circle size: enrolment<br>" +
-    '<i class="flow"></i>boarding flow<br><i class="catch"></i>catchment (colours tell ' +
-    "neighbours apart)";
+  d.innerHTML = "<b>" + esc(T.util_title) + "</b><br>" + UTIL.map(u => '<i style="background:' +
+    u[0] + '"></i>' + esc(u[1])).join("<br>") + "<br>" + esc(T.size_note) + "<br>" +
+    '<i class="flow"></i>' + esc(T.boarding_flow) + '<br><i class="catch"></i>' +
+    esc(T.catchment_note);
   return d;
 }};
 legend.addTo(map);
@@ -147,14 +152,18 @@ document.body.setAttribute("data-ready", "1");
 """
 
 
-def render_html(layers: dict[str, GeoDataFrame], path: str | Path, title: str) -> Path:
+def render_html(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
+                labels: dict[str, Any] | None = None) -> Path:
     """Write the offline interactive map (`map_page`) to `path` atomically."""
-    text = map_page(layers, title)
+    text = map_page(layers, title, labels)
     return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def map_page(layers: dict[str, GeoDataFrame], title: str) -> str:
-    """The offline interactive map: one self-contained HTML page (Leaflet and data inline).
+def map_page(layers: dict[str, GeoDataFrame], title: str,
+             labels: dict[str, Any] | None = None) -> str:
+    """The offline interactive map: one self-contained HTML page (Leaflet and data inline),
+    its legend, layer names, tooltips and popups in the language of `labels` (keys of
+    `geo.export.LABELS`, plus `kind.<kind>` names; default English).
 
     `layers` needs catchments (school, level, pupils, blocks, parts), schools (id, name,
     kind, enrolment, size_cap, classes, classrooms, utilisation, max_class_size, boarders,
@@ -182,8 +191,13 @@ def map_page(layers: dict[str, GeoDataFrame], title: str) -> str:
         "max_boarders": max(int(flows["boarders"].max()), 1) if flows is not None
         and len(flows) else 1,
     }
+    texts = map_labels(labels)
     css, js = vendored_assets()
     return PAGE.format(
-        title=html.escape(title), css=css, js=js,
+        title=html.escape(title), css=css, js=js, lang=html.escape(str(texts["lang"])),
         data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
-        util=json.dumps([[c, lab] for _, c, lab in UTILISATION_CLASSES]))
+        labels=json.dumps({k: v for k, v in texts.items() if k != "util"},
+                          ensure_ascii=False).replace("</", "<\\/"),
+        util=json.dumps([[c, lab] for (_, c, _), lab in zip(UTILISATION_CLASSES,
+                                                            texts["util"], strict=True)],
+                        ensure_ascii=False).replace("</", "<\\/"))

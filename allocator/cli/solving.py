@@ -18,6 +18,7 @@ from allocator import (
     result_schema,
     scenario_schema,
     solve,
+    translate,
     validate,
     verify,
     write_result,
@@ -54,11 +55,13 @@ def solve_command(
                                      "(default: all when the scenario has teachers; "
                                      "teachers alone staffs today's enrolment; the time "
                                      "limit applies to each stage)"),
+    lang: str | None = lang_option(),
 ) -> None:
     """Solve a scenario and write result.json, assignments.csv and schools.csv (and
     rotation.csv, staffing.csv when teachers rotate)."""
     if stage not in (None, *STAGES):
         fail_input(ValueError(f"--stage '{stage}': use students, teachers or all"))
+    language = pick_lang(lang)
     sc = read_scenario(scenario)
     if workers is not None:
         sc.options.workers = workers
@@ -73,23 +76,25 @@ def solve_command(
         write_result(result, outdir, scenario_text=scenario.read_bytes())
     except OSError as exc:
         fail_input(ValueError(f"cannot write {outdir}: {exc}"))
-    print_summary(result, outdir)
+    print_summary(result, outdir, language)
     if result.status in ("infeasible", "unknown", "error"):
         raise typer.Exit(1)
 
 
-def print_summary(result: Result, outdir: Path) -> None:
-    """The result's summary, statuses in colour, and the files written."""
-    for line in result.summary().splitlines():
-        word = line.removeprefix("teachers: ").split(" ", 1)[0]
-        say(line, style=None if word not in (*GOOD, "infeasible", "unknown", "error") else
-            ("green" if word in GOOD else "red"))
+def print_summary(result: Result, outdir: Path, lang: str = "en") -> None:
+    """The result's summary in `lang`, statuses in colour, and the files written."""
+    words = {translate(f"status.{s}", lang): s for s in (*GOOD, "infeasible", "unknown",
+                                                         "error")}
+    prefix = translate("summary.teachers_prefix", lang)
+    for line in result.summary(lang).splitlines():
+        word = words.get(line.removeprefix(prefix).split(" ", 1)[0])
+        say(line, style=None if word is None else ("green" if word in GOOD else "red"))
     files = ["result.json"]
     if "students" in result.stages:
         files += ["assignments.csv", "schools.csv"]
     if result.teachers is not None:
         files += ["rotation.csv", "staffing.csv"]
-    say(f"wrote {outdir}/" + ", ".join(files))
+    say(translate("cli.wrote", lang, files=f"{outdir}/" + ", ".join(files)))
 
 
 @app.command("validate")

@@ -9,6 +9,7 @@ import typer
 
 from allocator import (
     BackendError,
+    Comparison,
     ScenarioError,
     SpecError,
     SweepReport,
@@ -16,11 +17,12 @@ from allocator import (
     compare,
     format_value,
     run_sweep,
+    translate,
     write_comparison,
 )
 
 from .common import app as cli
-from .common import err, fail_input, say
+from .common import err, fail_input, lang_option, pick_lang, say
 from .progress import make_progress
 
 
@@ -33,11 +35,13 @@ def compare_command(
     time_limit: float | None = typer.Option(None, "--time-limit", help="seconds per scenario "
                                                "solved here (default: its options)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
+    lang: str | None = lang_option(),
 ) -> None:
     """Compare layout scenarios side by side: KPIs, pupils whose school changes, schools.
     Scenario files are solved as `allocator solve` does (the teacher stage included)."""
     if len(inputs) < 2:
         fail_input(ValueError("compare needs at least two scenario files or result folders"))
+    language = pick_lang(lang)
     try:
         with make_progress(quiet) as progress:
             cmp = compare(inputs, time_limit=time_limit, progress=progress,
@@ -46,18 +50,28 @@ def compare_command(
     except ScenarioError as exc:
         fail_input(exc)
     try:
-        write_comparison(cmp, outdir)
+        write_comparison(cmp, outdir, language)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {outdir}: {exc}"))
+    print_comparison(cmp, outdir, language)
+
+
+def print_comparison(cmp: Comparison, outdir: Path, lang: str) -> None:
+    """One line per run in `lang` (status, objective, gap, annual cost, pupils changing
+    school against the base), then the files written."""
     moved = changed_pupils(cmp)
     for r in cmp.runs:
         kpis = r.result.kpis
         cost = kpis.funding.total_yuan if kpis is not None else 0.0
-        extra = f"  pupils changing school {moved[r.label]:,}" if r.label in moved else ""
-        say(f"{r.label}: {r.result.status}  objective {r.result.objective or 0:,.2f}  "
-            f"gap {100 * (r.result.gap or 0):.2f}%  annual cost {cost / 1e4:,.1f} 万元{extra}")
-    say(f"wrote {outdir}/compare.html, compare.md, kpis.csv, changes_blocks.csv, "
-        "changes_pairs.csv, schools.csv")
+        extra = translate("cli.compare_moved", lang, n=f"{moved[r.label]:,}") if (
+            r.label in moved) else ""
+        say(translate("cli.compare_line", lang, label=r.label,
+                      status=translate(f"status.{r.result.status}", lang),
+                      objective=f"{r.result.objective or 0:,.2f}",
+                      gap=f"{100 * (r.result.gap or 0):.2f}", cost=f"{cost / 1e4:,.1f}",
+                      extra=extra))
+    say(translate("cli.wrote", lang, files=f"{outdir}/compare.html, compare.md, kpis.csv, "
+                  "changes_blocks.csv, changes_pairs.csv, schools.csv"))
 
 
 @cli.command("sweep")

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import typer
 
-from allocator import ScenarioError, generate_scenario, import_scenario, write_map, write_scenario
+from allocator import (
+    ScenarioError,
+    generate_scenario,
+    import_scenario,
+    translate,
+    write_map,
+    write_scenario,
+)
 
-from .common import app, fail_input, read_result, read_scenario, say
+from .common import app, err, fail_input, lang_option, pick_lang, read_result, read_scenario, say
 
 
 @app.command("generate")
@@ -64,17 +71,21 @@ def map_command(
                                 "or .html (offline interactive map)"),
     scenario: Path | None = typer.Option(None, "--scenario", help="scenario JSON (default: "
                                          "scenario.json in the result folder)"),
+    lang: str | None = lang_option(),
 ) -> None:
-    """Export catchments, schools, blocks and boarding flows of a result as a map."""
+    """Export catchments, schools, blocks and boarding flows of a result as a map (legend,
+    layer names and popups in --lang)."""
+    language = pick_lang(lang)
     res = read_result(result_dir)
     sc = read_scenario(scenario_of(result_dir, scenario))
     try:
-        written = write_map(res, sc, output)
+        written = write_map(res, sc, output, language, tell=lambda m: err.print(
+            m, highlight=False, markup=False))
     except ScenarioError as exc:
         fail_input(exc)
     except (ValueError, OSError) as exc:
         fail_input(ValueError(f"cannot write {output}: {exc}"))
-    say("wrote " + ", ".join(str(p) for p in written))
+    say(translate("cli.wrote", language, files=", ".join(str(p) for p in written)))
 
 
 @app.command("import")

@@ -161,10 +161,11 @@ class Result(Contract):
         """The teacher moves (empty when the rotation did not run)."""
         return self.teachers.moves if self.teachers is not None else []
 
-    def summary(self) -> str:
-        """A few lines for people: status, objective, bound and gap, the main KPIs, the
-        rules broken and the rotation's outcome (what `allocator solve` prints)."""
-        return summarize_result(self)
+    def summary(self, lang: str = "en") -> str:
+        """A few lines for people in `lang` (`en` / `zh`): status, objective, bound and gap,
+        the main KPIs, the rules broken (id and translated title) and the rotation's outcome
+        (what `allocator solve` prints)."""
+        return summarize_result(self, lang)
 
 
 _NUMBER_LIST = re.compile(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]")

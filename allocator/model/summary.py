@@ -1,9 +1,12 @@
-"""A result in a few lines for people: what `allocator solve` prints and `Result.summary()`
-returns."""
+"""A result in a few lines for people, in English or Chinese: what `allocator solve` prints
+and `Result.summary(lang)` returns (texts in `allocator/i18n/catalogs/cli.json`; rule titles
+from `rules.json`, the rule's stable id beside its title)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from allocator.i18n import catalog, translate
 
 if TYPE_CHECKING:
     from .result import Result
@@ -15,57 +18,76 @@ def _cv(v: float | None) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
-def student_lines(r: Result) -> list[str]:
+def status_text(status: str, lang: str = "en") -> str:
+    """A solve status (optimal, feasible, ...) in `lang` (unknown statuses as given)."""
+    key = f"status.{status.replace(' ', '_')}"
+    return translate(key, lang) if key in catalog() else status
+
+
+def rule_counts(rules: list[str], lang: str) -> str:
+    """`rule x n (title)` per rule broken, in order of first appearance, in `lang`."""
+    items = []
+    for rule in dict.fromkeys(rules):
+        key = f"rule.{rule}"
+        title = translate(key, lang) if key in catalog() else rule
+        items.append(translate("summary.violation_item", lang, rule=rule, n=rules.count(rule),
+                               title=title))
+    return translate("summary.list_sep", lang).join(items)
+
+
+def student_lines(r: Result, lang: str = "en") -> list[str]:
     """Status, objective, bound and gap; travel, boarding and moves; the rules broken."""
-    lines = [f"{r.status}  objective {r.objective or 0:,.2f}  lower bound "
-             f"{r.lower_bound or 0:,.2f}  gap {100 * (r.gap or 0):.3f}%  "
-             f"({r.timings.get('total', 0):.1f} s)"]
+    lines = [translate("summary.status_line", lang, status=status_text(r.status, lang),
+                       objective=f"{r.objective or 0:,.2f}", bound=f"{r.lower_bound or 0:,.2f}",
+                       gap=f"{100 * (r.gap or 0):.3f}",
+                       seconds=f"{r.timings.get('total', 0):.1f}")]
     if r.message:
         lines.append(r.message)
     k = r.kpis
     if k is not None:
         t = k.travel
-        lines.append(f"pupils {k.pupils:,}  primary mean {t.primary.mean_km} km "
-                     f"(p95 {t.primary.p95_km})  junior mean {t.junior.mean_km} km "
-                     f"(p95 {t.junior.p95_km})  boarders {k.boarding.boarders:,} "
-                     f"/ beds {k.boarding.beds:,}  moved {k.moved_pupils:,}")
+        lines.append(translate("summary.kpi_line", lang, pupils=f"{k.pupils:,}",
+                               pm=t.primary.mean_km, pp=t.primary.p95_km, jm=t.junior.mean_km,
+                               jp=t.junior.p95_km, boarders=f"{k.boarding.boarders:,}",
+                               beds=f"{k.boarding.beds:,}", moved=f"{k.moved_pupils:,}"))
     if r.violations:
-        by_rule: dict[str, int] = {}
-        for v in r.violations:
-            by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
-        lines.append("violations: " + ", ".join(f"{rule} x{n}" for rule, n in by_rule.items()))
+        lines.append(translate("summary.violations", lang,
+                               rules=rule_counts([v.rule for v in r.violations], lang)))
     else:
-        lines.append("no rule broken")
+        lines.append(translate("summary.no_rule_broken", lang))
     return lines
 
 
-def rotation_lines(r: Result) -> list[str]:
+def rotation_lines(r: Result, lang: str = "en") -> list[str]:
     """The rotation's status, quota, backbone, CVs before and after, rules short."""
     t = r.teachers
     if t is None:
         return []
     q = t.quota
-    lines = [f"teachers: {t.status}  {len(t.moves)} moves  quota {q.rotating}/{q.required} of "
-             f"{q.eligible} eligible  backbone {q.backbone_rotating}/{q.backbone_required}  "
-             f"objective {t.objective:,}  bound {t.lower_bound:,}  gap "
-             f"{100 * (t.gap or 0):.3f}%"]
+    lines = [translate("summary.teachers_line", lang, status=status_text(t.status, lang),
+                       moves=len(t.moves), rotating=q.rotating, required=q.required,
+                       eligible=q.eligible, brot=q.backbone_rotating, breq=q.backbone_required,
+                       objective=f"{t.objective:,}", bound=f"{t.lower_bound:,}",
+                       gap=f"{100 * (t.gap or 0):.3f}")]
     for level, b in t.balance.items():
         if b.schools:
-            cvs = "  ".join(f"{name.replace('_per_100', '')} {_cv(v.before)} -> {_cv(v.after)}"
-                            for name, v in (("teachers_per_100", b.teachers_per_100),
-                                            ("backbone_per_100", b.backbone_per_100),
-                                            ("senior_per_100", b.senior_per_100)))
-            lines.append(f"  {level} CV per 100 pupils: {cvs}")
+            cvs = "  ".join(f"{translate(f'summary.cv.{name}', lang)} {_cv(v.before)} -> "
+                            f"{_cv(v.after)}"
+                            for name, v in (("teachers", b.teachers_per_100),
+                                            ("backbone", b.backbone_per_100),
+                                            ("senior", b.senior_per_100)))
+            lv = translate(f"level.{level}", lang) if f"level.{level}" in catalog() else level
+            lines.append(translate("summary.cv_line", lang, level=lv, cvs=cvs))
     if t.message and t.message != r.message:
         lines.append(t.message)
     rules = [v.rule for v in r.violations if v.rule in ROTATION_RULES]
     if rules:
-        lines.append("  rotation rules short: " + ", ".join(
-            f"{rule} x{rules.count(rule)}" for rule in dict.fromkeys(rules)))
+        lines.append(translate("summary.rotation_short", lang, rules=rule_counts(rules, lang)))
     return lines
 
 
-def summarize_result(r: Result) -> str:
-    """The student stage's lines (when it ran), then the rotation's (when it ran)."""
-    lines = student_lines(r) if "students" in r.stages else []
-    return "\n".join(lines + rotation_lines(r))
+def summarize_result(r: Result, lang: str = "en") -> str:
+    """The student stage's lines (when it ran), then the rotation's (when it ran), in
+    `lang` (`en` / `zh`)."""
+    lines = student_lines(r, lang) if "students" in r.stages else []
+    return "\n".join(lines + rotation_lines(r, lang))

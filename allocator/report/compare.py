@@ -19,11 +19,12 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.i18n import translate
 from allocator.model.grades import format_grades, parse_grade_key
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
 
-from .labels import SECTIONS, label_of, section_of
+from .labels import SECTIONS, label_of, section_id, section_of
 
 
 @dataclass
@@ -45,7 +46,9 @@ class Comparison:
     blocks: pd.DataFrame  # run, block, township, level, grades, pupils, from, to, km
     pairs: pd.DataFrame  # run, from_school, to_school, pupils, blocks
     schools: pd.DataFrame  # school, name, run, status, enrolment, ...
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # in English (comparison_json)
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the notes as
+    # (catalog key, fields), for pages in any language
 
 
 def unique_labels(names: list[str]) -> list[str]:
@@ -113,10 +116,10 @@ def kpi_table(runs: list[Run]) -> pd.DataFrame:
     for f in figs:
         keys += [k for k in f if k not in keys]
     order: dict[str, int] = {}
-    for _, title in SECTIONS:
-        order.setdefault(title, len(order))
+    for _, sid in SECTIONS:
+        order.setdefault(sid, len(order))
     first = {k: i for i, k in enumerate(keys)}
-    keys.sort(key=lambda k: (order.get(section_of(k), len(order)), first[k]))
+    keys.sort(key=lambda k: (order.get(section_id(k), len(order)), first[k]))
     rows = [{"section": section_of(k), "key": k, "label": label_of(k),
              **{r.label: f.get(k) for r, f in zip(runs, figs, strict=True)}} for k in keys]
     return pd.DataFrame(rows, columns=["section", "key", "label", *[r.label for r in runs]])
@@ -210,19 +213,28 @@ def school_table(runs: list[Run]) -> pd.DataFrame:
 
 def compare_runs(runs: list[Run]) -> Comparison:
     """KPIs, school changes against the first run, and schools before / after."""
-    notes, parts = [], []
+    messages: list[tuple[str, dict[str, Any]]] = []
+    parts = []
     for r in runs[1:]:
         df, unmatched = school_changes(runs[0], r)
         parts.append(df)
         if unmatched:
-            notes.append(f"{r.label}: {unmatched} block grades are in only one of "
-                         f"{runs[0].label} and {r.label} and are not compared")
+            messages.append(("compare.note.unmatched",
+                             {"label": r.label, "n": unmatched, "base": runs[0].label}))
     cols = ["run", "block", "township", "level", "grades", "pupils", "from_school",
             "to_school", "km_before", "km_after"]
     blocks = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
         not p.empty for p in parts) else pd.DataFrame(columns=cols)
     return Comparison(runs=runs, kpis=kpi_table(runs), blocks=blocks[cols],
-                      pairs=pair_table(blocks), schools=school_table(runs), notes=notes)
+                      pairs=pair_table(blocks), schools=school_table(runs),
+                      notes=[translate(key, "en", **f) for key, f in messages], messages=messages)
+
+
+def notes_in(cmp: Comparison, lang: str = "en") -> list[str]:
+    """The comparison's notes in `lang` (notes added without a catalog key as written)."""
+    own = [translate(key, lang, **f) for key, f in cmp.messages]
+    english = {translate(key, "en", **f) for key, f in cmp.messages}
+    return own + [n for n in cmp.notes if n not in english]
 
 
 def changed_pupils(cmp: Comparison) -> dict[str, int]:

@@ -1,59 +1,88 @@
-"""Labels of the comparison's KPIs: the section each dotted key belongs to and a readable
-label for it."""
+"""Labels of the comparison's KPIs, in English or Chinese: the section each dotted key
+belongs to and a readable label for it (texts in `allocator/i18n/catalogs/compare.json`).
+
+Guaranteed: every KPI key a result gives has a label in both languages; a key this module
+does not know still gets a readable label (its dotted parts, spaced) rather than an error.
+"""
 
 from __future__ import annotations
 
-SECTIONS = (  # (top-level KPI key, section title)
-    ("solve", "Solve"), ("pupils", "Pupils"), ("travel", "Travel (km)"),
-    ("beyond_day_radius", "Pupils beyond the day radius (all board)"),
-    ("boarding", "Boarding"), ("classes", "Classes per size band"),
-    ("schools_over_size_cap", "Schools"), ("open_schools", "Schools"),
-    ("utilisation", "Schools"), ("small_schools", "Schools"), ("empty_schools", "Schools"),
-    ("moved_pupils", "Pupils"), ("layout", "Layout"), ("rotation", "Teacher rotation"),
-    ("balance", "Balance (enrolment-weighted CV; schools meeting the standard)"),
-    ("funding", "Annual cost (yuan)"))
-LABELS = {
-    "solve.status": "status", "solve.objective": "objective (pupil-km equiv.)",
-    "solve.lower_bound": "lower bound", "solve.gap": "gap", "solve.seconds": "solve time (s)",
-    "pupils": "pupils", "moved_pupils": "pupils moved from today's school",
-    "schools_over_size_cap": "schools over the size cap", "open_schools": "open schools",
-    "small_schools": "small schools (< funding floor)", "empty_schools": "empty schools",
-    "utilisation.mean": "classroom utilisation, mean", "utilisation.max":
-    "classroom utilisation, max", "utilisation.schools_over_rooms": "schools short of rooms",
-    "boarding.boarders": "boarders", "boarding.beds": "beds", "boarding.beds_short":
-    "boarders without a bed", "boarding.schools_short": "schools short of beds",
-}
+from allocator.i18n import catalog, translate
+
+SECTIONS = (  # (top-level KPI key, section id: catalog key kpi.section.<id>)
+    ("solve", "solve"), ("pupils", "pupils"), ("travel", "travel"),
+    ("beyond_day_radius", "beyond_day_radius"), ("boarding", "boarding"),
+    ("classes", "classes"), ("schools_over_size_cap", "schools"), ("open_schools", "schools"),
+    ("utilisation", "schools"), ("small_schools", "schools"), ("empty_schools", "schools"),
+    ("moved_pupils", "pupils"), ("layout", "layout"), ("rotation", "rotation"),
+    ("balance", "balance"), ("funding", "funding"))
 
 
-def label_of(key: str) -> str:
-    """A readable label for a dotted KPI key."""
-    if key in LABELS:
-        return LABELS[key]
-    parts = key.split(".")
-    if parts[0] == "travel" and len(parts) == 3:
-        return {"pupils": f"{parts[1]} pupils", "pupil_km": f"{parts[1]} pupil-km (all trips)"
-                }.get(parts[2], f"{parts[1]} {parts[2].replace('_km', '')} km")
-    if parts[0] == "classes" and len(parts) >= 3:
-        tail = f"classes of {parts[3]}" if parts[2] == "bands" else "largest class"
-        return f"{parts[1]} {tail}"
-    if parts[0] == "beyond_day_radius":
-        return f"{parts[1]} pupils beyond the day radius"
-    if parts[0] == "funding":
-        return parts[1].replace("_yuan", "").replace("_", " ")
-    if parts[0] == "layout":
-        return " ".join(parts[1:]).replace("_", " ").replace("[", " op ").replace("]", "")
-    if parts[0] == "balance" and len(parts) == 4 and parts[2] == "cv":
-        return f"{parts[1]} CV {parts[3].replace('_', ' ')}"
-    if parts[0] == "balance":
-        return {"cv_ok": f"{parts[1]} all CVs within the limit",
-                "schools": f"{parts[1]} schools evaluated",
-                "min_met": f"{parts[1]} indicators a school must meet (of 7)",
-                "schools_meeting_min_met": f"{parts[1]} schools meeting enough indicators",
-                "schools_meeting_standard": f"{parts[1]} schools meeting the whole standard",
-                }.get(parts[2], f"{parts[1]} {parts[2].replace('_', ' ')}")
-    return " ".join(p.replace("_", " ") for p in parts)
+def level_name(level: str, lang: str = "en") -> str:
+    """`primary` / `junior` in `lang` (other names as given)."""
+    key = f"level.{level}"
+    return translate(key, lang) if key in catalog() else level
 
 
-def section_of(key: str) -> str:
+def _known(key: str, lang: str, **fields: object) -> str | None:
+    """The catalog text of `key` when the catalog has it, else None."""
+    return translate(key, lang, **fields) if key in catalog() else None
+
+
+def _pattern_label(parts: list[str], lang: str) -> str | None:
+    """The label of a KPI key of a known family (per level, per indicator ...), or None."""
+    top = parts[0]
+    lv = level_name(parts[1], lang) if len(parts) > 1 else ""
+    if top == "travel" and len(parts) == 3:
+        return _known(f"kpiform.travel.{parts[2]}", lang, level=lv)
+    if top == "classes" and len(parts) >= 3:
+        if parts[2] == "bands" and len(parts) >= 4:
+            return translate("kpiform.classes.band", lang, level=lv, band=".".join(parts[3:]))
+        return _known(f"kpiform.classes.{parts[2]}", lang, level=lv)
+    if top == "beyond_day_radius" and len(parts) == 2:
+        return translate("kpiform.beyond_day_radius", lang, level=lv)
+    if top == "layout" and len(parts) == 3 and parts[1].startswith("choose["):
+        what = _known(f"kpiform.layout.{parts[2]}", lang) or parts[2]
+        return translate("kpiform.layout.choose", lang, index=parts[1][7:-1], what=what)
+    if top == "balance" and len(parts) == 4 and parts[2] == "cv":
+        ind = _known(f"indicator.{parts[3]}", lang) or parts[3].replace("_", " ")
+        return translate("kpiform.balance.cv", lang, level=lv, indicator=ind)
+    if top == "balance" and len(parts) == 3:
+        return _known(f"kpiform.balance.{parts[2]}", lang, level=lv)
+    return None
+
+
+def label_of(key: str, lang: str = "en") -> str:
+    """A readable label for a dotted KPI key in `lang` (`en` / `zh` / `zh-CN`)."""
+    exact = _known(f"kpi.{key}", lang)
+    if exact is not None:
+        return exact
+    found = _pattern_label(key.split("."), lang)
+    return found if found is not None else " ".join(
+        p.replace("_", " ") for p in key.split("."))
+
+
+def section_id(key: str) -> str:
+    """The id of the section a dotted KPI key belongs to (`other` when none)."""
     top = key.split(".")[0]
-    return next((title for k, title in SECTIONS if k == top), "Other KPIs")
+    return next((sid for k, sid in SECTIONS if k == top), "other")
+
+
+def section_of(key: str, lang: str = "en") -> str:
+    """The title of the section a dotted KPI key belongs to, in `lang`."""
+    return translate(f"kpi.section.{section_id(key)}", lang)
+
+
+
+def status_text(status: str, lang: str = "en") -> str:
+    """A school's status of `compare.school_status` (open, new, merged into X, closed,
+    closed (choose), not open) in `lang`."""
+    if status.startswith("merged into "):
+        return translate("compare.status.merged", lang, school=status[len("merged into "):])
+    key = f"compare.status.{status.replace(' (choose)', '_choose').replace(' ', '_')}"
+    return _known(key, lang) or status
+
+
+def column_name(column: str, lang: str = "en") -> str:
+    """The header of a comparison table column in `lang` (the column name when unknown)."""
+    return _known(f"compare.col.{column}", lang) or column

@@ -16,18 +16,22 @@ interactive map. The scenario is `--scenario`, else scenario.json in the result 
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from allocator.i18n import catalog, resolve_lang, translate
 from allocator.io.result_folder import assignments_frame
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.geometry import block_frame, boundary_shape
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario, School
 from geo.catchments import block_cells, dissolve_catchments
-from geo.export import render_png, write_layers
+from geo.export import LABELS, find_cjk_font, render_png, write_layers
 from geo.webmap import render_html
 
 SUFFIXES = (".geojson", ".json", ".gpkg", ".png", ".html")
@@ -129,8 +133,37 @@ def build_layers(result: Result, scenario: Scenario) -> dict:
             "flows": flow_layer(assign, blocks, schools, scenario.crs)}
 
 
-def write_map(result: Result, scenario: Scenario, out: Path) -> list[Path]:
-    """Write the map of `result` to `out` by suffix; returns the files written.
+def map_labels(lang: str = "en") -> dict[str, Any]:
+    """Every text of a map (legend, layer names, tooltips, popups, school kinds) in `lang`,
+    from the catalog `map.json`, keyed as `geo.export.LABELS`."""
+    lang = resolve_lang(lang)
+    names = [k.removeprefix("map.") for k in catalog() if k.startswith("map.")]
+    out: dict[str, Any] = {n: translate(f"map.{n}", lang) for n in names
+                           if not n.startswith("util.") and n != "no_cjk_font"}
+    out["util"] = [translate(f"map.util.{i}", lang) for i in range(len(LABELS["util"]))]
+    out["lang"] = lang
+    return out
+
+
+def png_labels(lang: str, tell: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The PNG map's texts in `lang`; English, with a one-line message saying Chinese
+    labels need a CJK font and how to install one, when `lang` is Chinese and no CJK font
+    is installed (`tell` gets the message; without it, a UserWarning)."""
+    if resolve_lang(lang) == "en" or find_cjk_font() is not None:
+        return map_labels(lang)
+    message = translate("map.no_cjk_font", "en")
+    if tell is not None:
+        tell(message)
+    else:
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return map_labels("en")
+
+
+def write_map(result: Result, scenario: Scenario, out: Path, lang: str = "en",
+              tell: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the map of `result` to `out` by suffix, its texts in `lang`; returns the files
+    written. A Chinese PNG without a CJK font installed is drawn in English and `tell`
+    says so (see `png_labels`).
 
     Raises ValueError for an unknown suffix. Files appear only when complete.
     """
@@ -141,7 +174,7 @@ def write_map(result: Result, scenario: Scenario, out: Path) -> list[Path]:
     layers = build_layers(result, scenario)
     title = scenario.name
     if suffix == ".png":
-        return [render_png(layers, out, title)]
+        return [render_png(layers, out, title, labels=png_labels(lang, tell))]
     if suffix == ".html":
-        return [render_html(layers, out, title)]
+        return [render_html(layers, out, title, labels=map_labels(lang))]
     return write_layers(layers, out)

@@ -14,19 +14,20 @@ from .compare_html import render_html
 from .markdown import markdown
 
 
-def comparison_files(cmp: Comparison) -> dict[str, str]:
-    """compare.md, compare.html and the CSV tables, by file name."""
-    return {"compare.md": markdown(cmp), "compare.html": render_html(cmp),
+def comparison_files(cmp: Comparison, lang: str = "en") -> dict[str, str]:
+    """compare.md, compare.html (both in `lang`) and the CSV tables, by file name."""
+    return {"compare.md": markdown(cmp, lang=lang), "compare.html": render_html(cmp, lang=lang),
             "kpis.csv": cmp.kpis.to_csv(index=False),
             "changes_blocks.csv": cmp.blocks.to_csv(index=False),
             "changes_pairs.csv": cmp.pairs.to_csv(index=False),
             "schools.csv": cmp.schools.to_csv(index=False)}
 
 
-def write_comparison(cmp: Comparison, outdir: str | Path) -> Path:
-    """Write every output into `outdir` (replaced whole; nothing half-written)."""
+def write_comparison(cmp: Comparison, outdir: str | Path, lang: str = "en") -> Path:
+    """Write every output into `outdir` (replaced whole; nothing half-written); the pages
+    in `lang`."""
     with staged_folder(outdir) as tmp:
-        write_files(tmp, comparison_files(cmp))
+        write_files(tmp, comparison_files(cmp, lang))
         for r in cmp.runs:
             if r.solved_here:
                 write_files(tmp / "runs" / r.label, result_files(r.result, r.scenario_text))
