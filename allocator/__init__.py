@@ -18,7 +18,7 @@ from pathlib import Path
 
 from allocator.model.loading import load_scenario, parse_scenario, scenario_json_schema
 
-from .i18n import LANGUAGES, resolve_lang, translate
+from .i18n import LANGUAGES, normalize_lang, resolve_lang, translate
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
 from .io.result_folder import (
@@ -41,7 +41,7 @@ from .report.charts import fmt as format_value
 from .report.compare import Comparison, Run, changed_pupils, comparison_json
 from .report.compare_html import render_html as comparison_html
 from .report.maps import build_layers as map_layers
-from .report.maps import write_map
+from .report.maps import map_labels, write_map
 from .report.markdown import markdown as comparison_markdown
 from .report.write import write_comparison
 from .rules.catalog import RULES, describe_policy, rule_title
@@ -93,6 +93,6 @@ __all__ = [
     "comparison_html", "comparison_json", "changed_pupils", "write_map", "map_layers",
     "run_sweep", "load_sweep", "SweepReport", "SpecError", "BackendError", "format_value",
     # languages (zh-CN, en)
-    "LANGUAGES", "resolve_lang", "translate", "rule_title",
+    "LANGUAGES", "resolve_lang", "normalize_lang", "translate", "rule_title", "map_labels",
     "__version__",
 ]

@@ -3,7 +3,8 @@
 Guarantees: `read_body` never holds more than `max_request_bytes` of a body in memory;
 `decode_scenario` either returns a parsed Scenario within every limit, with its effective
 time limit, or raises ApiError (413 for size, 422 for malformed JSON, bad schema or a limit,
-each naming the limit or carrying the findings of `allocator validate`).
+each naming the limit or carrying the findings of `allocator validate`); a synchronous
+solve whose scenario asks for more time than the server allows is clamped, with a warning.
 """
 
 from __future__ import annotations
@@ -53,14 +54,12 @@ def owner_of(request: Request,
         return ""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
-        raise ApiError(401, "unauthorized", "this server needs a bearer token: send the "
-                       "header 'Authorization: Bearer <token>'", headers=challenge)
+        raise ApiError(401, "unauthorized", key="api.token_needed", headers=challenge)
     given = credentials.credentials.encode()
     for token in tokens:
         if hmac.compare_digest(given, token.encode()):
             return hashlib.sha256(token.encode()).hexdigest()[:32]
-    raise ApiError(401, "unauthorized", "the bearer token is not one this server accepts",
-                   headers=challenge)
+    raise ApiError(401, "unauthorized", key="api.token_unknown", headers=challenge)
 
 
 Owner = Annotated[str, Depends(owner_of)]
@@ -74,13 +73,12 @@ async def read_body(request: Request, settings: Settings) -> bytes:
     limit = settings.max_request_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise limit_error(413, "max_request_bytes", limit, int(declared), "request body bytes")
+        raise limit_error(413, "max_request_bytes", limit, int(declared), "api.what.body_bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise limit_error(413, "max_request_bytes", limit, size, "request body bytes "
-                              "(at least)")
+            raise limit_error(413, "max_request_bytes", limit, size, "api.what.body_bytes_least")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -108,11 +106,13 @@ def check_sizes(raw: Any, settings: Settings, sync: bool) -> None:
     if isinstance(blocks, list):
         if sync and len(blocks) > settings.max_sync_blocks:
             raise limit_error(422, "max_sync_blocks", settings.max_sync_blocks, len(blocks),
-                              "blocks for a synchronous solve (submit a job instead)")
+                              "api.what.sync_blocks")
         if len(blocks) > settings.max_blocks:
-            raise limit_error(422, "max_blocks", settings.max_blocks, len(blocks), "blocks")
+            raise limit_error(422, "max_blocks", settings.max_blocks, len(blocks),
+                              "api.what.blocks")
     if isinstance(teachers, list) and len(teachers) > settings.max_teachers:
-        raise limit_error(422, "max_teachers", settings.max_teachers, len(teachers), "teachers")
+        raise limit_error(422, "max_teachers", settings.max_teachers, len(teachers),
+                          "api.what.teachers")
 
 
 def parse_or_422(raw: Any) -> Scenario:
@@ -120,26 +120,33 @@ def parse_or_422(raw: Any) -> Scenario:
     try:
         return parse_scenario(raw)
     except ScenarioError as exc:
-        raise ApiError(422, "invalid_scenario",
-                       f"the scenario cannot be used ({len(exc.findings)} problem(s))",
-                       findings=exc.findings) from None
+        raise ApiError(422, "invalid_scenario", key="api.invalid_scenario",
+                       fields={"n": len(exc.findings)}, findings=exc.findings) from None
 
 
 def effective_time_limit(scenario: Scenario, asked: float | None, settings: Settings,
-                         sync: bool) -> float:
-    """The time limit to solve with: the query's, else the scenario's if it sets one, else
-    the scenario default capped at the server limit. 422 when an asked limit is too high."""
+                         sync: bool) -> tuple[float, dict[str, Any] | None]:
+    """The time limit to solve with, and the fields of the warning when it was clamped.
+
+    The query's limit, else the scenario's if it sets one, else the scenario default capped
+    at the server limit. A query limit over the server's is 422; so is a scenario's own
+    limit for a job. A synchronous solve clamps the scenario's own limit to the server's
+    and returns the warning's fields (asked, allowed, the setting's name and variable).
+    """
     name = "max_sync_time_limit_s" if sync else "max_time_limit_s"
     allowed = getattr(settings, name)
-    what = "time limit in seconds (query parameter time_limit)"
+    what = "api.what.query_time_limit"
     if asked is None:
         if "time_limit_s" not in scenario.options.model_fields_set:
-            return min(scenario.options.time_limit_s, allowed)
+            return min(scenario.options.time_limit_s, allowed), None
         asked = scenario.options.time_limit_s
-        what = "time limit in seconds (options.time_limit_s)"
+        what = "api.what.scenario_time_limit"
+        if sync and asked > allowed:
+            return allowed, {"asked": f"{asked:g}", "allowed": f"{allowed:g}", "name": name,
+                             "setting": Settings.env_name(name)}
     if asked > allowed:
         raise limit_error(422, name, allowed, asked, what)
-    return asked
+    return asked, None
 
 
 @dataclass
@@ -147,6 +154,7 @@ class Decoded:
     scenario: Scenario
     text: str
     time_limit: float
+    clamped: dict[str, Any] | None = None  # fields of api.time_limit_clamped
 
 
 def decode_scenario(body: bytes, settings: Settings, *, sync: bool,
@@ -155,4 +163,5 @@ def decode_scenario(body: bytes, settings: Settings, *, sync: bool,
     raw, text = decode_json(body)
     check_sizes(raw, settings, sync)
     scenario = parse_or_422(raw)
-    return Decoded(scenario, text, effective_time_limit(scenario, time_limit, settings, sync))
+    limit, clamped = effective_time_limit(scenario, time_limit, settings, sync)
+    return Decoded(scenario, text, limit, clamped)

@@ -106,16 +106,32 @@ def write_layers(layers: dict[str, GeoDataFrame], path: str | Path) -> list[Path
         for name, frame in layers.items()})
 
 
+CJK_FONT_FILES = ("NotoSansCJK", "wqy-microhei", "wqy-zenhei", "DroidSansFallback")
+
+
 def find_cjk_font() -> str | None:
-    """The name of an installed font matplotlib can draw Chinese with, or None."""
+    """The name of an installed font matplotlib can draw Chinese with, or None.
+
+    A CJK font installed after matplotlib cached its font list is found on disk and
+    added, so installing one takes effect without clearing that cache."""
     from matplotlib import font_manager
 
-    names = sorted({f.name for f in font_manager.fontManager.ttflist})
-    for keys in (("Sans CJK",), ("CJK", "WenQuanYi", "Hei", "Droid Sans Fallback"), ("Song",)):
-        for name in names:
-            if any(k in name for k in keys):
-                return name
-    return None
+    def known() -> str | None:
+        names = sorted({f.name for f in font_manager.fontManager.ttflist})
+        for keys in (("Sans CJK",), ("CJK", "WenQuanYi", "Hei", "Droid Sans Fallback"),
+                     ("Song",)):
+            for name in names:
+                if any(k in name for k in keys):
+                    return name
+        return None
+
+    found = known()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name for part in CJK_FONT_FILES):
+                font_manager.fontManager.addfont(path)
+        found = known()
+    return found
 
 
 def _draw_flows(ax: Any, flows: GeoDataFrame, lv: str, wcrs: Any, km: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from allocator import (
@@ -22,6 +22,7 @@ from allocator import (
 )
 
 from ..deps import Owner, StoreDep
+from ..errors import request_lang
 from . import problems
 from .jobs import load_result
 
@@ -46,7 +47,8 @@ class CompareRequest(BaseModel):
                                    "text/markdown": {"schema": {"type": "string"}}},
                        "description": "the comparison in the format asked for"},
                  **problems(401, 404, 409, 422)})
-def compare_jobs(body: CompareRequest, store: StoreDep, owner: Owner) -> Response:
+def compare_jobs(body: CompareRequest, store: StoreDep, owner: Owner,
+                 request: Request) -> Response:
     runs = []
     for job_id in body.jobs:
         result = load_result(store, job_id, owner)  # 404 / 409 name the job
@@ -54,9 +56,13 @@ def compare_jobs(body: CompareRequest, store: StoreDep, owner: Owner) -> Respons
         runs.append(Run(label=scenario.name, source=f"job {job_id}", scenario=scenario,
                         result=result))
     cmp = compare(runs)  # nothing is solved: every run has its result
+    lang = request_lang(request)  # the page and Markdown in the language asked for
+    headers = {"Content-Language": lang}
     if body.format == "html":
-        return Response(comparison_html(cmp), media_type="text/html; charset=utf-8")
+        return Response(comparison_html(cmp, lang=lang), media_type="text/html; charset=utf-8",
+                        headers=headers)
     if body.format == "markdown":
-        return Response(comparison_markdown(cmp), media_type="text/markdown; charset=utf-8")
+        return Response(comparison_markdown(cmp, lang=lang), headers=headers,
+                        media_type="text/markdown; charset=utf-8")
     return Response(json.dumps(comparison_json(cmp), ensure_ascii=False),
                     media_type="application/json")

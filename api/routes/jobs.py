@@ -20,6 +20,7 @@ from allocator import (
     Result,
     ScenarioError,
     assignments_frame,
+    map_labels,
     map_layers,
     parse_result,
     parse_scenario,
@@ -27,7 +28,7 @@ from allocator import (
 from geo.webmap import map_page, to_geojson
 
 from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
-from ..errors import ApiError, problem_of
+from ..errors import ApiError, problem_of, request_lang
 from ..jobs import Job, JobStore
 from ..schemas import JobList, JobState, JobStatus, scenario_request_body
 from . import problems
@@ -69,8 +70,7 @@ def find_job(store: JobStore, job_id: str, owner: str) -> Job:
     """The caller's job, or 404."""
     job = store.get(job_id, owner)
     if job is None:
-        raise ApiError(404, "not_found", f"no job '{job_id}' (unknown id, or created with "
-                       "another token)")
+        raise ApiError(404, "not_found", key="api.no_job", fields={"job": job_id})
     return job
 
 
@@ -183,9 +183,11 @@ def get_job_catchments(job_id: JobId, store: StoreDep, owner: Owner) -> Response
                 200: {"content": {"text/html": {"schema": {"type": "string"}}},
                       "description": "the HTML map"},
                 **problems(401, 404, 409)})
-def get_job_map(job_id: JobId, store: StoreDep, owner: Owner) -> Response:
+def get_job_map(job_id: JobId, store: StoreDep, owner: Owner, request: Request) -> Response:
     layers, name = load_layers(store, job_id, owner)
-    return Response(map_page(layers, name), media_type="text/html; charset=utf-8")
+    lang = request_lang(request)  # legend, layer names and popups in the language asked for
+    return Response(map_page(layers, name, map_labels(lang)),
+                    media_type="text/html; charset=utf-8", headers={"Content-Language": lang})
 
 
 @router.delete("/{job_id}", response_model=JobStatus, summary="Cancel a job",

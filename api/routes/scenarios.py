@@ -14,10 +14,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from allocator import Result, ScenarioError, parse_scenario
+from allocator import (
+    Finding,
+    Result,
+    ScenarioError,
+    parse_result,
+    parse_scenario,
+    result_to_json,
+    translate,
+)
 
 from ..deps import SettingsDep, check_sizes, decode_json, decode_scenario, read_body
-from ..errors import ApiError, error_response
+from ..errors import ApiError, error_response, request_lang
 from ..schemas import FindingOut, ValidationReport, scenario_request_body
 from ..worker import IsolatedRunError, run_isolated
 from . import problems
@@ -39,8 +47,7 @@ async def solver_slot(request: Request, wait_s: float) -> AsyncIterator[None]:
     try:
         await asyncio.wait_for(slots.acquire(), wait_s)
     except TimeoutError:
-        raise ApiError(503, "busy", f"every synchronous solver slot stayed busy for "
-                       f"{wait_s:g} s; retry later or submit a job (POST /v1/jobs)",
+        raise ApiError(503, "busy", key="api.busy", fields={"seconds": f"{wait_s:g}"},
                        headers={"Retry-After": "5"}) from None
     try:
         yield
@@ -91,7 +98,9 @@ async def validate_scenario(request: Request, settings: SettingsDep) -> Validati
     summary="Solve a small scenario and wait for the result",
     description="Solves within the request and answers result.json. For small scenarios "
                 "(at most `max_sync_blocks` blocks) and short time limits (at most "
-                "`max_sync_time_limit_s`); larger ones go through POST /v1/jobs. A strict "
+                "`max_sync_time_limit_s`: a scenario asking for more is solved with that "
+                "and the result's `warnings` say so); larger ones go through POST /v1/jobs. "
+                "Messages in the language of `Accept-Language` (zh-CN or en). A strict "
                 "solve whose rules cannot all hold answers 200 with status `infeasible` and "
                 "a message naming the rules and schools.",
     responses=problems(401, 413, 422, 500, 503, 504),
@@ -106,7 +115,20 @@ async def solve_scenario(request: Request, settings: SettingsDep, time_limit: Ti
                                        2 * decoded.time_limit + 60, request)
     if kind == "error":
         return _error_answer(answer)
-    return Response(answer, media_type="application/json")
+    lang = request_lang(request)
+    if decoded.clamped is not None:
+        answer = with_warning(str(answer), translate("api.time_limit_clamped", lang,
+                                                     **decoded.clamped))
+    return Response(answer, media_type="application/json", headers={"Content-Language": lang})
+
+
+def with_warning(result_text: str, message: str) -> str:
+    """result.json with one more warning: the scenario's time limit was clamped."""
+    result = parse_result(result_text)
+    result.warnings.append(Finding(severity="warning", code="time_limit_clamped",
+                                   message=message, field="time_limit_s",
+                                   path="options.time_limit_s"))
+    return result_to_json(result)
 
 
 async def _isolated(kind: str, payload: tuple, timeout: float,
