@@ -140,7 +140,7 @@ def _draw_flows(ax: Any, flows: GeoDataFrame, lv: str, wcrs: Any, km: float) -> 
     fl = flows[flows["level"] == lv].to_crs(wcrs)
     if len(fl):
         fl.assign(geometry=fl.geometry.scale(km, km, origin=(0, 0))).plot(
-            ax=ax, color="#4a1486", linewidth=0.4 + 2.0 * fl["boarders"]
+            ax=ax, color="#4a1486", linewidth=0.4 + 2.0 * fl["boarders"].to_numpy()
             / max(flows["boarders"].max(), 1), alpha=0.55)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.i18n import resolve_lang, translate
+from allocator.i18n import catalog, resolve_lang, translate
 
 from .charts import CSS, bar_chart, fmt, number
 from .compare import Comparison, changed_pupils, notes_in
@@ -24,11 +24,20 @@ from .labels import column_name, label_of, level_name, section_of, status_text
 LEVELS = ("primary", "junior")
 
 
-def cell(v: Any, lang: str) -> str:
-    """A table cell's text: booleans as yes / no in `lang`, numbers as `fmt` writes them."""
+def cell(v: Any, lang: str, key: str = "") -> str:
+    """A table cell's text: booleans as yes / no and the solve status (KPI `key`
+    solve.status) in `lang`, numbers as `fmt` writes them."""
     if isinstance(v, bool):
         return translate("compare.yes" if v else "compare.no", lang)
+    if key == "solve.status" and isinstance(v, str):
+        return status_word(v, lang)
     return fmt(v)
+
+
+def status_word(status: str, lang: str) -> str:
+    """A solve status (optimal, feasible, ...) in `lang`; unknown ones as given."""
+    key = f"status.{status}"
+    return translate(key, lang) if key in catalog() else status
 
 
 def _series(cmp: Comparison):
@@ -140,7 +149,7 @@ def kpi_rows(cmp: Comparison, lang: str = "en") -> str:
         cells = []
         for i, lb in enumerate(labels):
             v = row[lb]
-            text = escape(cell(v, lang))
+            text = escape(cell(v, lang, row["key"]))
             n = number(v)
             if i and base is not None and n is not None and n != base:
                 text += f' <small class="d">({"+" if n > base else ""}{fmt(n - base)})</small>'
@@ -205,10 +214,14 @@ def render_html(cmp: Comparison, top: int = 60, lang: str = "en") -> str:
     t = lambda key, **f: translate(key, lang, **f)  # noqa: E731
     labels = [r.label for r in cmp.runs]
     title = t("compare.title", labels=" / ".join(labels))
-    src = "; ".join(f"<b>{escape(r.label)}</b> = {escape(r.source)}"
-                    + (f" ({escape(t('compare.solved_here'))})" if r.solved_here else "")
-                    for r in cmp.runs)
-    moved = "".join(f"<li>{escape(lb)}: {escape(t('compare.pupils_n', n=f'{n:,}'))}</li>"
+    src = escape(t("compare.list_sep")).join(
+        escape(t("compare.source_item", label="\0", source=r.source)).replace(
+            "\0", f"<b>{escape(r.label)}</b>")
+        + (f" ({escape(t('compare.solved_here'))})" if r.solved_here else "")
+        for r in cmp.runs)
+    src_line = escape(t("compare.src_line", base="\1", sources="\2")).replace(
+        "\1", f"<b>{escape(labels[0])}</b>").replace("\2", src)
+    moved = "".join(f"<li>{escape(t('compare.moved_item', label=lb, n=f'{n:,}'))}</li>"
                     for lb, n in changed_pupils(cmp).items())
     pairs = cmp.pairs.groupby("run", sort=False).head(top)
     blocks = cmp.blocks.sort_values("pupils", ascending=False, kind="stable").head(top * 2)
@@ -217,9 +230,7 @@ def render_html(cmp: Comparison, top: int = 60, lang: str = "en") -> str:
         "<!doctype html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1>", f'<p class="src">{escape(t("compare.base"))}: '
-        f"<b>{escape(labels[0])}</b>. {escape(t('compare.sources'))}: {src}. "
-        f"{escape(t('compare.differences'))}</p>",
+        f"<h1>{escape(title)}</h1>", f'<p class="src">{src_line}</p>',
         f'<h2 id="charts">{escape(t("compare.h.charts"))}</h2><div class="charts">',
         *charts(cmp, lang), "</div>",
         f'<h2 id="kpis">{escape(t("compare.h.kpis"))}</h2>', kpi_rows(cmp, lang),

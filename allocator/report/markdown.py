@@ -21,18 +21,18 @@ def markdown(cmp: Comparison, top: int = 30, lang: str = "en") -> str:
     schools."""
     t = lambda key, **f: translate(key, lang, **f)  # noqa: E731
     labels = [r.label for r in cmp.runs]
+    sources = t("compare.list_sep").join(
+        t("compare.source_item", label=r.label, source=f"`{r.source}`")
+        + (f" ({t('compare.solved_here')})" if r.solved_here else "") for r in cmp.runs)
     out = [f"# {t('compare.title', labels=' / '.join(labels))}", "",
-           f"{t('compare.base')}: **{labels[0]}**. {t('compare.sources')}: " + "; ".join(
-               f"{r.label} = `{r.source}`" + (f" ({t('compare.solved_here')})"
-                                              if r.solved_here else "")
-               for r in cmp.runs), ""]
+           t("compare.src_line", base=f"**{labels[0]}**", sources=sources), ""]
     out += [f"## {t('compare.h.kpis')}", "", *_head(["section", "kpi"], lang, labels)]
     for _, row in cmp.kpis.iterrows():
         out.append(f"| {section_of(row['key'], lang)} | {label_of(row['key'], lang)} | "
-                   + " | ".join(cell(row[lb], lang) for lb in labels) + " |")
+                   + " | ".join(cell(row[lb], lang, row["key"]) for lb in labels) + " |")
     out += ["", f"## {t('compare.h.changes_md')}", ""]
     for lb, n in changed_pupils(cmp).items():
-        out.append(f"- {lb}: {t('compare.pupils_n', n=f'{n:,}')}")
+        out.append(f"- {t('compare.moved_item', label=lb, n=f'{n:,}')}")
     out += ["", f"### {t('compare.h.pairs_md', top=top)}", "",
             *_head(["run", "from", "to", "pupils", "blocks"], lang)]
     for _, p in cmp.pairs.groupby("run", sort=False).head(top).iterrows():
