@@ -240,5 +240,13 @@ def test_compare_finished_jobs_as_json_html_and_markdown(client):
     assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text
     md = client.post("/v1/compare", json={"jobs": ids, "format": "markdown"})
     assert md.text.startswith("# Layout comparison: two-villages / one-school-closed")
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    page = client.post("/v1/compare", json={"jobs": ids, "format": "html"}, headers=zh)
+    assert '<html lang="zh-CN">' in page.text and "主要指标" in page.text
+    assert page.headers["content-language"] == "zh-CN"
+    md = client.post("/v1/compare", json={"jobs": ids, "format": "markdown"}, headers=zh)
+    assert md.text.startswith("# 布局方案比较：two-villages / one-school-closed")
+    page = client.get(f"/v1/jobs/{ids[0]}/map", headers=zh)
+    assert '<html lang="zh-CN">' in page.text and "学校教室利用率" in page.text
     assert client.post("/v1/compare", json={"jobs": [ids[0]]}).status_code == 422
     assert client.post("/v1/compare", json={"jobs": [ids[0], "nope"]}).status_code == 404
