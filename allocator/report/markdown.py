@@ -25,7 +25,7 @@ def markdown(cmp: Comparison, top: int = 30, lang: str = "en") -> str:
         t("compare.source_item", label=r.label, source=f"`{r.source}`")
         + (f" ({t('compare.solved_here')})" if r.solved_here else "") for r in cmp.runs)
     out = [f"# {t('compare.title', labels=' / '.join(labels))}", "",
-           t("compare.src_line", base=f"**{labels[0]}**", sources=sources), ""]
+           t("compare.src_line_md", base=f"**{labels[0]}**", sources=sources), ""]
     out += [f"## {t('compare.h.kpis')}", "", *_head(["section", "kpi"], lang, labels)]
     for _, row in cmp.kpis.iterrows():
         out.append(f"| {section_of(row['key'], lang)} | {label_of(row['key'], lang)} | "
