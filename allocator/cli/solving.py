@@ -83,9 +83,9 @@ def solve_command(
 
 def print_summary(result: Result, outdir: Path, lang: str = "en") -> None:
     """The result's summary in `lang`, statuses in colour, and the files written."""
-    words = {translate(f"status.{s}", lang): s for s in (*GOOD, "infeasible", "unknown",
+    words = {translate(f"cli.status.{s}", lang): s for s in (*GOOD, "infeasible", "unknown",
                                                          "error")}
-    prefix = translate("summary.teachers_prefix", lang)
+    prefix = translate("cli.summary.teachers_prefix", lang)
     for line in result.summary(lang).splitlines():
         word = words.get(line.removeprefix(prefix).split(" ", 1)[0])
         say(line, style=None if word is None else ("green" if word in GOOD else "red"))

@@ -66,7 +66,7 @@ def print_comparison(cmp: Comparison, outdir: Path, lang: str) -> None:
         extra = translate("cli.compare_moved", lang, n=f"{moved[r.label]:,}") if (
             r.label in moved) else ""
         say(translate("cli.compare_line", lang, label=r.label,
-                      status=translate(f"status.{r.result.status}", lang),
+                      status=translate(f"cli.status.{r.result.status}", lang),
                       objective=f"{r.result.objective or 0:,.2f}",
                       gap=f"{100 * (r.result.gap or 0):.2f}", cost=f"{cost / 1e4:,.1f}",
                       extra=extra))

@@ -20,7 +20,7 @@ def _cv(v: float | None) -> str:
 
 def status_text(status: str, lang: str = "en") -> str:
     """A solve status (optimal, feasible, ...) in `lang` (unknown statuses as given)."""
-    key = f"status.{status.replace(' ', '_')}"
+    key = f"cli.status.{status.replace(' ', '_')}"
     return translate(key, lang) if key in catalog() else status
 
 
@@ -30,14 +30,14 @@ def rule_counts(rules: list[str], lang: str) -> str:
     for rule in dict.fromkeys(rules):
         key = f"rule.{rule}"
         title = translate(key, lang) if key in catalog() else rule
-        items.append(translate("summary.violation_item", lang, rule=rule, n=rules.count(rule),
-                               title=title))
-    return translate("summary.list_sep", lang).join(items)
+        items.append(translate("cli.summary.violation_item", lang, rule=rule,
+                               n=rules.count(rule), title=title))
+    return translate("cli.summary.list_sep", lang).join(items)
 
 
 def student_lines(r: Result, lang: str = "en") -> list[str]:
     """Status, objective, bound and gap; travel, boarding and moves; the rules broken."""
-    lines = [translate("summary.status_line", lang, status=status_text(r.status, lang),
+    lines = [translate("cli.summary.status_line", lang, status=status_text(r.status, lang),
                        objective=f"{r.objective or 0:,.2f}", bound=f"{r.lower_bound or 0:,.2f}",
                        gap=f"{100 * (r.gap or 0):.3f}",
                        seconds=f"{r.timings.get('total', 0):.1f}")]
@@ -46,15 +46,15 @@ def student_lines(r: Result, lang: str = "en") -> list[str]:
     k = r.kpis
     if k is not None:
         t = k.travel
-        lines.append(translate("summary.kpi_line", lang, pupils=f"{k.pupils:,}",
+        lines.append(translate("cli.summary.kpi_line", lang, pupils=f"{k.pupils:,}",
                                pm=t.primary.mean_km, pp=t.primary.p95_km, jm=t.junior.mean_km,
                                jp=t.junior.p95_km, boarders=f"{k.boarding.boarders:,}",
                                beds=f"{k.boarding.beds:,}", moved=f"{k.moved_pupils:,}"))
     if r.violations:
-        lines.append(translate("summary.violations", lang,
+        lines.append(translate("cli.summary.violations", lang,
                                rules=rule_counts([v.rule for v in r.violations], lang)))
     else:
-        lines.append(translate("summary.no_rule_broken", lang))
+        lines.append(translate("cli.summary.no_rule_broken", lang))
     return lines
 
 
@@ -64,25 +64,27 @@ def rotation_lines(r: Result, lang: str = "en") -> list[str]:
     if t is None:
         return []
     q = t.quota
-    lines = [translate("summary.teachers_line", lang, status=status_text(t.status, lang),
+    lines = [translate("cli.summary.teachers_line", lang, status=status_text(t.status, lang),
                        moves=len(t.moves), rotating=q.rotating, required=q.required,
                        eligible=q.eligible, brot=q.backbone_rotating, breq=q.backbone_required,
                        objective=f"{t.objective:,}", bound=f"{t.lower_bound:,}",
                        gap=f"{100 * (t.gap or 0):.3f}")]
     for level, b in t.balance.items():
         if b.schools:
-            cvs = "  ".join(f"{translate(f'summary.cv.{name}', lang)} {_cv(v.before)} -> "
-                            f"{_cv(v.after)}"
+            cvs = "  ".join(f"{translate(f'cli.summary.cv.{name}', lang)} "
+                            f"{_cv(v.before)} -> {_cv(v.after)}"
                             for name, v in (("teachers", b.teachers_per_100),
                                             ("backbone", b.backbone_per_100),
                                             ("senior", b.senior_per_100)))
-            lv = translate(f"level.{level}", lang) if f"level.{level}" in catalog() else level
-            lines.append(translate("summary.cv_line", lang, level=lv, cvs=cvs))
+            key = f"cli.level.{level}"
+            lv = translate(key, lang) if key in catalog() else level
+            lines.append(translate("cli.summary.cv_line", lang, level=lv, cvs=cvs))
     if t.message and t.message != r.message:
         lines.append(t.message)
     rules = [v.rule for v in r.violations if v.rule in ROTATION_RULES]
     if rules:
-        lines.append(translate("summary.rotation_short", lang, rules=rule_counts(rules, lang)))
+        lines.append(translate("cli.summary.rotation_short", lang,
+                               rules=rule_counts(rules, lang)))
     return lines
 
 

@@ -36,7 +36,7 @@ def cell(v: Any, lang: str, key: str = "") -> str:
 
 def status_word(status: str, lang: str) -> str:
     """A solve status (optimal, feasible, ...) in `lang`; unknown ones as given."""
-    key = f"status.{status}"
+    key = f"cli.status.{status}"
     return translate(key, lang) if key in catalog() else status
 
 
@@ -60,18 +60,20 @@ def travel_and_boarding(cmp: Comparison, lang: str) -> list[str]:
     t = lambda key, **f: translate(key, lang, **f)  # noqa: E731
     k, get, per_run = _series(cmp)
     labels = [r.label for r in cmp.runs]
-    travel = [(t("chart.travel_group", level=level_name(lv, lang), stat=t(f"chart.stat.{m}")),
-               f"travel.{lv}.{m}_km") for lv in LEVELS for m in ("mean", "p95", "max")]
-    out = [bar_chart(t("chart.travel"), [n for n, _ in travel], per_run(travel))]
-    board = [(t("chart.boarders"), "boarding.boarders"), (t("chart.beds"), "boarding.beds"),
-             (t("chart.without_bed"), "boarding.beds_short")] + [
-        (t("chart.beyond_radius", level=level_name(lv, lang)), f"beyond_day_radius.{lv}")
+    travel = [(t("compare.chart.travel_group", level=level_name(lv, lang),
+                 stat=t(f"compare.chart.stat.{m}")), f"travel.{lv}.{m}_km")
+              for lv in LEVELS for m in ("mean", "p95", "max")]
+    out = [bar_chart(t("compare.chart.travel"), [n for n, _ in travel], per_run(travel))]
+    board = [(t("compare.chart.boarders"), "boarding.boarders"),
+             (t("compare.chart.beds"), "boarding.beds"),
+             (t("compare.chart.without_bed"), "boarding.beds_short")] + [
+        (t("compare.chart.beyond_radius", level=level_name(lv, lang)), f"beyond_day_radius.{lv}")
         for lv in LEVELS]
-    out.append(bar_chart(t("chart.boarding"), [n for n, _ in board], per_run(board)))
+    out.append(bar_chart(t("compare.chart.boarding"), [n for n, _ in board], per_run(board)))
     for lv in LEVELS:
         bands = [key for key in k.index if key.startswith(f"classes.{lv}.bands.")]
         if bands:
-            out.append(bar_chart(t("chart.bands", level=level_name(lv, lang)), labels,
+            out.append(bar_chart(t("compare.chart.bands", level=level_name(lv, lang)), labels,
                                  [(key.split(".", 3)[-1], get(key)) for key in bands],
                                  stacked=True))
     return out
@@ -83,11 +85,11 @@ def cost_and_balance(cmp: Comparison, lang: str) -> list[str]:
     k, get, per_run = _series(cmp)
     labels = [r.label for r in cmp.runs]
     out = []
-    cost = [(t(f"chart.cost.{n}"), f"funding.{key}") for n, key in (
+    cost = [(t(f"compare.chart.cost.{n}"), f"funding.{key}") for n, key in (
         ("per_pupil", "per_pupil_yuan"), ("topup", "small_school_topup_yuan"),
         ("boarding", "boarding_subsidy_yuan"), ("fixed", "fixed_cost_yuan"))]
     if any(v is not None for _, key in cost for v in get(key)):
-        out.append(bar_chart(t("chart.cost"), labels, [(n, get(key)) for n, key in cost],
+        out.append(bar_chart(t("compare.chart.cost"), labels, [(n, get(key)) for n, key in cost],
                              stacked=True))
     for lv in LEVELS:
         inds = [key for key in k.index if key.startswith(f"balance.{lv}.cv.")]
@@ -97,9 +99,9 @@ def cost_and_balance(cmp: Comparison, lang: str) -> list[str]:
                           if r.result.kpis is not None and r.result.kpis.balance
                           and lv in r.result.kpis.balance), None)
             names = [(indicator_name(key.split(".")[-1], lang), key) for key in inds]
-            out.append(bar_chart(t("chart.balance", level=level_name(lv, lang)),
+            out.append(bar_chart(t("compare.chart.balance", level=level_name(lv, lang)),
                                  [n for n, _ in names], per_run(names), limit=limit,
-                                 limit_label=t("chart.limit", limit=limit) if limit else "",
+                                 limit_label=t("compare.chart.limit", limit=limit) if limit else "",
                                  width=620))
     return out
 
@@ -108,7 +110,7 @@ def indicator_name(name: str, lang: str) -> str:
     """A balance indicator's short name for a chart axis."""
     if resolve_lang(lang) == "en":
         return name.replace("_", " ").replace(" teachers", "").replace(" m2", "")
-    return translate(f"indicator.{name}", lang)
+    return translate(f"compare.indicator.{name}", lang)
 
 
 def schools_and_moves(cmp: Comparison, lang: str) -> list[str]:
@@ -116,15 +118,15 @@ def schools_and_moves(cmp: Comparison, lang: str) -> list[str]:
     changing school."""
     t = lambda key, **f: translate(key, lang, **f)  # noqa: E731
     _, _, per_run = _series(cmp)
-    schools = [(t(f"chart.schools.{n}"), key) for n, key in (
+    schools = [(t(f"compare.chart.schools.{n}"), key) for n, key in (
         ("open", "open_schools"), ("small", "small_schools"),
         ("over_cap", "schools_over_size_cap"), ("short_rooms", "utilisation.schools_over_rooms"),
         ("short_beds", "boarding.schools_short"))]
-    out = [bar_chart(t("chart.schools"), [n for n, _ in schools], per_run(schools))]
+    out = [bar_chart(t("compare.chart.schools"), [n for n, _ in schools], per_run(schools))]
     moved = changed_pupils(cmp)
     if moved:
-        out.append(bar_chart(t("chart.moved", base=cmp.runs[0].label), list(moved),
-                             [(t("chart.pupils"), [float(v) for v in moved.values()])]))
+        out.append(bar_chart(t("compare.chart.moved", base=cmp.runs[0].label), list(moved),
+                             [(t("compare.chart.pupils"), [float(v) for v in moved.values()])]))
     return out
 
 

@@ -20,7 +20,7 @@ SECTIONS = (  # (top-level KPI key, section id: catalog key kpi.section.<id>)
 
 def level_name(level: str, lang: str = "en") -> str:
     """`primary` / `junior` in `lang` (other names as given)."""
-    key = f"level.{level}"
+    key = f"compare.level.{level}"
     return translate(key, lang) if key in catalog() else level
 
 
@@ -34,27 +34,28 @@ def _pattern_label(parts: list[str], lang: str) -> str | None:
     top = parts[0]
     lv = level_name(parts[1], lang) if len(parts) > 1 else ""
     if top == "travel" and len(parts) == 3:
-        return _known(f"kpiform.travel.{parts[2]}", lang, level=lv)
+        return _known(f"compare.kpiform.travel.{parts[2]}", lang, level=lv)
     if top == "classes" and len(parts) >= 3:
         if parts[2] == "bands" and len(parts) >= 4:
-            return translate("kpiform.classes.band", lang, level=lv, band=".".join(parts[3:]))
-        return _known(f"kpiform.classes.{parts[2]}", lang, level=lv)
+            return translate("compare.kpiform.classes.band", lang, level=lv,
+                             band=".".join(parts[3:]))
+        return _known(f"compare.kpiform.classes.{parts[2]}", lang, level=lv)
     if top == "beyond_day_radius" and len(parts) == 2:
-        return translate("kpiform.beyond_day_radius", lang, level=lv)
+        return translate("compare.kpiform.beyond_day_radius", lang, level=lv)
     if top == "layout" and len(parts) == 3 and parts[1].startswith("choose["):
-        what = _known(f"kpiform.layout.{parts[2]}", lang) or parts[2]
-        return translate("kpiform.layout.choose", lang, index=parts[1][7:-1], what=what)
+        what = _known(f"compare.kpiform.layout.{parts[2]}", lang) or parts[2]
+        return translate("compare.kpiform.layout.choose", lang, index=parts[1][7:-1], what=what)
     if top == "balance" and len(parts) == 4 and parts[2] == "cv":
-        ind = _known(f"indicator.{parts[3]}", lang) or parts[3].replace("_", " ")
-        return translate("kpiform.balance.cv", lang, level=lv, indicator=ind)
+        ind = _known(f"compare.indicator.{parts[3]}", lang) or parts[3].replace("_", " ")
+        return translate("compare.kpiform.balance.cv", lang, level=lv, indicator=ind)
     if top == "balance" and len(parts) == 3:
-        return _known(f"kpiform.balance.{parts[2]}", lang, level=lv)
+        return _known(f"compare.kpiform.balance.{parts[2]}", lang, level=lv)
     return None
 
 
 def label_of(key: str, lang: str = "en") -> str:
     """A readable label for a dotted KPI key in `lang` (`en` / `zh` / `zh-CN`)."""
-    exact = _known(f"kpi.{key}", lang)
+    exact = _known(f"compare.kpi.{key}", lang)
     if exact is not None:
         return exact
     found = _pattern_label(key.split("."), lang)
@@ -70,7 +71,7 @@ def section_id(key: str) -> str:
 
 def section_of(key: str, lang: str = "en") -> str:
     """The title of the section a dotted KPI key belongs to, in `lang`."""
-    return translate(f"kpi.section.{section_id(key)}", lang)
+    return translate(f"compare.kpi.section.{section_id(key)}", lang)
 
 
 
