@@ -44,7 +44,8 @@ Small scenarios: `POST /v1/solve` answers result.json. Larger ones: `POST /v1/jo
 a job id), then poll `GET /v1/jobs/{id}` and fetch `/result` or `/assignments.csv`. Errors
 answer a `Problem` (code, message, the limit or the findings with JSON path and record id).
 When the server has tokens, send `Authorization: Bearer <token>`; a job is visible only to
-the token that created it.
+the token that created it. `Accept-Language: zh-CN` (or `en`, the default) picks the language
+of messages, warnings, the compare page and the job map; `Content-Language` names it.
 """
 
 
