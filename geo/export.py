@@ -197,7 +197,7 @@ def render_png(layers: dict[str, GeoDataFrame], path: str | Path, title: str,
     if not cjk and not title.isascii():
         title = "".join(c for c in title if c.isascii()).strip(" -:") or "catchments"
     levels = [lv for lv in ("primary", "junior") if (cat["level"] == lv).any()] or ["primary"]
-    with plt.rc_context({"font.family": [cjk, "DejaVu Sans"] if cjk else ["DejaVu Sans"]}):
+    with plt.rc_context({"font.family": ["DejaVu Sans", cjk] if cjk else ["DejaVu Sans"]}):
         fig, axes = plt.subplots(1, len(levels), figsize=(7.5 * len(levels), 8.2),
                                  squeeze=False)  # inside: its texts take the fonts
         cat_w = cat.to_crs(wcrs)
