@@ -27,6 +27,8 @@ def template_command(
         fail_input(ValueError(f"{output}: the template is an Excel workbook; name it .xlsx"))
     try:
         write_template(output, sc, language)
+    except ScenarioError as exc:
+        fail_input(exc)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {output}: {exc}"))
     say(f"wrote {output}")
@@ -46,7 +48,6 @@ def export_command(
         fail_input(ValueError(f"{output}: the report is an Excel workbook; name it .xlsx"))
     try:
         export_workbook(res, output, language)
-    except (OSError, ScenarioError) as exc:
-        fail_input(exc if isinstance(exc, ScenarioError)
-                   else ValueError(f"cannot write {output}: {exc}"))
+    except OSError as exc:
+        fail_input(ValueError(f"cannot write {output}: {exc}"))
     say(f"wrote {output}")

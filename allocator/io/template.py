@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from allocator.i18n import translate
+from allocator.model.findings import Finding, ScenarioError
 from allocator.model.scenario import Options, Scenario, School
 
 from .atomic import write_file
@@ -40,6 +41,7 @@ from .template_spec import (
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SPARE_ROWS = 1000  # rows below the data that keep the drop-down lists
+CELL_LIMIT = 32767  # characters an Excel cell holds
 
 
 def school_row(s: School) -> dict[str, Any]:
@@ -102,6 +104,17 @@ def cell_value(col: Column, value: Any, lang: str) -> Any:
     return value
 
 
+def fit_cell(value: Any, sheet: str, row: int, field: str) -> Any:
+    """A value that fits an Excel cell; ScenarioError naming sheet, row and field for text
+    longer than a cell holds (a detailed polygon: keep it in the scenario JSON)."""
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        raise ScenarioError([Finding(
+            severity="error", code="template", record=f"sheet '{sheet}' row {row}",
+            field=field, message=f"{len(value):,} characters do not fit an Excel cell "
+            f"({CELL_LIMIT:,}): simplify the geometry or keep this scenario in JSON")])
+    return value
+
+
 def option_values(sc: Scenario | None) -> list[tuple[str, Any, str, str | None]]:
     """The options sheet's rows (key, value, kind, unit): every setting of the scenario
     (its defaults for an empty template), then one row per policy override."""
@@ -157,7 +170,8 @@ def fill_table(ws: Worksheet, sheet: str, rows: list[dict[str, Any]], lang: str)
     columns = SHEETS[sheet]
     for r, record in enumerate(rows, start=2):
         for i, col in enumerate(columns, start=1):
-            ws.cell(row=r, column=i, value=cell_value(col, record.get(col.field), lang))
+            value = cell_value(col, record.get(col.field), lang)
+            ws.cell(row=r, column=i, value=fit_cell(value, sheet, r, col.field))
     style_sheet(ws, [header(sheet, c, lang) for c in columns], columns)
     add_lists(ws, columns, lang, len(rows) + 1)
 
@@ -174,7 +188,7 @@ def fill_options(ws: Worksheet, sc: Scenario | None, lang: str) -> None:
             value = cell_value(yes_no, value, lang)
         elif kind in ("json", "override") and isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False)
-        for i, v in enumerate((key, what, value), start=1):
+        for i, v in enumerate((key, what, fit_cell(value, "options", r, key)), start=1):
             ws.cell(row=r, column=i, value=v)
     style_sheet(ws, [header("options", c, lang) for c in SHEETS["options"]], SHEETS["options"])
     ws.column_dimensions["A"].width = 36
@@ -218,7 +232,8 @@ def template_workbook(sc: Scenario | None, lang: str) -> Workbook:
 def write_template(output: str | Path, scenario: Scenario | None = None,
                    lang: str = "zh-CN") -> Path:
     """Write the planner's workbook to `output` atomically (complete or not at all): empty,
-    or holding `scenario` so that `import_template` of it gives the scenario back."""
+    or holding `scenario` so that `import_template` of it gives the scenario back.
+    ScenarioError (nothing written) when a geometry is too long for a cell."""
     buf = io.BytesIO()
     template_workbook(scenario, lang).save(buf)
     return write_file(output, buf.getvalue())

@@ -9,8 +9,7 @@ import json
 import re
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from allocator.i18n import LANGUAGES
 from allocator.model.findings import Finding
@@ -41,22 +40,22 @@ def finding(sheet: str, message: str, row: int | None = None, column: str | None
 
 
 class SheetTable:
-    """One data sheet: its columns by field and its non-empty rows; `problems` collects
-    every finding about it."""
+    """One data sheet read from its rows of values (row 1 the header) and its merged
+    ranges: its columns by field and its non-empty rows; `problems` collects every finding
+    about it."""
 
-    def __init__(self, ws: Worksheet, sheet: str):
-        self.ws, self.sheet, self.title = ws, sheet, ws.title
+    def __init__(self, title: str, sheet: str, values: list[tuple[Any, ...]],
+                 merged: list[str]):
+        self.sheet, self.title, self.values = sheet, title, values
         self.problems: list[Finding] = []
         self.columns: dict[str, tuple[int, Column, str]] = {}
-        self.row_numbers: list[int] = []  # rows read by the last `rows()`
-        self.check_merged()
+        self.row_numbers: list[int] = []
+        self._rows: list[tuple[int, dict[str, Any]]] | None = None
+        for ref in merged:
+            self.problems.append(finding(title, f"merged cells {ref}: unmerge them (one "
+                                         "value per cell, one record per row)",
+                                         row=range_boundaries(ref)[1]))
         self.read_header()
-
-    def check_merged(self) -> None:
-        for rng in self.ws.merged_cells.ranges:
-            self.problems.append(finding(self.title, f"merged cells {rng.coord}: unmerge them "
-                                         "(one value per cell, one record per row)",
-                                         row=rng.min_row))
 
     def read_header(self) -> None:
         """Match row 1 to the sheet's columns in either language; a header that matches no
@@ -67,11 +66,11 @@ class SheetTable:
                 name, _ = split_header(header(self.sheet, col, lang))
                 known[name.casefold()] = col
             known[col.field.casefold()] = col
-        for cell in self.ws[1] if self.ws.max_row >= 1 else ():
-            if cell.value is None or str(cell.value).strip() == "":
+        for i, value in enumerate(self.values[0] if self.values else (), start=1):
+            if value is None or str(value).strip() == "":
                 continue
-            text = str(cell.value).strip()
-            letter = get_column_letter(cell.column)
+            text = str(value).strip()
+            letter = get_column_letter(i)
             name, unit = split_header(text)
             col = known.get(name.casefold()) or known.get(text.casefold())
             if col is None:
@@ -85,7 +84,7 @@ class SheetTable:
             if col.field in self.columns:
                 self.problems.append(finding(self.title, "the same column appears twice",
                                              row=1, column=f"{letter} '{text}'"))
-            self.columns[col.field] = (cell.column, col, text)
+            self.columns[col.field] = (i, col, text)
         for col in SHEETS[self.sheet]:
             if col.required and col.field not in self.columns:
                 self.problems.append(finding(self.title, "required column is missing",
@@ -104,31 +103,34 @@ class SheetTable:
                                          row=1, column=where))
 
     def rows(self) -> list[tuple[int, dict[str, Any]]]:
-        """(row number, value by field) for every row holding a value; unreadable cells are
-        findings (and left out of the row)."""
-        out = []
-        for r in range(2, self.ws.max_row + 1):
-            values: dict[str, Any] = {}
-            empty = True
-            for field, (idx, col, text) in self.columns.items():
-                cell = self.ws.cell(row=r, column=idx)
-                if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
-                    continue
-                empty = False
-                where = f"{get_column_letter(idx)} '{text}'"
-                if cell.data_type == "f":
-                    self.problems.append(finding(self.title, f"formula {cell.value!r} where a "
-                                                 "value belongs: paste the values instead",
-                                                 row=r, column=where))
-                    continue
-                try:
-                    values[field] = read_cell(cell.value, col)
-                except ValueError as exc:
-                    self.problems.append(finding(self.title, str(exc), row=r, column=where))
-            if not empty:
-                out.append((r, values))
-        self.row_numbers = [r for r, _ in out]
-        return out
+        """(row number, value by field) for every row holding a value (read once);
+        unreadable cells are findings (and left out of the row)."""
+        if self._rows is None:
+            self._rows = [(r, v) for r, v in ((r, self.read_row(r, row)) for r, row in
+                                              enumerate(self.values[1:], start=2)) if v]
+            self.row_numbers = [r for r, _ in self._rows]
+        return self._rows
+
+    def read_row(self, r: int, row: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The values of one row by field; None when it holds nothing."""
+        values: dict[str, Any] = {}
+        empty = True
+        for field, (idx, col, text) in self.columns.items():
+            value = row[idx - 1] if idx <= len(row) else None
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            empty = False
+            where = f"{get_column_letter(idx)} '{text}'"
+            if isinstance(value, str) and value.startswith("="):
+                self.problems.append(finding(self.title, f"formula {value!r} where a value "
+                                             "belongs: paste the values instead", row=r,
+                                             column=where))
+                continue
+            try:
+                values[field] = read_cell(value, col)
+            except ValueError as exc:
+                self.problems.append(finding(self.title, str(exc), row=r, column=where))
+        return None if empty else values
 
 
 def read_cell(value: Any, col: Column) -> Any:

@@ -11,6 +11,7 @@ then nothing is written. Importing the template of a scenario gives the scenario
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -46,34 +47,44 @@ OP_FIELDS = {"close": ("school",), "merge": ("from", "into"), "open": ("school",
              "convert": ("school", "kind", "grades"), "add_beds": ("school", "boarding_beds"),
              "choose": ("candidates", "keep", "close_at_most", "fixed_cost")}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+MERGED = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 
 
 def open_workbook(path: Path) -> Workbook:
-    """The workbook with formulas kept as formulas; ScenarioError when it is missing or is
-    not an .xlsx workbook (a CSV, an old .xls, a GBK text file...)."""
+    """The workbook, read-only, formulas kept as formulas; ScenarioError when it is missing
+    or is not an .xlsx workbook (a CSV, an old .xls, a GBK text file...)."""
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise ScenarioError([Finding(severity="error", code="template", message=(
             f"'{path.name}' is not an Excel workbook (.xlsx): import a workbook written by "
             "`allocator template`, or map CSV files with a mapping file (.toml / .json)"))],
             str(path))
     try:
-        return load_workbook(path, data_only=False)
+        return load_workbook(path, read_only=True, data_only=False)
     except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ScenarioError([Finding(severity="error", code="file", message=(
             f"cannot read the workbook: {exc}"))], str(path)) from None
 
 
-def sheet_tables(wb: Workbook) -> tuple[dict[str, SheetTable], list[Finding]]:
+def sheet_tables(path: Path) -> tuple[dict[str, SheetTable], list[Finding]]:
     """The template's sheets found in the workbook (tab names in either language), and a
     finding for every required sheet missing."""
     names = sheet_names()
     tables: dict[str, SheetTable] = {}
-    for ws in wb.worksheets:
-        sheet = names.get(ws.title.strip().casefold())
-        if sheet in SHEETS and sheet not in tables:
-            tables[sheet] = SheetTable(ws, sheet)
+    wb = open_workbook(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            for ws in wb.worksheets:
+                sheet = names.get(ws.title.strip().casefold())
+                if sheet in SHEETS and sheet not in tables:
+                    xml = z.read(ws._worksheet_path)  # merged ranges: not in read-only cells
+                    merged = [m.decode() for m in MERGED.findall(xml)]
+                    tables[sheet] = SheetTable(ws.title, sheet,
+                                               list(ws.iter_rows(values_only=True)), merged)
+        present = list(wb.sheetnames)
+    finally:
+        wb.close()
     problems = [finding(sheet_title(s, "zh-CN"), "required sheet is missing (sheets in the "
-                        "workbook: " + ", ".join(wb.sheetnames) + ")")
+                        "workbook: " + ", ".join(present) + ")")
                 for s in REQUIRED_SHEETS if s not in tables]
     return tables, problems
 
@@ -217,7 +228,7 @@ Origin = dict[str, list[tuple[str, int]]]
 def template_data(path: Path) -> tuple[dict[str, Any], Origin]:
     """The scenario document a workbook holds and, per record list, the sheet and row of
     each record; ScenarioError with every finding."""
-    tables, problems = sheet_tables(open_workbook(path))
+    tables, problems = sheet_tables(path)
     data: dict[str, Any] = {}
     origin: Origin = {}
     if not problems:

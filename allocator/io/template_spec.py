@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from allocator.i18n import LANGUAGES, translate
 
@@ -138,14 +139,16 @@ def split_header(text: str) -> tuple[str, str | None]:
     return (m.group(1).strip(), m.group(2).strip()) if m else (text.strip(), None)
 
 
+@cache
 def choice_label(name: str, value: object, lang: str) -> str:
     """What a fixed value looks like in a cell in `lang` (e.g. primary -> 小学)."""
     return translate(f"template.choice.{name}.{_value_key(value)}", lang)
 
 
+@cache
 def choice_values(name: str) -> dict[str, object]:
     """Every label of a value list in every language (case-folded) -> the stable value;
-    the stable value itself is accepted too."""
+    the stable value itself is accepted too (one shared dict: do not change it)."""
     out: dict[str, object] = {}
     for value in CHOICES[name]:
         out[str(value).casefold()] = value

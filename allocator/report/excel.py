@@ -45,7 +45,7 @@ def summary_lines(r: Result, lang: str) -> list[str]:
     """The written summary: what was solved, status and gap, the main KPIs, the rules
     broken and the rotation's outcome, in `lang`."""
     t = lambda key, **kw: translate(f"excel.summary.{key}", lang, **kw)  # noqa: E731
-    stages = "、".join if lang == "zh-CN" else ", ".join
+    stages, sep = ("、".join, "；") if lang == "zh-CN" else (", ".join, "; ")
     lines = [t("solved", scenario=r.scenario,
                stages=stages(translate(f"excel.stage.{s}", lang) for s in r.stages)),
              t("status", status=label("status", r.status, lang), objective=fmt_number(
@@ -63,7 +63,7 @@ def summary_lines(r: Result, lang: str) -> list[str]:
                                    k.classes.junior.largest_class)))
     counts = Counter(v.rule for v in r.violations)
     if counts:
-        lines.append(t("broken", rules="; ".join(
+        lines.append(t("broken", rules=sep.join(
             f"{rule_title(rule, lang) if rule in RULES else rule} ({rule}) × {n}"
             for rule, n in counts.items())))
     else:

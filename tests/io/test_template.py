@@ -210,3 +210,14 @@ def test_cli_template_then_import_gives_the_scenario(tmp_path):
     assert json.loads(out.read_text(encoding="utf-8"))["name"] == "urban-district"
     r = runner.invoke(app, ["template", "-o", str(xlsx), "--lang", "fr"])
     assert r.exit_code == 2
+
+
+def test_a_polygon_too_long_for_a_cell_is_refused_and_nothing_written(tmp_path):
+    ring = [[float(i), float(i % 7)] for i in range(3000)] + [[0.0, 0.0]]
+    sc = scenario([school("A", 0)], [block("b1", 5, grades={1: 3})],
+                  boundary={"type": "Polygon", "coordinates": [ring]})
+    out = tmp_path / "t.xlsx"
+    with pytest.raises(ScenarioError) as err:
+        write_template(out, sc, "en")
+    assert "boundary" in str(err.value) and "do not fit an Excel cell" in str(err.value)
+    assert not out.exists()
