@@ -83,8 +83,10 @@ def import_command(
                                    "workbook written by `allocator template` (.xlsx)"),
     output: Path = typer.Option(..., "-o", "--out", help="scenario JSON to write"),
 ) -> None:
-    """Build a scenario JSON from the planner's workbook (`allocator template`, no mapping
-    needed) or from CSV / XLSX / GIS layers named in a column-mapping file."""
+    """Build a scenario JSON from the planner's workbook or a column-mapping file.
+
+    A workbook written by `allocator template` needs no mapping; a mapping file (.toml /
+    .json) names CSV / XLSX / GIS layers and their columns."""
     try:
         summary = import_scenario(mapping, output)
     except ScenarioError as exc:

@@ -21,7 +21,9 @@ scenario field; headers may be Chinese. Common Chinese values are understood (å°
 
 Every problem names the file (and layer or sheet), the row and the field; nothing is written
 unless the whole scenario is valid (then atomically). The mapping's known fields and value
-translations, and its reading, are in `allocator.io.import_mapping`.
+translations, and its reading, are in `allocator.io.import_mapping`. A workbook written by
+`allocator template` needs no mapping: `import_scenario` hands it to
+`allocator.io.template_read`.
 """
 
 from __future__ import annotations
