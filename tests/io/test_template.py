@@ -221,3 +221,29 @@ def test_a_polygon_too_long_for_a_cell_is_refused_and_nothing_written(tmp_path):
         write_template(out, sc, "en")
     assert "boundary" in str(err.value) and "do not fit an Excel cell" in str(err.value)
     assert not out.exists()
+
+
+def test_layout_and_options_mistakes_are_named(filled):
+    def change(wb):
+        ws = wb["布局调整"]
+        ws["D2"] = "A"            # 撤销 (close) takes no 并入学校
+        ws["B4"] = "Z"            # 新建 (open) of a school not on the new schools sheet
+        opts = wb["参数"]
+        opts.cell(row=opts.max_row + 1, column=1, value="options.speed")
+        opts.cell(row=opts.max_row, column=3, value=3)
+    edit(filled, change)
+    found = "\n".join(problems(filled))
+    assert "sheet '布局调整' row 2" in found and "does not use into" in found
+    assert "sheet '布局调整' row 4" in found and "new school 'Z'" in found
+    assert "unknown setting 'options.speed'" in found
+
+
+def test_english_labels_and_synonyms_read_in_a_chinese_workbook(filled):
+    def change(wb):
+        wb["学校"]["C2"] = "primary"        # the English label
+        wb["教师"]["F2"] = "副高级"          # a synonym of 高级 (senior)
+        wb["学校"]["I2"] = "14"              # a number typed as text
+    edit(filled, change)
+    sc = read_template(filled)
+    assert sc.schools[0].kind == "primary" and sc.teachers[0].title == "senior"
+    assert sc.schools[0].classrooms == 14
