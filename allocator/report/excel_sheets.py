@@ -177,10 +177,27 @@ def balance_sheet(r: Result, lang: str) -> Sheet:
     return Sheet("balance", cols, rows)
 
 
+def layout_sheet(r: Result, lang: str) -> Sheet:
+    """The layout operations in scenario order with their effect, then each `choose`
+    operation's candidates kept and closed."""
+    cols = [("index", "int"), ("op", None), ("schools", None), ("effect", None)]
+    ops = r.layout.operations if r.layout is not None else []
+    rows = [[o.index + 1, label("op", o.op, lang), ", ".join(o.schools), o.effect]
+            for o in ops]
+    for c in r.layout.choose if r.layout is not None else []:
+        rows.append([c.index + 1, label("op", "choose", lang), ", ".join(c.candidates),
+                     translate("excel.layout.choose", lang, rule=c.rule,
+                               kept=", ".join(c.kept or []) or "-",
+                               closed=", ".join(c.closed or []) or "-")])
+    return Sheet("layout", cols, rows)
+
+
 def result_sheets(r: Result, lang: str) -> list[Sheet]:
-    """Every table of the report in sheet order; teacher moves, quota and staffing only when
-    the rotation ran."""
+    """Every table of the report in sheet order; layout operations only when the scenario
+    has them; teacher moves, quota and staffing only when the rotation ran."""
     sheets = [schools_sheet(r, lang), assignments_sheet(r, lang), violations_sheet(r, lang)]
+    if r.layout is not None and r.layout.operations:
+        sheets.append(layout_sheet(r, lang))
     if r.teachers is not None:
         sheets += [moves_sheet(r, lang), quota_sheet(r, lang), staffing_sheet(r, lang)]
     return sheets + [balance_sheet(r, lang)]

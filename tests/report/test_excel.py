@@ -110,3 +110,20 @@ def test_example_result_exports_in_both_languages(tmp_path):
         wb = openpyxl.load_workbook(export_workbook(res, folder / f"plan-{lang}.xlsx", lang))
         assert wb.worksheets[1].max_row == len(res.schools) + 1
         assert wb.worksheets[2].max_row == len(res.assignments) + 1
+
+
+def test_layout_sheet_lists_operations_and_the_choose_outcome(tmp_path):
+    sc = scenario([school("A", 0), school("B", 400), school("C", 800)],
+                  [block("b1", 100, grades={1: 30})],
+                  layout=[{"op": "expand", "school": "A", "classrooms": 2},
+                          {"op": "choose", "candidates": ["B", "C"], "keep": 1}],
+                  options={"time_limit_s": 3})
+    res = solve(sc, stage="students", time_limit=3)
+    [decision] = res.layout.choose
+    wb = openpyxl.load_workbook(export_workbook(res, tmp_path / "plan.xlsx", "zh"))
+    assert "布局调整" in wb.sheetnames
+    table = rows(wb["布局调整"])
+    assert table[0] == ["序号", "调整方式", "学校", "调整内容"]
+    assert table[1][:3] == [1, "扩建", "A"]
+    assert table[-1][:3] == [2, "择优保留", "B, C"]
+    assert f"保留 {decision.kept[0]}；撤并 {decision.closed[0]}" in table[-1][3]
