@@ -23,7 +23,9 @@ demo: $(VENV)/.installed
 	$(BIN)/allocator verify scenarios/rural-county.json $(OUT)/rural-county
 	$(BIN)/allocator map $(OUT)/rural-county -o $(OUT)/rural-county/map.html
 	$(BIN)/allocator map $(OUT)/rural-county -o $(OUT)/rural-county/map.png
-	@echo "demo outputs in $(OUT)/rural-county (map.html: open in a browser, works offline)"
+	$(BIN)/allocator export $(OUT)/rural-county -o $(OUT)/rural-county/plan.xlsx --lang zh
+	@echo "demo outputs in $(OUT)/rural-county (map.html: open in a browser, works offline;"
+	@echo "plan.xlsx: the Excel report in Chinese)"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

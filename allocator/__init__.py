@@ -31,6 +31,8 @@ from .io.result_folder import (
     write_result,
 )
 from .io.scenario_file import write_scenario
+from .io.template import write_template
+from .io.template_read import import_template, read_template
 from .model.budget import Budget, Progress, ProgressEvent
 from .model.findings import Finding, ScenarioError
 from .model.policy import PROFILES, Policy, PolicyError, resolve_policy
@@ -40,6 +42,7 @@ from .pipeline import PreparedScenario, Stage, default_stage, prepare, solve, va
 from .report.charts import fmt as format_value
 from .report.compare import Comparison, Run, changed_pupils, comparison_json
 from .report.compare_html import render_html as comparison_html
+from .report.excel import comparison_workbook, export_workbook
 from .report.maps import build_layers as map_layers
 from .report.maps import map_labels, write_map
 from .report.markdown import markdown as comparison_markdown
@@ -79,6 +82,9 @@ __all__ = [
     "Scenario", "load_scenario", "parse_scenario", "scenario_schema", "scenario_text",
     "import_scenario", "generate_scenario", "write_scenario", "validate",
     "Finding", "ScenarioError",
+    # the planner's Excel workbook and the bureau's Excel report
+    "write_template", "read_template", "import_template", "export_workbook",
+    "comparison_workbook",
     # policy
     "Policy", "PolicyError", "resolve_policy", "describe_policy", "policy_profiles", "RULES",
     # solving

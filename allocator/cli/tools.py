@@ -90,10 +90,14 @@ def map_command(
 
 @app.command("import")
 def import_command(
-    mapping: Path = typer.Argument(..., help="column-mapping file (.toml or .json)"),
+    mapping: Path = typer.Argument(..., help="column-mapping file (.toml or .json), or a "
+                                   "workbook written by `allocator template` (.xlsx)"),
     output: Path = typer.Option(..., "-o", "--out", help="scenario JSON to write"),
 ) -> None:
-    """Build a scenario JSON from CSV / XLSX / GIS layers named in a column-mapping file."""
+    """Build a scenario JSON from the planner's workbook or a column-mapping file.
+
+    A workbook written by `allocator template` needs no mapping; a mapping file (.toml /
+    .json) names CSV / XLSX / GIS layers and their columns."""
     try:
         summary = import_scenario(mapping, output)
     except ScenarioError as exc:

@@ -21,7 +21,9 @@ scenario field; headers may be Chinese. Common Chinese values are understood (å°
 
 Every problem names the file (and layer or sheet), the row and the field; nothing is written
 unless the whole scenario is valid (then atomically). The mapping's known fields and value
-translations, and its reading, are in `allocator.io.import_mapping`.
+translations, and its reading, are in `allocator.io.import_mapping`. A workbook written by
+`allocator template` needs no mapping: `import_scenario` hands it to
+`allocator.io.template_read`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 
 from allocator.io.import_mapping import BOOLS, FALSE, FLOATS, INTS, TRUE, VALUES, read_mapping
 from allocator.io.scenario_file import write_scenario
+from allocator.io.template_read import import_template
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.grades import KIND_GRADES, LEVEL_GRADES, parse_grade_key
 from allocator.model.loading import parse_scenario
@@ -47,6 +50,8 @@ from geo.io import (
     layer_name,
     read_table,
 )
+
+MAPPING_SUFFIXES = (".toml", ".json")
 
 
 class Table:
@@ -283,12 +288,16 @@ def boundary_of(t: Table) -> dict:
 
 
 def import_scenario(mapping_path: str | Path, output: str | Path) -> str:
-    """Read the mapping and its files, validate the scenario, write it atomically.
+    """Read the mapping and its files, validate the scenario, write it atomically. A path
+    that is not a mapping file (.toml / .json) is read as the planner's workbook
+    (`allocator.io.template_read`), which needs no mapping.
 
     Returns a one-line summary; raises ScenarioError naming file, row and field of every
     problem (then nothing is written).
     """
     mp = Path(mapping_path)
+    if mp.suffix.lower() not in MAPPING_SUFFIXES:
+        return import_template(mp, output)
     spec = read_mapping(mp)
     base = mp.parent
     tables: dict[str, Table] = {}

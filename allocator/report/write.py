@@ -1,6 +1,6 @@
-"""Write a comparison's files: compare.md, compare.html, the CSV tables, and `runs/<label>/`
-(every file `allocator solve` writes, rotation and staffing included) for the runs solved
-for it. Everything goes to a staged folder that replaces the output folder whole."""
+"""Write a comparison's files: compare.md, compare.html, the CSV tables, compare.xlsx, and
+`runs/<label>/` (every file `allocator solve` writes, rotation and staffing included) for the
+runs solved for it. Everything goes to a staged folder that replaces the output folder whole."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from allocator.io.result_folder import result_files
 
 from .compare import Comparison
 from .compare_html import render_html
+from .excel import comparison_workbook
 from .markdown import markdown
 
 
@@ -28,6 +29,7 @@ def write_comparison(cmp: Comparison, outdir: str | Path, lang: str = "en") -> P
     in `lang`."""
     with staged_folder(outdir) as tmp:
         write_files(tmp, comparison_files(cmp, lang))
+        write_files(tmp, {"compare.xlsx": comparison_workbook(cmp, lang)})  # the Excel copy
         for r in cmp.runs:
             if r.solved_here:
                 write_files(tmp / "runs" / r.label, result_files(r.result, r.scenario_text))

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -64,14 +65,26 @@ def compared(tmp_path_factory) -> Path:
 
 def test_outputs_and_runs_solved_here(compared):
     names = {p.name for p in compared.iterdir()}
-    assert names == {"compare.md", "compare.html", "kpis.csv", "changes_blocks.csv",
-                     "changes_pairs.csv", "schools.csv", "runs"}
+    assert names == {"compare.md", "compare.html", "compare.xlsx", "kpis.csv",
+                     "changes_blocks.csv", "changes_pairs.csv", "schools.csv", "runs"}
     assert {p.name for p in (compared / "runs").iterdir()} == {"close-a", "merge-a"}
     for run in ("close-a", "merge-a"):
         assert (compared / "runs" / run / "scenario.json").exists()
         assert load_result(compared / "runs" / run).status == "optimal"
     leftovers = [p.name for p in compared.parent.iterdir() if p.name.startswith(".out")]
     assert leftovers == []
+
+
+def test_compare_xlsx_holds_the_csv_tables(compared):
+    wb = openpyxl.load_workbook(compared / "compare.xlsx")
+    kpis = pd.read_csv(compared / "kpis.csv")
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[1]] == list(kpis.columns)
+    assert ws.max_row == len(kpis) + 1
+    assert ws.freeze_panes == "A2"
+    assert len(wb.worksheets) == 4
+    pairs = pd.read_csv(compared / "changes_pairs.csv")
+    assert wb.worksheets[3].max_row == len(pairs) + 1
 
 
 def test_every_kpi_of_every_run_is_a_row(compared):
