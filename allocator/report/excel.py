@@ -7,7 +7,8 @@ violations, layout operations (when there are any), teacher moves, quota and sta
 the rotation ran) and the balance indicators (`allocator.report.excel_sheets`). Every
 sheet has a frozen, bold header row, number formats and column widths; schools with more
 classes than classrooms or more boarders than beds are coloured. Texts come from the
-catalog `excel.json` in the chosen language; the file is written atomically (complete or not at all).
+catalog `excel.json` in the chosen language; the file is written atomically (complete or
+not at all).
 """
 
 from __future__ import annotations
