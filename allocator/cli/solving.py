@@ -49,6 +49,8 @@ def solve_command(
     strict: bool = typer.Option(False, "--strict", help="make every rule hard; explain if "
                                 "they cannot all hold"),
     workers: int | None = typer.Option(None, "--workers", help="CP-SAT workers"),
+    invest: bool = typer.Option(False, "--invest", help="let the solver add classrooms and "
+                                "beds at the policy's unit costs (options.invest)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
     stage: str | None = typer.Option(None, "--stage", help="students | teachers | all "
                                      "(default: all when the scenario has teachers; "
@@ -62,6 +64,8 @@ def solve_command(
     sc = read_scenario(scenario)
     if workers is not None:
         sc.options.workers = workers
+    if invest:
+        sc.options.invest = True
     try:
         with make_progress(quiet) as progress:
             result = solve(sc, stage=stage, time_limit=time_limit, strict=strict or None,

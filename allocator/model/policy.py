@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .investment import InvestmentCosts
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -217,6 +219,7 @@ class Policy(_Strict):
     balance: Balance
     funding: Funding
     penalties: Penalties = Field(default_factory=Penalties)
+    investment: InvestmentCosts = Field(default_factory=InvestmentCosts)
 
 
 PROFILES: dict[str, dict[str, Any]] = {

@@ -273,6 +273,16 @@ class Options(_Model):
     contiguity: bool = False
     distance: DistanceOptions = Field(default_factory=DistanceOptions)
     year: str | None = Field(None, description="use students_by_year[year]")
+    invest: bool = Field(False, description="the solver may add classrooms and beds at the "
+                         "policy's unit costs (policy.investment) instead of paying "
+                         "penalties; elastic mode only")
+
+    @model_validator(mode="after")
+    def _invest_elastic(self) -> Options:
+        if self.invest and self.strict:
+            raise ValueError("invest prices new classrooms and beds against the elastic "
+                             "penalties: set strict to false, or invest to false")
+        return self
 
 
 class Scenario(_Model):

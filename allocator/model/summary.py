@@ -29,6 +29,11 @@ def student_lines(r: Result) -> list[str]:
                      f"(p95 {t.primary.p95_km})  junior mean {t.junior.mean_km} km "
                      f"(p95 {t.junior.p95_km})  boarders {k.boarding.boarders:,} "
                      f"/ beds {k.boarding.beds:,}  moved {k.moved_pupils:,}")
+    if r.investments:
+        t = r.investments_total
+        lines.append(f"investments: {t.classrooms:,} classrooms, {t.beds:,} beds at "
+                     f"{len({i.school for i in r.investments})} schools: "
+                     f"{t.cost_yuan:,.0f} yuan ({t.annual_cost_yuan:,.0f} a year)")
     if r.violations:
         by_rule: dict[str, int] = {}
         for v in r.violations:
