@@ -163,7 +163,8 @@ def policy_command(
     except PolicyError as exc:
         fail_input(exc)
     table = Table(title=f"policy {profile}", show_lines=False)
-    for col in ("rule", "title", "value", "source"):
+    table.add_column("rule", no_wrap=True)  # a rule's name is its id: never folded
+    for col in ("title", "value", "source"):
         table.add_column(col, overflow="fold")
     for row in describe_policy(pol, pick_lang(lang)):
         table.add_row(row["rule"], row["title"], row["value"], row["source"])

@@ -20,7 +20,7 @@ class InvestmentCosts(BaseModel):
     """Unit costs of new capacity (rule `investment`). The defaults are an assumption: no
     cited text gives them; set the county's own figures."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     classroom_yuan: float = Field(300_000.0, ge=0, le=1e9,
                                   description="one-off cost of one classroom, yuan")
@@ -28,7 +28,7 @@ class InvestmentCosts(BaseModel):
                             description="one-off cost of one boarding bed, yuan")
     years: int = Field(20, ge=1, le=100, description="years a one-off cost is annualised over")
     pupil_km_per_yuan: float = Field(
-        0.005, ge=0, le=1e3,
+        0.005, ge=0, le=10,
         description="objective units (pupil-km) per yuan of annual cost: 0.005 means a "
                     "pupil-km weighs as much as 200 yuan a year")
 

@@ -17,29 +17,31 @@ from .investment import InvestmentCosts
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # finite numbers only; the upper bounds keep every product of counts and prices within
+    # the solver's 64-bit integers
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class PerLevelInt(_Strict):
-    primary: int = Field(ge=1)
-    junior: int = Field(ge=1)
+    primary: int = Field(ge=1, le=10_000)
+    junior: int = Field(ge=1, le=10_000)
 
 
 class PerLevelFloat(_Strict):
-    primary: float = Field(gt=0)
-    junior: float = Field(gt=0)
+    primary: float = Field(gt=0, le=1e9)
+    junior: float = Field(gt=0, le=1e9)
 
 
 class PerKindInt(_Strict):
-    primary: int = Field(ge=1)
-    junior: int = Field(ge=1)
-    nine_year: int = Field(ge=1)
-    teaching_point: int = Field(ge=1)
+    primary: int = Field(ge=1, le=10_000_000)
+    junior: int = Field(ge=1, le=10_000_000)
+    nine_year: int = Field(ge=1, le=10_000_000)
+    teaching_point: int = Field(ge=1, le=10_000_000)
 
 
 class Radius(_Strict):
-    rural: float = Field(gt=0, description="km, rural blocks")
-    urban: float = Field(gt=0, description="km, urban blocks")
+    rural: float = Field(gt=0, le=20_000, description="km, rural blocks")
+    urban: float = Field(gt=0, le=20_000, description="km, urban blocks")
 
 
 class DayRadius(_Strict):
@@ -199,10 +201,13 @@ class Funding(_Strict):
 class Penalties(_Strict):
     """Elastic-mode cost of one unit of each broken rule, in pupil-km."""
 
-    class_size_cap: float = Field(100.0, ge=0, description="per pupil above cap x classes")
-    classrooms: float = Field(1000.0, ge=0, description="per class beyond the classrooms")
-    school_size_cap: float = Field(100.0, ge=0, description="per pupil above the size cap")
-    boarding_beds: float = Field(100.0, ge=0, description="per boarder without a bed")
+    class_size_cap: float = Field(100.0, ge=0, le=1e6,
+                                  description="per pupil above cap x classes")
+    classrooms: float = Field(1000.0, ge=0, le=1e6,
+                              description="per class beyond the classrooms")
+    school_size_cap: float = Field(100.0, ge=0, le=1e6,
+                                   description="per pupil above the size cap")
+    boarding_beds: float = Field(100.0, ge=0, le=1e6, description="per boarder without a bed")
 
 
 class Policy(_Strict):

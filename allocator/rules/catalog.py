@@ -57,8 +57,7 @@ RULES: dict[str, Rule] = {
              "2014 交流轮岗意见"),
         Rule("rotation_eligibility", "rotation.min_years_at_school, rotation.retirement_age, "
              "rotation.exempt_years_before_retirement, rotation.exempt_reasons",
-             "教育部 财政部 人力资源社会保障部 2014 关于推进县（区）域内义务教育学校校长教师"
-             "交流轮岗的意见 (6 years at a school); exemptions: provincial rules"),
+             "2014 交流轮岗意见 (6 years); exemptions: provincial rules"),
         Rule("rotation_direction", "rotation.direction", "2014 交流轮岗意见"),
         Rule("rotation_sending_share", "rotation.max_sending_share", "provincial rules"),
         Rule("rotation_distance", "rotation.max_distance_km", "local rules"),
