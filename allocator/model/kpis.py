@@ -59,11 +59,15 @@ class Utilisation(Contract):
 class Funding(Contract):
     """Annual cost of the plan under the policy's funding model (rule `funding`)."""
 
-    per_pupil_yuan: float = Field(description="per-pupil public funding, all pupils (a "
-                                  "total, not a rate)")
+    per_pupil_total_yuan: float = Field(description="per-pupil public funding summed over "
+                                        "all pupils (the rates are policy funding."
+                                        "per_pupil_yuan)")
     small_school_topup_yuan: float
     boarding_subsidy_yuan: float
     fixed_cost_yuan: float
+    capital_yuan: float = Field(description="classrooms and beds the layout adds (open, "
+                                "expand, add_beds) at the policy's unit costs, per year")
+    investment_yuan: float = Field(description="the plan's investments, per year")
     total_yuan: float
     funded_pupils: int
     schools_funded_at_floor: int

@@ -192,10 +192,20 @@ class Balance(_Strict):
 
 
 class Funding(_Strict):
+    """Rule `funding`: public funds per pupil (公用经费基准定额), the small-school floor and
+    the boarding subsidy, per year."""
+
     per_pupil_yuan: PerLevelFloat
-    small_school_floor: int = Field(100, ge=0, description="schools below are funded as this many")
-    boarding_subsidy_yuan: PerLevelFloat
-    fixed_cost_per_school_yuan: float = Field(0.0, ge=0)
+    small_school_floor: int = Field(100, ge=0, le=1_000_000,
+                                    description="schools below are funded as this many")
+    small_school_floor_rural_only: bool = Field(
+        True, description="the floor holds for rural small schools only (农村小规模学校), as "
+                          "the texts say; false: for every small school")
+    boarding_subsidy_yuan: float = Field(200.0, ge=0, le=1e6, description="per boarder and "
+                                         "year, every level (national 200; 台前县 300)")
+    boarding_subsidy_by_level: PerLevelFloat | None = Field(
+        None, description="per boarder and year by level, replacing the single value")
+    fixed_cost_per_school_yuan: float = Field(0.0, ge=0, le=1e12)
 
 
 class Penalties(_Strict):
@@ -250,7 +260,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                                  "min_met": 6, "rest_floor": 0.85}},
         "funding": {"per_pupil_yuan": {"primary": 650.0, "junior": 850.0},
                     "small_school_floor": 100,
-                    "boarding_subsidy_yuan": {"primary": 200.0, "junior": 300.0}},
+                    "small_school_floor_rural_only": True, "boarding_subsidy_yuan": 200.0},
     },
     # rotation presets in the style of provincial rules: "base" names the profile they refine
     "cn-rotation-group": {  # 学区 / 集团内交流: rotation stays within the school group

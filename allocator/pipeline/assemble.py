@@ -16,6 +16,7 @@ from allocator.metrics.kpis import compute_kpis
 from allocator.model.findings import Finding
 from allocator.model.result import Result, SchoolResult, StudentsSection
 from allocator.model.sections import SolverStats
+from allocator.rules.investment import layout_capital_yuan
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.contiguity import catchment_parts
 from allocator.students.invest import settle_capacity
@@ -69,7 +70,8 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     rows = build_assignments(inst, units, arcs, choice)
     roster = layout.teachers if prepared.scenario.teachers else None
     balance = build_balance_report(schools, layout.school_map(), roster, policy)
-    kpis = compute_kpis(rows, schools, policy).model_copy(
+    capital = layout_capital_yuan(policy, prepared.scenario.layout, {s.id for s in schools})
+    kpis = compute_kpis(rows, schools, policy, capital, invested.annual_cost_yuan).model_copy(
         update={"balance": summarize_balance(balance)})
     return Result(
         scenario=prepared.scenario.name, status=status, strict=strict,

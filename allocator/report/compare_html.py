@@ -45,8 +45,10 @@ def charts(cmp: Comparison) -> list[str]:
                                  [(key.split(".")[-1], get(key)) for key in bands],
                                  stacked=True))
     cost = [(n, f"funding.{key}") for n, key in (
-        ("per pupil", "per_pupil_yuan"), ("small-school top-up", "small_school_topup_yuan"),
-        ("boarding subsidy", "boarding_subsidy_yuan"), ("fixed costs", "fixed_cost_yuan"))]
+        ("per pupil", "per_pupil_total_yuan"),
+        ("small-school top-up", "small_school_topup_yuan"),
+        ("boarding subsidy", "boarding_subsidy_yuan"), ("fixed costs", "fixed_cost_yuan"),
+        ("capital", "capital_yuan"), ("investments", "investment_yuan"))]
     if any(v is not None for _, key in cost for v in get(key)):
         out.append(bar_chart("Annual cost (yuan)", labels,
                              [(n, get(key)) for n, key in cost], stacked=True))

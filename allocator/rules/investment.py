@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from allocator.model.investment import Relief
 from allocator.model.policy import Policy
+from allocator.model.scenario import AddBedsOp, ExpandOp, LayoutOp, OpenOp
 
 from .objective import SCALE, penalty_units
 
@@ -81,3 +82,32 @@ def class_cap_relief_rooms(pupils: int, cap: int, classes: int, group_classes: i
     if need == 0:
         return 0
     return max(0, int(group_classes) + need - int(group_rooms))
+
+
+def added_by_operation(op: LayoutOp) -> tuple[str | None, int, int]:
+    """(school, classrooms, beds) a layout operation adds; (None, 0, 0) for the others."""
+    if isinstance(op, OpenOp):
+        s = op.school
+        rooms = (s.classrooms_by_level.primary + s.classrooms_by_level.junior
+                 if s.classrooms_by_level is not None else s.classrooms or 0)
+        return s.id, rooms, s.boarding_beds
+    if isinstance(op, ExpandOp):
+        by_level = op.classrooms_by_level
+        rooms = op.classrooms + (by_level.primary + by_level.junior if by_level else 0)
+        return op.school, rooms, op.boarding_beds
+    if isinstance(op, AddBedsOp):
+        return op.school, 0, op.beds
+    return None, 0, 0
+
+
+def layout_capital_yuan(policy: Policy, layout: list[LayoutOp], open_ids: set[str]) -> float:
+    """Annual capital cost of the classrooms and beds that `open`, `expand` and `add_beds`
+    operations add at schools open under the plan (`open_ids`), at the policy's unit costs
+    annualised over its years."""
+    total = 0.0
+    for op in layout:
+        school, rooms, beds = added_by_operation(op)
+        if school in open_ids:
+            total += cost_yuan(policy, "classrooms", rooms)[0] + cost_yuan(policy, "beds",
+                                                                          beds)[0]
+    return round(total / policy.investment.years, 2)
