@@ -17,6 +17,8 @@ from allocator.model.policy import Policy
 from allocator.model.result import Assignment, SchoolResult
 from allocator.rules.classes import class_sizes
 
+from .indicators import target_indicators
+
 
 def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The smallest value v with weight(values <= v) >= q x total weight (0 when empty)."""
@@ -120,9 +122,11 @@ def funding_kpis(rows: list[Assignment], schools: list[SchoolResult], policy: Po
 
 
 def compute_kpis(rows: list[Assignment], schools: list[SchoolResult], policy: Policy,
-                 capital_yuan: float = 0.0, investment_yuan: float = 0.0) -> Kpis:
+                 capital_yuan: float = 0.0, investment_yuan: float = 0.0,
+                 nearest_pupils: int | None = None) -> Kpis:
     """All student-plan KPIs, rounded for stable output (without the balance summary);
-    `capital_yuan` and `investment_yuan` (per year) enter the funding total."""
+    `capital_yuan` and `investment_yuan` (per year) enter the funding total,
+    `nearest_pupils` (pupils at their nearest school) the indicators."""
     boarders = sum(r.boarders for r in rows)
     beds = sum(s.beds for s in schools)
     short = sum(max(0, s.boarders - s.beds) for s in schools)
@@ -148,4 +152,5 @@ def compute_kpis(rows: list[Assignment], schools: list[SchoolResult], policy: Po
         "empty_schools": sum(1 for s in schools if s.enrolment == 0),
         "open_schools": len(schools),
         "funding": funding_kpis(rows, schools, policy, capital_yuan, investment_yuan),
+        "indicators": target_indicators(schools, policy, nearest_pupils),
     })

@@ -73,6 +73,20 @@ class Funding(Contract):
     schools_funded_at_floor: int
 
 
+class Indicators(Contract):
+    """Indicators phrased like the targets; each has a stable id in
+    `allocator.metrics.indicators.KPI_IDS` that dated targets can name."""
+
+    schools_without_large_classes_share: float = Field(
+        description="share of schools with pupils where no class exceeds 55 (大班额 free)")
+    schools_within_class_cap_share: float = Field(
+        description="share of schools with pupils where no class exceeds the class size cap")
+    nearest_school_pupils: int | None = Field(
+        None, description="pupils attending the nearest open school serving their grades "
+                          "(就近入学); null when not computed")
+    nearest_school_share: float | None = Field(None, description="their share of all pupils")
+
+
 class LevelBalanceSummary(Contract):
     """One level of the balance report in brief: the CV of each indicator and the schools
     meeting the standard."""
@@ -105,5 +119,6 @@ class Kpis(Section):
     empty_schools: int
     open_schools: int
     funding: Funding
+    indicators: Indicators | None = None
     balance: dict[str, LevelBalanceSummary] | None = Field(
         None, description="per level, from the balance report (absent before it is made)")

@@ -20,6 +20,7 @@ from allocator.rules.investment import layout_capital_yuan
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.contiguity import catchment_parts
 from allocator.students.invest import settle_capacity
+from allocator.students.nearest import count_nearest_pupils
 from allocator.students.rows import build_assignments, build_objective, build_schools
 from allocator.students.stage import StudentOutcome
 from allocator.teachers.stage import RotationRun
@@ -71,7 +72,9 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     roster = layout.teachers if prepared.scenario.teachers else None
     balance = build_balance_report(schools, layout.school_map(), roster, policy)
     capital = layout_capital_yuan(policy, prepared.scenario.layout, {s.id for s in schools})
-    kpis = compute_kpis(rows, schools, policy, capital, invested.annual_cost_yuan).model_copy(
+    nearest = count_nearest_pupils(inst, units, arcs, choice, outcome.open_mask)
+    kpis = compute_kpis(rows, schools, policy, capital, invested.annual_cost_yuan,
+                        nearest).model_copy(
         update={"balance": summarize_balance(balance)})
     return Result(
         scenario=prepared.scenario.name, status=status, strict=strict,

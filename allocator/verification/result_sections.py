@@ -25,6 +25,8 @@ from allocator.model.scenario import Scenario, School
 from allocator.rules.investment import layout_capital_yuan
 from allocator.rules.objective import fixed_cost_units
 
+from .indicators import recount_nearest
+
 
 class ResultSectionChecks:
     """Checks of the `choose`, layout, balance and KPI sections; the checker that mixes it
@@ -95,8 +97,11 @@ class ResultSectionChecks:
         capital = layout_capital_yuan(self.policy, self.sc.layout,
                                       {s.id for s in self.res.schools})
         invested = sum(i.annual_cost_yuan for i in self.res.investments)
+        open_schools = {s: r for s, r in self.schools.items()
+                        if s not in self.closed_by_choose}
+        nearest = recount_nearest(self.sc, self.res, open_schools)
         expect = plain(compute_kpis(self.res.assignments, self.res.schools, self.policy,
-                                    capital, invested))
+                                    capital, invested, nearest))
         reported = plain(self.res.kpis) or {}
         for key, value in expect.items():
             if not _same(reported.get(key), value):
