@@ -114,7 +114,11 @@ const schools = L.geoJSON(DATA.schools, {{
       '<tr><td>classes</td><td>' + p.classes + ' in ' + p.classrooms + ' classrooms (' +
       Math.round(100 * p.utilisation) + '%)</td></tr>' +
       '<tr><td>max class size</td><td>' + p.max_class_size + '</td></tr>' +
-      '<tr><td>boarders / beds</td><td>' + p.boarders + ' / ' + p.beds + '</td></tr></table>');
+      '<tr><td>boarders / beds</td><td>' + p.boarders + ' / ' + p.beds + '</td></tr>' +
+      (p.classrooms_added || p.beds_added ? '<tr><td>to build</td><td>' +
+        (p.classrooms_added || 0) + ' classrooms, ' + (p.beds_added || 0) + ' beds (' +
+        Math.round(p.investment_yuan || 0).toLocaleString() + ' yuan)</td></tr>' : '') +
+      '</table>');
   }}
 }}).addTo(map);
 overlays["schools"] = schools;

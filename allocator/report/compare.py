@@ -23,6 +23,7 @@ from allocator.model.grades import format_grades, parse_grade_key
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
 
+from .investments import comparison_indicators, investment_figures, investment_table
 from .labels import SECTIONS, label_of, section_of
 
 
@@ -46,6 +47,7 @@ class Comparison:
     pairs: pd.DataFrame  # run, from_school, to_school, pupils, blocks
     schools: pd.DataFrame  # school, name, run, status, enrolment, ...
     notes: list[str] = field(default_factory=list)
+    investments: pd.DataFrame = field(default_factory=pd.DataFrame)  # run, school, what, ...
 
 
 def unique_labels(names: list[str]) -> list[str]:
@@ -102,13 +104,15 @@ def result_figures(r: Result) -> dict[str, Any]:
         for c in lay.choose:
             out[f"layout.choose[{c.index}].kept"] = len(c.kept or [])
             out[f"layout.choose[{c.index}].closed"] = len(c.closed or [])
+    out.update(investment_figures(r))
     return out
 
 
 def kpi_table(runs: list[Run]) -> pd.DataFrame:
     """One row per KPI of any run (missing ones empty), grouped by section in a stable
     order; columns section, key, label and one per run label."""
-    figs = [run_figures(r) for r in runs]
+    figs = [{**run_figures(r), **comparison_indicators(runs[0].result, r.result)}
+            for r in runs]
     keys: list[str] = []
     for f in figs:
         keys += [k for k in f if k not in keys]
@@ -222,7 +226,8 @@ def compare_runs(runs: list[Run]) -> Comparison:
     blocks = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
         not p.empty for p in parts) else pd.DataFrame(columns=cols)
     return Comparison(runs=runs, kpis=kpi_table(runs), blocks=blocks[cols],
-                      pairs=pair_table(blocks), schools=school_table(runs), notes=notes)
+                      pairs=pair_table(blocks), schools=school_table(runs), notes=notes,
+                      investments=investment_table([(r.label, r.result) for r in runs]))
 
 
 def changed_pupils(cmp: Comparison) -> dict[str, int]:
@@ -244,4 +249,5 @@ def comparison_json(cmp: Comparison) -> dict[str, Any]:
                      for r in cmp.runs],
             "kpis": _records(cmp.kpis), "changed_pupils": changed_pupils(cmp),
             "pairs": _records(cmp.pairs), "blocks": _records(cmp.blocks),
-            "schools": _records(cmp.schools), "notes": cmp.notes}
+            "schools": _records(cmp.schools), "investments": _records(cmp.investments),
+            "notes": cmp.notes}

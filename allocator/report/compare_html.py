@@ -166,5 +166,8 @@ def render_html(cmp: Comparison, top: int = 60) -> str:
         table(blocks, ["run", "block", "township", "level", "grades", "pupils",
                        "from_school", "to_school", "km_before", "km_after"], left=5),
         '<h2 id="schools">Schools before / after</h2>', school_rows(cmp),
+        *(['<h2 id="investments">Investments (classrooms and beds built)</h2>',
+            table(cmp.investments, list(cmp.investments.columns), left=4)]
+          if not cmp.investments.empty else []),
         f'<h2 id="notes">Notes</h2><ul>{notes or "<li>none</li>"}</ul>',
         "</body></html>", ""])

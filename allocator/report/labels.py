@@ -11,7 +11,8 @@ SECTIONS = (  # (top-level KPI key, section title)
     ("utilisation", "Schools"), ("small_schools", "Schools"), ("empty_schools", "Schools"),
     ("moved_pupils", "Pupils"), ("layout", "Layout"), ("rotation", "Teacher rotation"),
     ("balance", "Balance (enrolment-weighted CV; schools meeting the standard)"),
-    ("funding", "Annual cost (yuan)"))
+    ("funding", "Annual cost (yuan)"), ("indicators", "Indicators (targets)"),
+    ("investments", "Investments (invest)"))
 LABELS = {
     "solve.status": "status", "solve.objective": "objective (pupil-km equiv.)",
     "solve.lower_bound": "lower bound", "solve.gap": "gap", "solve.seconds": "solve time (s)",
@@ -22,6 +23,11 @@ LABELS = {
     "classroom utilisation, max", "utilisation.schools_over_rooms": "schools short of rooms",
     "boarding.boarders": "boarders", "boarding.beds": "beds", "boarding.beds_short":
     "boarders without a bed", "boarding.schools_short": "schools short of beds",
+    "indicators.schools_without_large_classes_share": "share of schools without classes "
+    "over 55", "indicators.schools_within_class_cap_share": "share of schools within the "
+    "class size cap", "indicators.nearest_school_pupils": "pupils at their nearest school",
+    "indicators.nearest_school_share": "share of pupils at their nearest school",
+    "indicators.new_schools_over_size_cap": "schools newly over the size cap (vs the base)",
 }
 
 

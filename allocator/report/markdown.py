@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .charts import fmt
 from .compare import Comparison, changed_pupils
+from .investments import investment_markdown
 
 
 def markdown(cmp: Comparison, top: int = 30) -> str:
@@ -40,6 +41,7 @@ def markdown(cmp: Comparison, top: int = 30) -> str:
             cells.append(fmt(enrol.loc[sid, lb]) if st in ("open", "new") and enrol is not None
                          else st)
         out.append(f"| {sid} | {names.get(sid, '')} | " + " | ".join(cells) + " |")
+    out += investment_markdown(cmp.investments)
     if cmp.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in cmp.notes]
     return "\n".join(out) + "\n"
