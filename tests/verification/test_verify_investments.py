@@ -81,3 +81,10 @@ def test_investments_in_a_plain_result_are_refused(plain):
     extra = Investment(school="A", what="beds", count=1, cost_yuan=12000.0,
                        annual_cost_yuan=600.0)
     assert "investment" in problems(sc, r, lambda t: t.investments.append(extra))
+
+
+def test_the_annual_cost_of_investments_in_the_funding_kpis_is_recomputed(invested):
+    sc, r = invested
+    assert r.kpis.funding.investment_yuan == r.investments_total.annual_cost_yuan > 0
+    assert "kpis" in problems(sc, r, lambda t: setattr(t.kpis.funding, "investment_yuan", 0.0))
+    assert "kpis" in problems(sc, r, lambda t: setattr(t.kpis.funding, "capital_yuan", 1.0))
