@@ -67,9 +67,11 @@ def school_investments(inst: Instance, j: int, row: SchoolResult) -> list[Invest
     return out
 
 
-def relieve(inst: Instance, j: int, row: SchoolResult, v: Violation) -> Violation:
+def relieve(inst: Instance, j: int, row: SchoolResult, v: Violation,
+            built: list[Investment]) -> Violation:
     """`v` with its relief: the classrooms or beds at its school that remove it, with their
-    cost; None for a rule no capacity change removes (the size cap, any other rule)."""
+    cost, counting the classrooms the plan `built` there; None for a rule no capacity change
+    removes (the size cap, any other rule)."""
     if v.rule == "classrooms":
         return v.model_copy(update={"relief": make_relief(inst.policy, int(v.amount), 0)})
     if v.rule == "boarding_beds":
@@ -77,8 +79,10 @@ def relieve(inst: Instance, j: int, row: SchoolResult, v: Violation) -> Violatio
     if v.rule == "class_size_cap" and v.grade is not None:
         g = v.grade - 1
         classes = np.asarray(row.classes_by_grade, dtype=np.int64)
-        for _, sl, rooms in room_groups(inst, j):
+        for level, sl, rooms in room_groups(inst, j):
             if g in range(9)[sl]:
+                rooms += sum(i.count for i in built
+                             if i.what == "classrooms" and i.level == level)
                 need = class_cap_relief_rooms(row.enrolment_by_grade[g],
                                               int(inst.class_cap[g]), int(classes[g]),
                                               int(classes[sl].sum()), rooms)
@@ -104,7 +108,8 @@ def settle_capacity(inst: Instance, rows: list[SchoolResult], violations: list[V
         if (v.subject, v.rule) in settled:
             continue  # built: no longer a violation
         if v.subject in row_of and v.subject in sid:
-            v = relieve(inst, sid[v.subject], row_of[v.subject], v)
+            v = relieve(inst, sid[v.subject], row_of[v.subject], v,
+                        [i for i in investments if i.school == v.subject])
         kept.append(v)
     return kept, investments, total_investments(inst, investments)
 

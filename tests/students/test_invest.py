@@ -141,3 +141,15 @@ def test_flow_bound_stays_below_the_optimum_under_invest(seed):
     plain = solve_students(scenario(schools, blocks, options={"candidates_k": 5}))
     inv = solve_students(scenario(schools, blocks, options={"invest": True, "candidates_k": 5}))
     assert inv.objective <= plain.objective + 1e-6
+
+
+def test_a_relief_counts_the_classrooms_the_plan_builds():
+    # a classroom at 2,000,000 yuan costs 500 pupil-km a year: dearer than 2 pupils over the
+    # cap (200), cheaper than a class without a room (1000)
+    r = solved([school("A", 0, rooms=1)], [block("b", 100, grades={1: 47, 2: 45, 3: 45})],
+               invest=True, policy={"profile": "cn-national",
+                                    "overrides": {"investment.classroom_yuan": 2_000_000}})
+    assert [(i.what, i.count) for i in r.investments] == [("classrooms", 2)]
+    [v] = r.violations
+    assert (v.rule, v.grade, v.amount) == ("class_size_cap", 1, 2)
+    assert v.relief.classrooms == 1  # one more room besides the two built
