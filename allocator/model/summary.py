@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from allocator.i18n import translate
+
 if TYPE_CHECKING:
     from .result import Result
 
@@ -31,9 +33,10 @@ def student_lines(r: Result) -> list[str]:
                      f"/ beds {k.boarding.beds:,}  moved {k.moved_pupils:,}")
     if r.investments:
         t = r.investments_total
-        lines.append(f"investments: {t.classrooms:,} classrooms, {t.beds:,} beds at "
-                     f"{len({i.school for i in r.investments})} schools: "
-                     f"{t.cost_yuan:,.0f} yuan ({t.annual_cost_yuan:,.0f} a year)")
+        lines.append(translate("investment.summary", "en", classrooms=f"{t.classrooms:,}",
+                               beds=f"{t.beds:,}",
+                               schools=len({i.school for i in r.investments}),
+                               cost=f"{t.cost_yuan:,.0f}", annual=f"{t.annual_cost_yuan:,.0f}"))
     if r.violations:
         by_rule: dict[str, int] = {}
         for v in r.violations:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .charts import CSS, bar_chart, fmt, number
 from .compare import Comparison, changed_pupils
+from .investments import investment_html_title
 
 
 def charts(cmp: Comparison) -> list[str]:
@@ -166,7 +167,7 @@ def render_html(cmp: Comparison, top: int = 60) -> str:
         table(blocks, ["run", "block", "township", "level", "grades", "pupils",
                        "from_school", "to_school", "km_before", "km_after"], left=5),
         '<h2 id="schools">Schools before / after</h2>', school_rows(cmp),
-        *(['<h2 id="investments">Investments (classrooms and beds built)</h2>',
+        *([f'<h2 id="investments">{escape(investment_html_title())}</h2>',
             table(cmp.investments, list(cmp.investments.columns), left=4)]
           if not cmp.investments.empty else []),
         f'<h2 id="notes">Notes</h2><ul>{notes or "<li>none</li>"}</ul>',

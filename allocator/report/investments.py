@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.i18n import translate
 from allocator.metrics.indicators import new_over_size_cap
 from allocator.model.result import Result
 
@@ -38,14 +39,19 @@ def investment_table(runs: list[tuple[str, Result]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def investment_markdown(table: pd.DataFrame) -> list[str]:
-    """Markdown lines of the investments table (none when no run invests)."""
+def investment_markdown(table: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Markdown lines of the investments table (none when no run invests), labels in
+    `lang`."""
     if table.empty:
         return []
-    out = ["", "## Investments (classrooms and beds built; all in investments.csv)", "",
-           "| run | school | what | level | count | cost (yuan) | per year (yuan) |",
-           "|---|---|---|---|---|---|---|"]
+    out = ["", "## " + translate("investment.table_title", lang), "",
+           translate("investment.table_header", lang), "|---|---|---|---|---|---|---|"]
     for _, i in table.iterrows():
         out.append(f"| {i['run']} | {i['school']} | {i['what']} | {i['level'] or ''} | "
                    f"{i['count']:,} | {i['cost_yuan']:,.0f} | {i['annual_cost_yuan']:,.0f} |")
     return out
+
+
+def investment_html_title(lang: str = "en") -> str:
+    """The heading of the investments table in compare.html."""
+    return translate("investment.html_title", lang)

@@ -3,6 +3,8 @@ label for it."""
 
 from __future__ import annotations
 
+from allocator.i18n import translate
+
 SECTIONS = (  # (top-level KPI key, section title)
     ("solve", "Solve"), ("pupils", "Pupils"), ("travel", "Travel (km)"),
     ("beyond_day_radius", "Pupils beyond the day radius (all board)"),
@@ -11,8 +13,8 @@ SECTIONS = (  # (top-level KPI key, section title)
     ("utilisation", "Schools"), ("small_schools", "Schools"), ("empty_schools", "Schools"),
     ("moved_pupils", "Pupils"), ("layout", "Layout"), ("rotation", "Teacher rotation"),
     ("balance", "Balance (enrolment-weighted CV; schools meeting the standard)"),
-    ("funding", "Annual cost (yuan)"), ("indicators", "Indicators (targets)"),
-    ("investments", "Investments (invest)"))
+    ("funding", "Annual cost (yuan)"), ("indicators", translate("indicator.section", "en")),
+    ("investments", translate("investment.section", "en")))
 LABELS = {
     "solve.status": "status", "solve.objective": "objective (pupil-km equiv.)",
     "solve.lower_bound": "lower bound", "solve.gap": "gap", "solve.seconds": "solve time (s)",
@@ -23,11 +25,11 @@ LABELS = {
     "classroom utilisation, max", "utilisation.schools_over_rooms": "schools short of rooms",
     "boarding.boarders": "boarders", "boarding.beds": "beds", "boarding.beds_short":
     "boarders without a bed", "boarding.schools_short": "schools short of beds",
-    "indicators.schools_without_large_classes_share": "share of schools without classes "
-    "over 55", "indicators.schools_within_class_cap_share": "share of schools within the "
-    "class size cap", "indicators.nearest_school_pupils": "pupils at their nearest school",
-    "indicators.nearest_school_share": "share of pupils at their nearest school",
-    "indicators.new_schools_over_size_cap": "schools newly over the size cap (vs the base)",
+    **{f"indicators.{k}": translate(f"indicator.{k}", "en") for k in (
+        "schools_without_large_classes_share", "schools_within_class_cap_share",
+        "nearest_school_pupils", "nearest_school_share", "new_schools_over_size_cap")},
+    **{f"investments.{k}": translate(f"investment.kpi.{k}", "en") for k in (
+        "classrooms", "beds", "schools", "cost_yuan", "annual_cost_yuan")},
 }
 
 
