@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from allocator import resolve_policy
+from allocator.model.result import Violation
 from allocator.rules.investment import capacity_prices, investment_units
 from allocator.rules.objective import penalty_units
+from allocator.students.invest import settle_capacity
 from allocator.verification import verify_result
-from tests.conftest import block, scenario, school, solve_students
+from tests.conftest import block, instance_of, scenario, school, solve_students
 
 ROOM_UNITS = 7500  # 300000 yuan / 20 years x 0.005 pupil-km per yuan x 100 units
 BED_UNITS = 300  # 12000 yuan / 20 years x 0.005 x 100
@@ -153,3 +155,13 @@ def test_a_relief_counts_the_classrooms_the_plan_builds():
     [v] = r.violations
     assert (v.rule, v.grade, v.amount) == ("class_size_cap", 1, 2)
     assert v.relief.classrooms == 1  # one more room besides the two built
+
+
+def test_a_rule_no_capacity_change_removes_has_no_relief():
+    sc = scenario([school("A", 0, rooms=2)], [block("b", 100, grades={1: 45, 2: 45, 3: 45})])
+    r = solve_students(sc)
+    other = Violation(rule="young_beyond_day_radius", subject="b", amount=3.5, unit="km",
+                      message="3 pupils below grade 4 walk 3.5 km beyond the day radius")
+    kept, investments, _ = settle_capacity(instance_of(sc), r.schools,
+                                           [*r.violations, other])
+    assert kept[-1].relief is None and kept[0].relief.classrooms == 1 and not investments
