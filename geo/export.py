@@ -42,6 +42,8 @@ LABELS = {  # the English texts of a map; callers pass their own (same keys) for
     "popup.classes": "classes",
     "popup.classes_value": "{classes} in {classrooms} classrooms ({pct}%)",
     "popup.max_class": "max class size", "popup.boarders_beds": "boarders / beds",
+    "popup.to_build": "to build",
+    "popup.to_build_value": "{classrooms} classrooms, {beds} beds ({yuan} yuan)",
     "lang": "en"}
 
 

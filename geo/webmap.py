@@ -119,7 +119,11 @@ const schools = L.geoJSON(DATA.schools, {{
         pct: Math.round(100 * p.utilisation)}})) + '</td></tr>' +
       '<tr><td>' + esc(T["popup.max_class"]) + '</td><td>' + p.max_class_size + '</td></tr>' +
       '<tr><td>' + esc(T["popup.boarders_beds"]) + '</td><td>' + p.boarders + ' / ' +
-      p.beds + '</td></tr></table>');
+      p.beds + '</td></tr>' +
+      (p.classrooms_added || p.beds_added ? '<tr><td>' + esc(T["popup.to_build"]) +
+        '</td><td>' + esc(fill(T["popup.to_build_value"], {{classrooms: p.classrooms_added || 0,
+        beds: p.beds_added || 0, yuan: Math.round(p.investment_yuan || 0).toLocaleString()}})) +
+        '</td></tr>' : '') + '</table>');
   }}
 }}).addTo(map);
 overlays[T.schools] = schools;

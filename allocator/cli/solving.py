@@ -50,6 +50,8 @@ def solve_command(
     strict: bool = typer.Option(False, "--strict", help="make every rule hard; explain if "
                                 "they cannot all hold"),
     workers: int | None = typer.Option(None, "--workers", help="CP-SAT workers"),
+    invest: bool = typer.Option(False, "--invest", help="let the solver add classrooms and "
+                                "beds at the policy's unit costs (options.invest)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress display"),
     stage: str | None = typer.Option(None, "--stage", help="students | teachers | all "
                                      "(default: all when the scenario has teachers; "
@@ -65,6 +67,8 @@ def solve_command(
     sc = read_scenario(scenario)
     if workers is not None:
         sc.options.workers = workers
+    if invest:
+        sc.options.invest = True
     try:
         with make_progress(quiet) as progress:
             result = solve(sc, stage=stage, time_limit=time_limit, strict=strict or None,
@@ -164,7 +168,8 @@ def policy_command(
     except PolicyError as exc:
         fail_input(exc)
     table = Table(title=f"policy {profile}", show_lines=False)
-    for col in ("rule", "title", "value", "source"):
+    table.add_column("rule", no_wrap=True)  # a rule's name is its id: never folded
+    for col in ("title", "value", "source"):
         table.add_column(col, overflow="fold")
     for row in describe_policy(pol, pick_lang(lang)):
         table.add_row(row["rule"], row["title"], row["value"], row["source"])

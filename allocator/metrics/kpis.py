@@ -17,6 +17,8 @@ from allocator.model.policy import Policy
 from allocator.model.result import Assignment, SchoolResult
 from allocator.rules.classes import class_sizes
 
+from .indicators import target_indicators
+
 
 def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The smallest value v with weight(values <= v) >= q x total weight (0 when empty)."""
@@ -76,15 +78,17 @@ def class_band_kpis(schools: list[SchoolResult], policy: Policy) -> dict[str, An
     return out
 
 
-def funding_kpis(rows: list[Assignment], schools: list[SchoolResult],
-                 policy: Policy) -> dict[str, Any]:
+def funding_kpis(rows: list[Assignment], schools: list[SchoolResult], policy: Policy,
+                 capital_yuan: float = 0.0, investment_yuan: float = 0.0) -> dict[str, Any]:
     """Annual cost of the plan under the policy's funding model (rule `funding`), yuan.
 
     Per-pupil funding by level; a school with pupils but fewer than
-    `funding.small_school_floor` is funded as that many (the top-up at its primary rate
-    when it has primary pupils, else junior); a boarding subsidy per boarder by level; each
-    open school's annual fixed cost (`SchoolResult.fixed_cost_yuan`). Empty schools get
-    only their fixed cost."""
+    `funding.small_school_floor` is funded as that many (rural schools only while
+    `small_school_floor_rural_only`; the top-up at its primary rate when it has primary
+    pupils, else junior); one boarding subsidy per boarder (`boarding_subsidy_yuan`, or
+    `boarding_subsidy_by_level` when given); each open school's annual fixed cost
+    (`SchoolResult.fixed_cost_yuan`); the annual capital of the layout's new classrooms and
+    beds and of the plan's investments, as given. Empty schools get only their fixed cost."""
     f = policy.funding
     rate = (f.per_pupil_yuan.primary, f.per_pupil_yuan.junior)
     per_pupil = topup = 0.0
@@ -92,28 +96,37 @@ def funding_kpis(rows: list[Assignment], schools: list[SchoolResult],
     for s in schools:
         p, j = sum(s.enrolment_by_grade[:6]), sum(s.enrolment_by_grade[6:])
         per_pupil += p * rate[0] + j * rate[1]
-        if 0 < s.enrolment < f.small_school_floor:
+        floored = not (f.small_school_floor_rural_only and s.urban)
+        if 0 < s.enrolment < f.small_school_floor and floored:
             extra = f.small_school_floor - s.enrolment
             topup += extra * (rate[0] if p > 0 else rate[1])
             topped += 1
             topup_pupils += extra
-    sub = {"primary": f.boarding_subsidy_yuan.primary, "junior": f.boarding_subsidy_yuan.junior}
+    by_level = f.boarding_subsidy_by_level
+    sub = ({"primary": by_level.primary, "junior": by_level.junior} if by_level is not None
+           else {"primary": f.boarding_subsidy_yuan, "junior": f.boarding_subsidy_yuan})
     boarding = sum(r.boarders * sub[r.level] for r in rows)
     fixed = sum(s.fixed_cost_yuan for s in schools)
     return {
-        "per_pupil_yuan": round(per_pupil, 2),
+        "per_pupil_total_yuan": round(per_pupil, 2),
         "small_school_topup_yuan": round(topup, 2),
         "boarding_subsidy_yuan": round(boarding, 2),
         "fixed_cost_yuan": round(fixed, 2),
-        "total_yuan": round(per_pupil + topup + boarding + fixed, 2),
+        "capital_yuan": round(capital_yuan, 2),
+        "investment_yuan": round(investment_yuan, 2),
+        "total_yuan": round(per_pupil + topup + boarding + fixed + capital_yuan
+                            + investment_yuan, 2),
         "funded_pupils": sum(s.enrolment for s in schools) + topup_pupils,
         "schools_funded_at_floor": topped,
     }
 
 
-def compute_kpis(rows: list[Assignment], schools: list[SchoolResult],
-                 policy: Policy) -> Kpis:
-    """All student-plan KPIs, rounded for stable output (without the balance summary)."""
+def compute_kpis(rows: list[Assignment], schools: list[SchoolResult], policy: Policy,
+                 capital_yuan: float = 0.0, investment_yuan: float = 0.0,
+                 nearest_pupils: int | None = None) -> Kpis:
+    """All student-plan KPIs, rounded for stable output (without the balance summary);
+    `capital_yuan` and `investment_yuan` (per year) enter the funding total,
+    `nearest_pupils` (pupils at their nearest school) the indicators."""
     boarders = sum(r.boarders for r in rows)
     beds = sum(s.beds for s in schools)
     short = sum(max(0, s.boarders - s.beds) for s in schools)
@@ -138,5 +151,6 @@ def compute_kpis(rows: list[Assignment], schools: list[SchoolResult],
         "small_schools": sum(1 for s in schools if 0 < s.enrolment < floor),
         "empty_schools": sum(1 for s in schools if s.enrolment == 0),
         "open_schools": len(schools),
-        "funding": funding_kpis(rows, schools, policy),
+        "funding": funding_kpis(rows, schools, policy, capital_yuan, investment_yuan),
+        "indicators": target_indicators(schools, policy, nearest_pupils),
     })

@@ -59,14 +59,32 @@ class Utilisation(Contract):
 class Funding(Contract):
     """Annual cost of the plan under the policy's funding model (rule `funding`)."""
 
-    per_pupil_yuan: float = Field(description="per-pupil public funding, all pupils (a "
-                                  "total, not a rate)")
+    per_pupil_total_yuan: float = Field(description="per-pupil public funding summed over "
+                                        "all pupils (the rates are policy funding."
+                                        "per_pupil_yuan)")
     small_school_topup_yuan: float
     boarding_subsidy_yuan: float
     fixed_cost_yuan: float
+    capital_yuan: float = Field(description="classrooms and beds the layout adds (open, "
+                                "expand, add_beds) at the policy's unit costs, per year")
+    investment_yuan: float = Field(description="the plan's investments, per year")
     total_yuan: float
     funded_pupils: int
     schools_funded_at_floor: int
+
+
+class Indicators(Contract):
+    """Indicators phrased like the targets; each has a stable id in
+    `allocator.metrics.indicators.KPI_IDS` that dated targets can name."""
+
+    schools_without_large_classes_share: float = Field(
+        description="share of schools with pupils where no class exceeds 55 (大班额 free)")
+    schools_within_class_cap_share: float = Field(
+        description="share of schools with pupils where no class exceeds the class size cap")
+    nearest_school_pupils: int | None = Field(
+        None, description="pupils attending the nearest open school serving their grades "
+                          "(就近入学); null when not computed")
+    nearest_school_share: float | None = Field(None, description="their share of all pupils")
 
 
 class LevelBalanceSummary(Contract):
@@ -101,5 +119,6 @@ class Kpis(Section):
     empty_schools: int
     open_schools: int
     funding: Funding
+    indicators: Indicators | None = None
     balance: dict[str, LevelBalanceSummary] | None = Field(
         None, description="per level, from the balance report (absent before it is made)")

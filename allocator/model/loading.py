@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .bounds import coordinate_findings
 from .findings import Finding, ScenarioError
 from .policy import PolicyError, resolve_policy
 from .scenario import Scenario
@@ -72,6 +73,9 @@ def parse_scenario(raw: Any, source: str | None = None) -> Scenario:
             findings.append(Finding(severity="error", code="schema", message=msg, record=record,
                                     field=field or None, path=".".join(str(p) for p in loc)))
         raise ScenarioError(findings, source) from None
+    bad_places = coordinate_findings(scenario)
+    if bad_places:
+        raise ScenarioError(bad_places, source)
     try:
         resolve_policy(scenario.policy.profile, scenario.policy.overrides)
     except PolicyError as exc:

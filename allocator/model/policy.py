@@ -13,31 +13,35 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .investment import InvestmentCosts
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # finite numbers only; the upper bounds keep every product of counts and prices within
+    # the solver's 64-bit integers
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class PerLevelInt(_Strict):
-    primary: int = Field(ge=1)
-    junior: int = Field(ge=1)
+    primary: int = Field(ge=1, le=10_000)
+    junior: int = Field(ge=1, le=10_000)
 
 
 class PerLevelFloat(_Strict):
-    primary: float = Field(gt=0)
-    junior: float = Field(gt=0)
+    primary: float = Field(gt=0, le=1e9)
+    junior: float = Field(gt=0, le=1e9)
 
 
 class PerKindInt(_Strict):
-    primary: int = Field(ge=1)
-    junior: int = Field(ge=1)
-    nine_year: int = Field(ge=1)
-    teaching_point: int = Field(ge=1)
+    primary: int = Field(ge=1, le=10_000_000)
+    junior: int = Field(ge=1, le=10_000_000)
+    nine_year: int = Field(ge=1, le=10_000_000)
+    teaching_point: int = Field(ge=1, le=10_000_000)
 
 
 class Radius(_Strict):
-    rural: float = Field(gt=0, description="km, rural blocks")
-    urban: float = Field(gt=0, description="km, urban blocks")
+    rural: float = Field(gt=0, le=20_000, description="km, rural blocks")
+    urban: float = Field(gt=0, le=20_000, description="km, urban blocks")
 
 
 class DayRadius(_Strict):
@@ -188,19 +192,32 @@ class Balance(_Strict):
 
 
 class Funding(_Strict):
+    """Rule `funding`: public funds per pupil (公用经费基准定额), the small-school floor and
+    the boarding subsidy, per year."""
+
     per_pupil_yuan: PerLevelFloat
-    small_school_floor: int = Field(100, ge=0, description="schools below are funded as this many")
-    boarding_subsidy_yuan: PerLevelFloat
-    fixed_cost_per_school_yuan: float = Field(0.0, ge=0)
+    small_school_floor: int = Field(100, ge=0, le=1_000_000,
+                                    description="schools below are funded as this many")
+    small_school_floor_rural_only: bool = Field(
+        True, description="the floor holds for rural small schools only (农村小规模学校), as "
+                          "the texts say; false: for every small school")
+    boarding_subsidy_yuan: float = Field(200.0, ge=0, le=1e6, description="per boarder and "
+                                         "year, every level (national 200; 台前县 300)")
+    boarding_subsidy_by_level: PerLevelFloat | None = Field(
+        None, description="per boarder and year by level, replacing the single value")
+    fixed_cost_per_school_yuan: float = Field(0.0, ge=0, le=1e12)
 
 
 class Penalties(_Strict):
     """Elastic-mode cost of one unit of each broken rule, in pupil-km."""
 
-    class_size_cap: float = Field(100.0, ge=0, description="per pupil above cap x classes")
-    classrooms: float = Field(1000.0, ge=0, description="per class beyond the classrooms")
-    school_size_cap: float = Field(100.0, ge=0, description="per pupil above the size cap")
-    boarding_beds: float = Field(100.0, ge=0, description="per boarder without a bed")
+    class_size_cap: float = Field(100.0, ge=0, le=1e6,
+                                  description="per pupil above cap x classes")
+    classrooms: float = Field(1000.0, ge=0, le=1e6,
+                              description="per class beyond the classrooms")
+    school_size_cap: float = Field(100.0, ge=0, le=1e6,
+                                   description="per pupil above the size cap")
+    boarding_beds: float = Field(100.0, ge=0, le=1e6, description="per boarder without a bed")
 
 
 class Policy(_Strict):
@@ -217,6 +234,7 @@ class Policy(_Strict):
     balance: Balance
     funding: Funding
     penalties: Penalties = Field(default_factory=Penalties)
+    investment: InvestmentCosts = Field(default_factory=InvestmentCosts)
 
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -242,7 +260,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                                  "min_met": 6, "rest_floor": 0.85}},
         "funding": {"per_pupil_yuan": {"primary": 650.0, "junior": 850.0},
                     "small_school_floor": 100,
-                    "boarding_subsidy_yuan": {"primary": 200.0, "junior": 300.0}},
+                    "small_school_floor_rural_only": True, "boarding_subsidy_yuan": 200.0},
     },
     # rotation presets in the style of provincial rules: "base" names the profile they refine
     "cn-rotation-group": {  # 学区 / 集团内交流: rotation stays within the school group

@@ -16,12 +16,13 @@ from pydantic import Field, field_validator, model_serializer
 
 from .base import Contract, empty_when_absent
 from .findings import Finding
+from .investment import Investment, InvestmentTotal, Relief
 from .kpis import Kpis
 from .rotation import Move, TeachersSection
 from .sections import BalanceReport, LayoutSection, SolverStats
 from .summary import summarize_result
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown", "error"]
 
@@ -82,6 +83,9 @@ class Violation(Contract):
     message: str
     grade: int | None = None
     cost: float = Field(0.0, description="elastic penalty, pupil-km equivalents")
+    relief: Relief | None = Field(None, description="the smallest capacity change at the "
+                                  "school that removes it, with its cost; null where no "
+                                  "capacity change does (e.g. the size cap, other rules)")
 
 
 class Objective(Contract):
@@ -92,6 +96,7 @@ class Objective(Contract):
     penalties: dict[str, float] = Field(default_factory=dict)
     fixed_cost: float = Field(0.0, description="weighted fixed costs of kept choose "
                               "candidates")
+    investment: float = Field(0.0, description="weighted annual cost of the investments")
     total: float
 
 
@@ -113,6 +118,8 @@ class Result(Contract):
     scenario: str
     status: Status
     strict: bool
+    invest: bool = Field(False, description="the plan may add classrooms and beds "
+                         "(options.invest)")
     message: str | None = None
     objective: float | None = None
     lower_bound: float | None = Field(None, description="valid for the unpruned problem")
@@ -127,6 +134,9 @@ class Result(Contract):
         None, json_schema_extra=empty_when_absent(_ABSENT["teachers"]),
         description="the teacher rotation; {\"moves\": []} when it did not run")
     violations: list[Violation] = Field(default_factory=list)
+    investments: list[Investment] = Field(default_factory=list, description="classrooms "
+                                          "and beds the plan adds (options.invest)")
+    investments_total: InvestmentTotal = Field(default_factory=InvestmentTotal)
     kpis: Kpis | None = Field(None, json_schema_extra=empty_when_absent({}),
                               description="{} without a student plan")
     layout: LayoutSection | None = Field(None, json_schema_extra=empty_when_absent({}),

@@ -20,10 +20,19 @@ from pydantic import (
 from .grades import KIND_GRADES, Kind, Level, parse_grade_key
 
 Point = tuple[float, float]
+# upper bounds of every count and amount: far above any county, low enough that no sum or
+# product of them overflows the solver's 64-bit integers (a mutation fuzz found 1e30-sized
+# counts reaching the instance); non-finite numbers (NaN, Infinity) are refused everywhere
+MAX_PUPILS = 100_000  # per block and grade
+MAX_ROOMS = 10_000
+MAX_BEDS = 1_000_000
+MAX_SCHOOL_SIZE = 10_000_000
+MAX_AMOUNT = 1e12  # yuan, m2 and other amounts
+MAX_SECONDS = 1e7
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def _grades_to_list(value: Any) -> Any:
@@ -41,14 +50,15 @@ def _grades_to_list(value: Any) -> Any:
     return value
 
 
-GradeCounts = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=9, max_length=9)]
+GradeCounts = Annotated[list[Annotated[int, Field(ge=0, le=MAX_PUPILS)]],
+                        Field(min_length=9, max_length=9)]
 
 
 class LevelClassrooms(_Model):
     """Classrooms counted per level, for a school whose rooms are not shared."""
 
-    primary: int = Field(0, ge=0)
-    junior: int = Field(0, ge=0)
+    primary: int = Field(0, ge=0, le=MAX_ROOMS)
+    junior: int = Field(0, ge=0, le=MAX_ROOMS)
 
 
 class School(_Model):
@@ -61,17 +71,21 @@ class School(_Model):
     township: str | None = None
     urban: bool = False
     grades: list[Annotated[int, Field(ge=1, le=9)]] | None = None
-    classrooms: int | None = Field(None, ge=0, description="classrooms for all levels")
+    classrooms: int | None = Field(None, ge=0, le=MAX_ROOMS,
+                                   description="classrooms for all levels")
     classrooms_by_level: LevelClassrooms | None = None
-    boarding_beds: int = Field(0, ge=0)
-    max_students: int | None = Field(None, ge=0, description="overrides the policy size cap")
+    boarding_beds: int = Field(0, ge=0, le=MAX_BEDS)
+    max_students: int | None = Field(None, ge=0, le=MAX_SCHOOL_SIZE,
+                                     description="overrides the policy size cap")
     group: str | None = Field(None, description="学区 / 集团")
-    strength: float | None = Field(None, description="school-strength score (higher = stronger)")
-    annual_fixed_cost: float | None = Field(None, ge=0, description="yuan per year when open")
-    teaching_area_m2: float | None = Field(None, ge=0)
-    sports_area_m2: float | None = Field(None, ge=0)
-    equipment_value: float | None = Field(None, ge=0, description="yuan")
-    multimedia_rooms: int | None = Field(None, ge=0)
+    strength: float | None = Field(None, ge=-MAX_AMOUNT, le=MAX_AMOUNT,
+                                   description="school-strength score (higher = stronger)")
+    annual_fixed_cost: float | None = Field(None, ge=0, le=MAX_AMOUNT,
+                                            description="yuan per year when open")
+    teaching_area_m2: float | None = Field(None, ge=0, le=MAX_AMOUNT)
+    sports_area_m2: float | None = Field(None, ge=0, le=MAX_AMOUNT)
+    equipment_value: float | None = Field(None, ge=0, le=MAX_AMOUNT, description="yuan")
+    multimedia_rooms: int | None = Field(None, ge=0, le=MAX_ROOMS)
     status: Literal["open", "closed", "planned"] = "open"
 
     def served_grades(self) -> tuple[int, ...]:
@@ -90,7 +104,8 @@ class Block(_Model):
     urban: bool = False
     students: GradeCounts = Field(description="pupils in grades 1..9 (list or mapping)")
     students_by_year: dict[str, GradeCounts] | None = None
-    left_behind: int | None = Field(None, ge=0, description="留守儿童 among the pupils")
+    left_behind: int | None = Field(None, ge=0, le=9 * MAX_PUPILS,
+                                    description="留守儿童 among the pupils")
     current_school: dict[str, str] | None = Field(
         None, description='today\'s school by level or grade range: {"primary": "S1", "7-9": "J2"}'
     )
@@ -140,7 +155,7 @@ class Teacher(_Model):
     level: Level
     title: Literal["senior", "intermediate", "junior", "none"] = "none"
     backbone: bool = False
-    years_at_school: float = Field(0, ge=0)
+    years_at_school: float = Field(0, ge=0, le=100)
     age: int | None = Field(None, ge=16, le=80)
     sex: Literal["male", "female"] | None = None
     degree: Literal["doctor", "master", "bachelor", "associate", "secondary", "other"] | None = None
@@ -176,11 +191,11 @@ class ExpandOp(_Model):
 
     op: Literal["expand"]
     school: str
-    classrooms: int = Field(0, ge=0, description="classrooms added")
+    classrooms: int = Field(0, ge=0, le=MAX_ROOMS, description="classrooms added")
     classrooms_by_level: LevelClassrooms | None = Field(
         None, description="classrooms added per level (schools counting them per level)")
-    boarding_beds: int = Field(0, ge=0, description="beds added")
-    max_students: int | None = Field(None, ge=0)
+    boarding_beds: int = Field(0, ge=0, le=MAX_BEDS, description="beds added")
+    max_students: int | None = Field(None, ge=0, le=MAX_SCHOOL_SIZE)
 
 
 class ConvertOp(_Model):
@@ -197,7 +212,7 @@ class AddBedsOp(_Model):
 
     op: Literal["add_beds"]
     school: str
-    beds: int = Field(ge=0)
+    beds: int = Field(ge=0, le=MAX_BEDS)
 
 
 class ChooseOp(_Model):
@@ -207,9 +222,9 @@ class ChooseOp(_Model):
 
     op: Literal["choose"]
     candidates: list[str] = Field(min_length=1)
-    keep: int | None = Field(None, ge=0)
-    close_at_most: int | None = Field(None, ge=0)
-    fixed_cost: float | None = Field(None, ge=0)
+    keep: int | None = Field(None, ge=0, le=MAX_SCHOOL_SIZE)
+    close_at_most: int | None = Field(None, ge=0, le=MAX_SCHOOL_SIZE)
+    fixed_cost: float | None = Field(None, ge=0, le=MAX_AMOUNT)
 
     @model_validator(mode="after")
     def _one_rule(self) -> ChooseOp:
@@ -234,10 +249,11 @@ class PolicySpec(_Model):
 class Weights(_Model):
     """Objective weights, in pupil-km equivalents."""
 
-    travel: float = Field(1.0, ge=0, description="per pupil-km")
-    stability: float = Field(1.0, ge=0, description="per pupil moved from today's school (km)")
-    balance: float = Field(0.0, ge=0)
-    fixed_cost: float = Field(0.0, ge=0, description="pupil-km per yuan of fixed cost")
+    travel: float = Field(1.0, ge=0, le=1e6, description="per pupil-km")
+    stability: float = Field(1.0, ge=0, le=1e6,
+                             description="per pupil moved from today's school (km)")
+    balance: float = Field(0.0, ge=0, le=1e6)
+    fixed_cost: float = Field(0.0, ge=0, le=1e3, description="pupil-km per yuan of fixed cost")
 
 
 class Lock(_Model):
@@ -262,17 +278,29 @@ class Options(_Model):
     """How to solve: time limit, workers, gap, candidates, weights, locks, strict mode,
     contiguity, distances and the projection year to use."""
 
-    time_limit_s: float = Field(60.0, gt=0)
-    workers: int = Field(8, ge=1)
-    seed: int = 0
+    time_limit_s: float = Field(60.0, gt=0, le=MAX_SECONDS)
+    workers: int = Field(8, ge=1, le=1024)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
     strict: bool = False
-    relative_gap: float = Field(0.001, ge=0, description="stop once this close to the bound")
-    candidates_k: int = Field(8, ge=1, description="nearest admissible schools per block-level")
+    relative_gap: float = Field(0.001, ge=0, le=1,
+                                description="stop once this close to the bound")
+    candidates_k: int = Field(8, ge=1, le=10_000,
+                              description="nearest admissible schools per block-level")
     weights: Weights = Field(default_factory=Weights)
     locked: list[Lock] = Field(default_factory=list)
     contiguity: bool = False
     distance: DistanceOptions = Field(default_factory=DistanceOptions)
     year: str | None = Field(None, description="use students_by_year[year]")
+    invest: bool = Field(False, description="the solver may add classrooms and beds at the "
+                         "policy's unit costs (policy.investment) instead of paying "
+                         "penalties; elastic mode only")
+
+    @model_validator(mode="after")
+    def _invest_elastic(self) -> Options:
+        if self.invest and self.strict:
+            raise ValueError("invest prices new classrooms and beds against the elastic "
+                             "penalties: set strict to false, or invest to false")
+        return self
 
 
 class Scenario(_Model):

@@ -50,6 +50,12 @@ def student_lines(r: Result, lang: str = "en") -> list[str]:
                                pm=t.primary.mean_km, pp=t.primary.p95_km, jm=t.junior.mean_km,
                                jp=t.junior.p95_km, boarders=f"{k.boarding.boarders:,}",
                                beds=f"{k.boarding.beds:,}", moved=f"{k.moved_pupils:,}"))
+    if r.investments:
+        t = r.investments_total
+        lines.append(translate("investment.summary", lang, classrooms=f"{t.classrooms:,}",
+                               beds=f"{t.beds:,}",
+                               schools=len({i.school for i in r.investments}),
+                               cost=f"{t.cost_yuan:,.0f}", annual=f"{t.annual_cost_yuan:,.0f}"))
     if r.violations:
         lines.append(translate("cli.summary.violations", lang,
                                rules=rule_counts([v.rule for v in r.violations], lang)))

@@ -16,8 +16,11 @@ from allocator.metrics.kpis import compute_kpis
 from allocator.model.findings import Finding
 from allocator.model.result import Result, SchoolResult, StudentsSection
 from allocator.model.sections import SolverStats
+from allocator.rules.investment import layout_capital_yuan
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.contiguity import catchment_parts
+from allocator.students.invest import settle_capacity
+from allocator.students.nearest import count_nearest_pupils
 from allocator.students.rows import build_assignments, build_objective, build_schools
 from allocator.students.stage import StudentOutcome
 from allocator.teachers.stage import RotationRun
@@ -59,23 +62,30 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     rows_all, violations, pen_total = build_schools(inst, units, arcs, choice)
     schools = with_fixed_costs(rows_all if outcome.open_mask is None else [
         s for j, s in enumerate(rows_all) if outcome.open_mask[j]], layout)
+    violations, investments, invested = settle_capacity(inst, schools, violations)
     objective = int(arcs.cost[choice].sum()) + pen_total + outcome.fixed
     status, message = plan_status(strict, bool(violations), objective, outcome.bound)
     terms = build_objective(inst, units, arcs, choice, violations, pen_total).model_copy(
-        update={"fixed_cost": outcome.fixed / SCALE, "total": objective / SCALE})
+        update={"fixed_cost": outcome.fixed / SCALE, "investment": invested.objective,
+                "total": objective / SCALE})
     rows = build_assignments(inst, units, arcs, choice)
     roster = layout.teachers if prepared.scenario.teachers else None
     balance = build_balance_report(schools, layout.school_map(), roster, policy)
-    kpis = compute_kpis(rows, schools, policy).model_copy(
+    capital = layout_capital_yuan(policy, prepared.scenario.layout, {s.id for s in schools})
+    nearest = count_nearest_pupils(inst, units, arcs, choice, outcome.open_mask)
+    kpis = compute_kpis(rows, schools, policy, capital, invested.annual_cost_yuan,
+                        nearest).model_copy(
         update={"balance": summarize_balance(balance)})
     return Result(
-        scenario=prepared.scenario.name, status=status, strict=strict, message=message,
+        scenario=prepared.scenario.name, status=status, strict=strict,
+        invest=prepared.scenario.options.invest, message=message,
         objective=objective / SCALE, lower_bound=outcome.bound / SCALE,
         gap=round(relative_gap(objective, outcome.bound), 6), objective_terms=terms,
         timings=timings, solver=SolverStats(**{**solver_info, **outcome.stats}),
         students=StudentsSection(assignments=rows), schools=schools,
         catchments=catchment_parts(inst, units, arcs, choice, problem.edges),
-        violations=violations, kpis=kpis, layout=describe_layout(layout, outcome.kept),
+        violations=violations, investments=investments, investments_total=invested,
+        kpis=kpis, layout=describe_layout(layout, outcome.kept),
         balance=balance, warnings=warnings)
 
 

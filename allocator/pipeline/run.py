@@ -12,6 +12,7 @@ default when the scenario has a teacher roster). Each stage gets the time limit.
 from __future__ import annotations
 
 from allocator.model.budget import Budget, Progress
+from allocator.model.findings import Finding, ScenarioError
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
 from allocator.rules.staffing import plan_from_schools, plan_from_today
@@ -35,6 +36,11 @@ def solve(scenario: Scenario, *, stage: Stage | None = None, strict: bool | None
         budget = budget.with_progress(progress)
     budget = budget.started()
     strict = scenario.options.strict if strict is None else strict
+    if strict and scenario.options.invest:
+        raise ScenarioError([Finding(
+            severity="error", code="invest", record="options", field="invest",
+            message="invest prices new classrooms and beds against the elastic penalties: "
+                    "solve without strict, or without invest")])
     budget.say("checks", "checking the scenario")
     prepared = prepare(scenario, stage, say=budget.say)
     if prepared.stage == "students":

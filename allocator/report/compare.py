@@ -24,6 +24,7 @@ from allocator.model.grades import format_grades, parse_grade_key
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
 
+from .investments import comparison_indicators, investment_figures, investment_table
 from .labels import SECTIONS, label_of, section_id, section_of
 
 
@@ -49,6 +50,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)  # in English (comparison_json)
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the notes as
     # (catalog key, fields), for pages in any language
+    investments: pd.DataFrame = field(default_factory=pd.DataFrame)  # run, school, what, ...
 
 
 def unique_labels(names: list[str]) -> list[str]:
@@ -105,13 +107,15 @@ def result_figures(r: Result) -> dict[str, Any]:
         for c in lay.choose:
             out[f"layout.choose[{c.index}].kept"] = len(c.kept or [])
             out[f"layout.choose[{c.index}].closed"] = len(c.closed or [])
+    out.update(investment_figures(r))
     return out
 
 
 def kpi_table(runs: list[Run]) -> pd.DataFrame:
     """One row per KPI of any run (missing ones empty), grouped by section in a stable
     order; columns section, key, label and one per run label."""
-    figs = [run_figures(r) for r in runs]
+    figs = [{**run_figures(r), **comparison_indicators(runs[0].result, r.result)}
+            for r in runs]
     keys: list[str] = []
     for f in figs:
         keys += [k for k in f if k not in keys]
@@ -227,7 +231,8 @@ def compare_runs(runs: list[Run]) -> Comparison:
         not p.empty for p in parts) else pd.DataFrame(columns=cols)
     return Comparison(runs=runs, kpis=kpi_table(runs), blocks=blocks[cols],
                       pairs=pair_table(blocks), schools=school_table(runs),
-                      notes=[translate(key, "en", **f) for key, f in messages], messages=messages)
+                      notes=[translate(key, "en", **f) for key, f in messages], messages=messages,
+                      investments=investment_table([(r.label, r.result) for r in runs]))
 
 
 def notes_in(cmp: Comparison, lang: str = "en") -> list[str]:
@@ -256,4 +261,5 @@ def comparison_json(cmp: Comparison) -> dict[str, Any]:
                      for r in cmp.runs],
             "kpis": _records(cmp.kpis), "changed_pupils": changed_pupils(cmp),
             "pairs": _records(cmp.pairs), "blocks": _records(cmp.blocks),
-            "schools": _records(cmp.schools), "notes": cmp.notes}
+            "schools": _records(cmp.schools), "investments": _records(cmp.investments),
+            "notes": cmp.notes}

@@ -19,6 +19,7 @@ from allocator.i18n import catalog, resolve_lang, translate
 
 from .charts import CSS, bar_chart, fmt, number
 from .compare import Comparison, changed_pupils, notes_in
+from .investments import investment_html_title
 from .labels import column_name, label_of, level_name, section_of, status_text
 
 LEVELS = ("primary", "junior")
@@ -86,8 +87,9 @@ def cost_and_balance(cmp: Comparison, lang: str) -> list[str]:
     labels = [r.label for r in cmp.runs]
     out = []
     cost = [(t(f"compare.chart.cost.{n}"), f"funding.{key}") for n, key in (
-        ("per_pupil", "per_pupil_yuan"), ("topup", "small_school_topup_yuan"),
-        ("boarding", "boarding_subsidy_yuan"), ("fixed", "fixed_cost_yuan"))]
+        ("per_pupil", "per_pupil_total_yuan"), ("topup", "small_school_topup_yuan"),
+        ("boarding", "boarding_subsidy_yuan"), ("fixed", "fixed_cost_yuan"),
+        ("capital", "capital_yuan"), ("investments", "investment_yuan"))]
     if any(v is not None for _, key in cost for v in get(key)):
         out.append(bar_chart(t("compare.chart.cost"), labels, [(n, get(key)) for n, key in cost],
                              stacked=True))
@@ -244,6 +246,9 @@ def render_html(cmp: Comparison, top: int = 60, lang: str = "en") -> str:
         table(blocks, ["run", "block", "township", "level", "grades", "pupils",
                        "from_school", "to_school", "km_before", "km_after"], 5, lang),
         f'<h2 id="schools">{escape(t("compare.h.schools"))}</h2>', school_rows(cmp, lang),
+        *([f'<h2 id="investments">{escape(investment_html_title(lang))}</h2>',
+            table(cmp.investments, list(cmp.investments.columns), 4, lang)]
+          if not cmp.investments.empty else []),
         f'<h2 id="notes">{escape(t("compare.h.notes"))}</h2>'
         f'<ul>{notes or "<li>" + escape(t("compare.none")) + "</li>"}</ul>',
         "</body></html>", ""])

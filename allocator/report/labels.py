@@ -15,11 +15,15 @@ SECTIONS = (  # (top-level KPI key, section id: catalog key kpi.section.<id>)
     ("classes", "classes"), ("schools_over_size_cap", "schools"), ("open_schools", "schools"),
     ("utilisation", "schools"), ("small_schools", "schools"), ("empty_schools", "schools"),
     ("moved_pupils", "pupils"), ("layout", "layout"), ("rotation", "rotation"),
-    ("balance", "balance"), ("funding", "funding"))
+    ("balance", "balance"), ("funding", "funding"), ("indicators", "indicators"),
+    ("investments", "investments"))
+SECTION_KEYS = {"indicators": "indicator.section", "investments": "investment.section"}
 
 
-def level_name(level: str, lang: str = "en") -> str:
-    """`primary` / `junior` in `lang` (other names as given)."""
+def level_name(level: str | None, lang: str = "en") -> str:
+    """`primary` / `junior` in `lang` (other names as given; no level is empty)."""
+    if not isinstance(level, str):
+        return ""
     key = f"compare.level.{level}"
     return translate(key, lang) if key in catalog() else level
 
@@ -40,6 +44,10 @@ def _pattern_label(parts: list[str], lang: str) -> str | None:
             return translate("compare.kpiform.classes.band", lang, level=lv,
                              band=".".join(parts[3:]))
         return _known(f"compare.kpiform.classes.{parts[2]}", lang, level=lv)
+    if top == "indicators" and len(parts) == 2:
+        return _known(f"indicator.{parts[1]}", lang)
+    if top == "investments" and len(parts) == 2:
+        return _known(f"investment.kpi.{parts[1]}", lang)
     if top == "beyond_day_radius" and len(parts) == 2:
         return translate("compare.kpiform.beyond_day_radius", lang, level=lv)
     if top == "layout" and len(parts) == 3 and parts[1].startswith("choose["):
@@ -71,8 +79,8 @@ def section_id(key: str) -> str:
 
 def section_of(key: str, lang: str = "en") -> str:
     """The title of the section a dotted KPI key belongs to, in `lang`."""
-    return translate(f"compare.kpi.section.{section_id(key)}", lang)
-
+    sid = section_id(key)
+    return translate(SECTION_KEYS.get(sid, f"compare.kpi.section.{sid}"), lang)
 
 
 def status_text(status: str, lang: str = "en") -> str:

@@ -4,7 +4,8 @@ Layers (GeoDataFrames in the scenario CRS):
 - catchments: school, school_name, level, grades, blocks, pupils, boarders, area_km2, parts
   (polygons: the blocks' own polygons, or the tessellation of point blocks, dissolved);
 - schools: id, name, kind, township, levels, enrolment, size_cap, classes, classrooms,
-  utilisation, max_class_size, boarders, beds (points);
+  utilisation, max_class_size, boarders, beds, classrooms_added, beds_added,
+  investment_yuan (points; what the plan builds with `invest`);
 - blocks: id, township, pupils, boarders, primary_school, primary_km, junior_school,
   junior_km (the block's polygon or point; split levels list "T1 (1-3); C1 (4-6)");
 - flows: block, school, level, grades, boarders, distance_km (lines block -> school, boarding
@@ -53,10 +54,25 @@ def _levels(school: School) -> str:
     return ",".join(lv)
 
 
+NOTHING_BUILT = {"classrooms_added": 0, "beds_added": 0, "investment_yuan": 0.0}
+
+
+def invested_by_school(result: Result) -> dict[str, dict]:
+    """Classrooms and beds the plan builds per school (`options.invest`) and their one-off
+    cost, as the schools layer's columns."""
+    out: dict[str, dict] = {}
+    for i in result.investments:
+        row = out.setdefault(i.school, dict(NOTHING_BUILT))
+        row["classrooms_added" if i.what == "classrooms" else "beds_added"] += i.count
+        row["investment_yuan"] += i.cost_yuan
+    return out
+
+
 def school_layer(result: Result, scenario: Scenario):
     import geopandas as gpd
 
     recs = all_schools(scenario)
+    built = invested_by_school(result)
     rows, pts = [], []
     for s in result.schools:
         rec = recs.get(s.id)
@@ -67,7 +83,7 @@ def school_layer(result: Result, scenario: Scenario):
                      "enrolment": s.enrolment, "size_cap": s.size_cap, "classes": s.classes,
                      "classrooms": s.classrooms, "utilisation": s.utilisation,
                      "max_class_size": s.max_class_size, "boarders": s.boarders,
-                     "beds": s.beds})
+                     "beds": s.beds, **built.get(s.id, dict(NOTHING_BUILT))})
         pts.append(rec.location)
     xy = np.array(pts, dtype=float).reshape(-1, 2)
     return gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),

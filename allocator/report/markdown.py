@@ -7,6 +7,7 @@ from allocator.i18n import translate
 
 from .compare import Comparison, changed_pupils, notes_in
 from .compare_html import cell
+from .investments import investment_markdown
 from .labels import column_name, label_of, section_of, status_text
 
 
@@ -50,6 +51,7 @@ def markdown(cmp: Comparison, top: int = 30, lang: str = "en") -> str:
             cells.append(cell(enrol.loc[sid, lb], lang) if st in ("open", "new")
                          and enrol is not None else status_text(str(st), lang))
         out.append(f"| {sid} | {names.get(sid, '')} | " + " | ".join(cells) + " |")
+    out += investment_markdown(cmp.investments, lang)
     notes = notes_in(cmp, lang)
     if notes:
         out += ["", f"## {t('compare.h.notes')}", ""] + [f"- {n}" for n in notes]

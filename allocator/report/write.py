@@ -21,7 +21,9 @@ def comparison_files(cmp: Comparison, lang: str = "en") -> dict[str, str]:
             "kpis.csv": cmp.kpis.to_csv(index=False),
             "changes_blocks.csv": cmp.blocks.to_csv(index=False),
             "changes_pairs.csv": cmp.pairs.to_csv(index=False),
-            "schools.csv": cmp.schools.to_csv(index=False)}
+            "schools.csv": cmp.schools.to_csv(index=False),
+            **({"investments.csv": cmp.investments.to_csv(index=False)}
+               if not cmp.investments.empty else {})}
 
 
 def write_comparison(cmp: Comparison, outdir: str | Path, lang: str = "en") -> Path:

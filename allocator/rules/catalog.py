@@ -18,6 +18,7 @@ class Rule:
     name: str
     parameter: str
     source: str
+    assumed: tuple[str, ...] = ()  # parameters whose numbers no cited text gives
 
     @property
     def title(self) -> str:
@@ -41,11 +42,13 @@ RULES: dict[str, Rule] = {
         Rule("school_size_cap", "school_size_cap",
              "县域义务教育优质均衡发展督导评估办法 (2000; nine-year 2500)"),
         Rule("no_young_boarding", "min_boarding_grade, day_radius_km",
-             "国办发〔2018〕27号"),
-        Rule("boarding_beds", "day_radius_km", "国办发〔2018〕27号; local day-radius rules"),
+             "国办发〔2018〕27号 (grades 1-3 do not board)", assumed=("day_radius_km",)),
+        Rule("boarding_beds", "day_radius_km", "国办发〔2018〕27号; local day-radius rules",
+             assumed=("day_radius_km",)),
         Rule("staffing_ratio", "staffing.pupils_per_teacher, staffing.small_school, "
              "staffing.subject_teachers_per_class",
-             "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准"),
+             "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准 (1:19, 1:13.5)",
+             assumed=("staffing.small_school",)),
         Rule("senior_title", "staffing.senior_min_primary, staffing.senior_share_junior",
              "宝山 2018"),
         Rule("rotation_quota", "rotation.quota, rotation.quota_per_school",
@@ -54,7 +57,7 @@ RULES: dict[str, Rule] = {
              "2014 交流轮岗意见"),
         Rule("rotation_eligibility", "rotation.min_years_at_school, rotation.retirement_age, "
              "rotation.exempt_years_before_retirement, rotation.exempt_reasons",
-             "provincial rules"),
+             "2014 交流轮岗意见 (6 years); exemptions: provincial rules"),
         Rule("rotation_direction", "rotation.direction", "2014 交流轮岗意见"),
         Rule("rotation_sending_share", "rotation.max_sending_share", "provincial rules"),
         Rule("rotation_distance", "rotation.max_distance_km", "local rules"),
@@ -69,6 +72,8 @@ RULES: dict[str, Rule] = {
         Rule("choose", "funding.fixed_cost_per_school_yuan",
              "planner's decision (layout)"),
         Rule("contiguity", "options.contiguity", "planning practice"),
+        Rule("investment", "investment",
+             "county construction budgets (options.invest)", assumed=("investment",)),
     ]
 }
 
@@ -80,7 +85,8 @@ def rule_title(name: str, lang: str | None = None) -> str:
 
 def describe_policy(policy: Policy, lang: str | None = "en") -> list[dict[str, str]]:
     """Rows (rule, title, value, source) for printing: one per rule, values from `policy`,
-    titles in `lang`."""
+    titles in `lang`. A value no cited text gives is followed by ` [assumption]`, and the
+    source of its rule starts with `assumption: ` naming those parameters."""
     dumped = policy.model_dump()
     rows = []
     for rule in RULES.values():
@@ -91,9 +97,14 @@ def describe_policy(policy: Policy, lang: str | None = "en") -> list[dict[str, s
             for k in key:
                 node = node.get(k) if isinstance(node, dict) else None
             if node is not None:
-                values.append(f"{part}={_compact(node)}")
+                mark = " [assumption]" if part in rule.assumed else ""
+                values.append(f"{part}={_compact(node)}{mark}")
+        source = rule.source
+        if rule.assumed:
+            source = (f"assumption: no cited text gives {', '.join(rule.assumed)}; "
+                      f"{source}")
         rows.append({"rule": rule.name, "title": rule_title(rule.name, lang),
-                     "value": "; ".join(values), "source": rule.source})
+                     "value": "; ".join(values), "source": source})
     return rows
 
 

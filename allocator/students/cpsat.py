@@ -16,11 +16,11 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.rules.classes import ClassPlan, binding_room_groups, plan_classes
-from allocator.rules.objective import penalty_units
 
 from .arcs import Arcs, Units
 from .contiguity import Clauses, add_closer_neighbour_rule
 from .instance import Instance
+from .invest import rule_prices
 from .repair import Loads
 
 
@@ -246,7 +246,7 @@ def solve_students(
     """
     t0 = time.perf_counter()
     elastic = not strict
-    pen = penalties or penalty_units(inst.policy)
+    pen = penalties or rule_prices(inst)
     mm, extra = build_student_model(inst, units, arcs, hint, elastic, pen, clauses, extend)
     build_s = time.perf_counter() - t0
     solver = cp_model.CpSolver()

@@ -7,6 +7,16 @@ the size cap. In elastic mode each capacity can overflow at a per-pupil cost no 
 the cheapest penalty an integer plan pays for that overflow, so the flow value is a lower
 bound on the elastic objective too.
 
+Under `options.invest` the bound stays valid. An integer plan then pays, for each classroom
+beyond a school's stock, either the penalty or the annualised classroom cost, so at least
+r = min(classroom penalty, classroom cost) (`invest.rule_prices`); for each boarder beyond the
+beds at least min(bed penalty, bed cost); the size cap cannot be bought. Each extra room
+holds at most `cap` pupils of the level, so a pupil beyond rooms x cap costs the plan at
+least min(class-size penalty, r // cap) -- exactly the overflow price this network uses,
+since it reads the same `rule_prices`. Every overflow is thus priced no higher than any
+integer plan with investments pays for it, and the flow value (and its Lagrangian value) is
+at most the objective of every plan, investments included.
+
 Network (integer costs in objective units per pupil):
     unit --day arc--> L(j, level) --rooms x cap--> S(j) --size cap--> T
     unit --boarding arc--> B(j, level) --beds--> L(j, level)
@@ -23,10 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from allocator.rules.objective import penalty_units
-
 from .arcs import NO_ARC, Arcs, Units, add_arcs, improving_arcs, price_units, subset_units
 from .instance import Instance
+from .invest import rule_prices
 
 
 @dataclass
@@ -64,7 +73,7 @@ class _Net:
         self.T = U + 5 * n
         self.nodes = self.T + 1
         big = int(units.total.sum()) + 1
-        pen = penalty_units(inst.policy)
+        pen = rule_prices(inst)
         cap = inst.class_cap
         lvl_cap = np.array([cap[0], cap[6]], dtype=np.int64)
         room_pen = [min(pen["class_size_cap"], pen["classrooms"] // int(c)) for c in lvl_cap]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.rules.classes import load_penalty, plan_classes
-from allocator.rules.objective import penalty_units
 
 from .arcs import Arcs, Units
 from .instance import Instance
+from .invest import rule_prices
 
 
 class Loads:
@@ -65,7 +65,7 @@ class Loads:
 def search_penalties(inst: Instance, strict: bool) -> dict[str, int]:
     """Penalty units that heuristics minimise: the policy's, or in strict mode far larger
     ones, so that breaking a hard rule never pays for any travel saved."""
-    pen = penalty_units(inst.policy)
+    pen = rule_prices(inst)
     if strict:
         pen = {k: max(v, 1) * 1000 for k, v in pen.items()}
     return pen

@@ -12,10 +12,11 @@ import numpy as np
 from allocator.model.grades import format_grades
 from allocator.model.result import Assignment, Objective, SchoolResult, Violation
 from allocator.rules.classes import ClassPlan, plan_classes, school_penalty
-from allocator.rules.objective import SCALE, penalty_units, round_km
+from allocator.rules.objective import SCALE, round_km
 
 from .arcs import Arcs, Units
 from .instance import Instance
+from .invest import rule_prices
 
 LEVEL_NAMES = ("primary", "junior")
 
@@ -88,8 +89,11 @@ def _violations(inst: Instance, j: int, plan: ClassPlan, P: np.ndarray, boarders
 
 def build_schools(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
                   ) -> tuple[list[SchoolResult], list[Violation], int]:
-    """School rows, the violations of the plan and the penalty total (objective units)."""
-    pen = penalty_units(inst.policy)
+    """School rows, the violations of the plan and the penalty total (objective units), the
+    capacity slacks priced by `invest.rule_prices` (with `options.invest`, the classrooms and
+    beds built are still listed as violations here: `invest.settle_capacity` turns them
+    into investments)."""
+    pen = rule_prices(inst)
     P, B = school_loads(inst, units, arcs, choice)
     rows, viol, total = [], [], 0
     for j, sid in enumerate(inst.school_ids):

@@ -22,7 +22,10 @@ from allocator.metrics.kpis import compute_kpis
 from allocator.model.policy import Policy
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario, School
+from allocator.rules.investment import layout_capital_yuan
 from allocator.rules.objective import fixed_cost_units
+
+from .indicators import recount_nearest
 
 
 class ResultSectionChecks:
@@ -91,7 +94,14 @@ class ResultSectionChecks:
         self.checked["balance"] = len(expect.schools)
 
     def check_kpis(self) -> None:
-        expect = plain(compute_kpis(self.res.assignments, self.res.schools, self.policy))
+        capital = layout_capital_yuan(self.policy, self.sc.layout,
+                                      {s.id for s in self.res.schools})
+        invested = sum(i.annual_cost_yuan for i in self.res.investments)
+        open_schools = {s: r for s, r in self.schools.items()
+                        if s not in self.closed_by_choose}
+        nearest = recount_nearest(self.sc, self.res, open_schools)
+        expect = plain(compute_kpis(self.res.assignments, self.res.schools, self.policy,
+                                    capital, invested, nearest))
         reported = plain(self.res.kpis) or {}
         for key, value in expect.items():
             if not _same(reported.get(key), value):

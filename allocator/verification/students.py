@@ -36,6 +36,7 @@ from allocator.rules.objective import (
 )
 from geo.distance import StraightLine
 
+from .investments import added_capacity, check_investments, check_reliefs
 from .result_sections import ResultSectionChecks
 from .teachers import check_rotation
 
@@ -79,6 +80,7 @@ class _Checker(ResultSectionChecks):
         self.problems: list[Problem] = []
         self.checked: dict[str, int] = defaultdict(int)
         self.cap = [getattr(self.policy.class_size_cap, level_of(g)) for g in range(1, 10)]
+        self.added = added_capacity(result)
 
     def flag(self, rule: str, subject: str, message: str) -> None:
         self.problems.append(Problem(rule, subject, message))
@@ -197,6 +199,21 @@ class _Checker(ResultSectionChecks):
                               f"{lock.school} but assigned to {s}")
 
     # -- schools and violations -----------------------------------------------------------
+    def rooms_short(self, s: School, C: np.ndarray) -> int:
+        """Classes beyond the classrooms and those the plan builds (per level where the
+        school counts them apart); flags classrooms built beyond the classes."""
+        groups = ([(C[:6], s.classrooms_by_level.primary, "primary"),
+                   (C[6:], s.classrooms_by_level.junior, "junior")]
+                  if s.classrooms_by_level is not None else [(C, _rooms(s), None)])
+        short = 0
+        for classes, rooms, level in groups:
+            built = self.added[s.id][level]
+            if built > max(0, int(classes.sum()) - rooms):
+                self.flag("investment", s.id, f"{built} classrooms built for "
+                          f"{max(0, int(classes.sum()) - rooms)} classes beyond the rooms")
+            short += max(0, int(classes.sum()) - rooms - built)
+        return short
+
     def check_schools(self, loads: dict[str, Any]) -> dict[tuple[str, str, int | None], float]:
         """School rows against recomputed loads; returns recomputed violations."""
         rows = {s.id: s for s in self.res.schools}
@@ -220,19 +237,19 @@ class _Checker(ResultSectionChecks):
                 over = int(P[g]) - self.cap[g] * int(C[g])
                 if over > 0:
                     viol[("class_size_cap", sid, g + 1)] = over
-            if s.classrooms_by_level is not None:
-                extra = (max(0, int(C[:6].sum()) - s.classrooms_by_level.primary)
-                         + max(0, int(C[6:].sum()) - s.classrooms_by_level.junior))
-            else:
-                extra = max(0, int(C.sum()) - _rooms(s))
+            extra = self.rooms_short(s, C)
             if extra:
                 viol[("classrooms", sid, None)] = extra
             cap = _size_cap(s, self.policy)
             if P.sum() > cap:
                 viol[("school_size_cap", sid, None)] = int(P.sum()) - cap
             bd = loads["boarders"][sid]
-            if bd > s.boarding_beds:
-                viol[("boarding_beds", sid, None)] = bd - s.boarding_beds
+            beds = s.boarding_beds + self.added[sid]["beds"]
+            if bd > beds:
+                viol[("boarding_beds", sid, None)] = bd - beds
+            if self.added[sid]["beds"] > max(0, bd - s.boarding_beds):
+                self.flag("investment", sid, f"{self.added[sid]['beds']} beds built for "
+                          f"{max(0, bd - s.boarding_beds)} boarders without a bed")
             largest = max((math.ceil(P[g] / C[g]) for g in range(9) if C[g]), default=0)
             rooms = _rooms(s)
             expect = {"classes": int(C.sum()), "classrooms": rooms, "max_class_size": largest,
@@ -260,6 +277,8 @@ class _Checker(ResultSectionChecks):
                 where = f" grade {grade}" if grade else ""
                 self.flag(rule, subject, f"violation{where}: reported {b}, recomputed {a}")
         self.checked["violations"] = len(viol)
+        self.checked["reliefs"] = check_reliefs(self.policy, self.res, self.schools, self.cap,
+                                                self.flag)
 
     def check_objective(self, viol: dict) -> None:
         rows = self.res.assignments
@@ -270,7 +289,7 @@ class _Checker(ResultSectionChecks):
         pen = penalty_units(self.policy)
         units += sum(pen[rule] * int(amount) for (rule, _, _), amount in viol.items())
         fixed = self.fixed_units()  # rule choose: kept candidates' fixed costs
-        units += fixed
+        units += fixed + check_investments(self.policy, self.res, self.schools, self.flag)
         if self.res.objective is None or abs(units / SCALE - self.res.objective) > 0.011:
             self.flag("objective", self.res.scenario, f"objective {self.res.objective} "
                       f"reported, {units / SCALE} recomputed")

@@ -46,13 +46,13 @@ def test_funding_small_school_floor_boarding_and_fixed_costs():
             Assignment(block="y", level="primary", grades="1-6", school="B", pupils=30,
                        boarders=0, distance_km=1.0)]
     f = funding_kpis(rows, schools, POLICY)
-    assert f["per_pupil_yuan"] == 230 * 650 + 50 * 850
+    assert f["per_pupil_total_yuan"] == 230 * 650 + 50 * 850
     assert f["small_school_topup_yuan"] == 70 * 650  # B: 30 pupils funded as 100
     assert f["schools_funded_at_floor"] == 1 and f["funded_pupils"] == 280 + 70
-    assert f["boarding_subsidy_yuan"] == 20 * 200 + 50 * 300
+    assert f["boarding_subsidy_yuan"] == 70 * 200  # one national value per boarder
     assert f["fixed_cost_yuan"] == 800_000  # the empty school still costs its fixed cost
     assert f["total_yuan"] == pytest.approx(sum(f[k] for k in (
-        "per_pupil_yuan", "small_school_topup_yuan", "boarding_subsidy_yuan",
+        "per_pupil_total_yuan", "small_school_topup_yuan", "boarding_subsidy_yuan",
         "fixed_cost_yuan")))
 
 
@@ -63,7 +63,7 @@ def test_funding_follows_policy_overrides_in_a_solve():
                                         "funding.small_school_floor": 50}})
     r = solve_students(sc)
     f = doc(r)["kpis"]["funding"]
-    assert (f["per_pupil_yuan"], f["small_school_topup_yuan"], f["fixed_cost_yuan"]) == (
+    assert (f["per_pupil_total_yuan"], f["small_school_topup_yuan"], f["fixed_cost_yuan"]) == (
         40_000, 10_000, 300_000)
     assert r.schools[0].fixed_cost_yuan == 300_000
     assert verify_result(sc, r).ok
@@ -177,3 +177,40 @@ def test_solve_reports_balance_and_verify_recomputes_it():
     bad = r.model_copy(deep=True)
     bad.balance.schools[0].values["teaching_area_m2"] = 99.0
     assert "balance_cv" in {p.rule for p in verify_result(sc, bad).problems}
+
+
+def test_floor_for_rural_small_schools_and_one_boarding_subsidy():
+    urban = row("U", [10, 10, 0, 0, 0, 0, 0, 0, 0]).model_copy(update={"urban": True})
+    rural = row("R", [10, 10, 0, 0, 0, 0, 0, 0, 0])
+    rows = [Assignment(block="x", level="junior", grades="7-9", school="R", pupils=10,
+                       boarders=10, distance_km=9.0)]
+    f = funding_kpis(rows, [urban, rural], POLICY)
+    assert f["schools_funded_at_floor"] == 1 and f["small_school_topup_yuan"] == 80 * 650
+    assert f["boarding_subsidy_yuan"] == 10 * 200
+    everywhere = resolve_policy(overrides={"funding.small_school_floor_rural_only": False,
+                                           "funding.boarding_subsidy_yuan": 300})
+    f = funding_kpis(rows, [urban, rural], everywhere)
+    assert f["schools_funded_at_floor"] == 2 and f["boarding_subsidy_yuan"] == 10 * 300
+    by_level = resolve_policy(overrides={"funding.boarding_subsidy_by_level":
+                                         {"primary": 250, "junior": 350}})
+    assert funding_kpis(rows, [rural], by_level)["boarding_subsidy_yuan"] == 10 * 350
+
+
+def test_capital_of_the_layout_and_investments_in_the_annual_cost():
+    sc = scenario([school("A", 0, rooms=2), school("B", 900, rooms=4)],
+                  [block("b", 100, grades={1: 45, 2: 45, 3: 45, 4: 45})],
+                  layout=[{"op": "expand", "school": "B", "classrooms": 2, "boarding_beds": 10},
+                          {"op": "close", "school": "B"}],
+                  options={"invest": True})
+    r = solve_students(sc)
+    f = r.kpis.funding
+    assert f.capital_yuan == 0  # B's expansion is closed with it
+    assert f.investment_yuan == r.investments_total.annual_cost_yuan == 2 * 15000
+    assert f.total_yuan == pytest.approx(f.per_pupil_total_yuan + f.small_school_topup_yuan
+                                         + f.boarding_subsidy_yuan + f.fixed_cost_yuan
+                                         + f.investment_yuan)
+    assert verify_result(sc, r).ok
+    sc = scenario([school("A", 0, rooms=2)], [block("b", 100, grades={1: 45})],
+                  layout=[{"op": "expand", "school": "A", "classrooms": 2, "boarding_beds": 10}])
+    f = solve_students(sc).kpis.funding
+    assert f.capital_yuan == (2 * 300_000 + 10 * 12_000) / 20

@@ -11,9 +11,10 @@ import allocator
 from allocator.cli.main import app
 from tests.conftest import block, scenario, school
 
-KEYS = ["version", "scenario", "status", "strict", "message", "objective", "lower_bound",
-        "gap", "objective_terms", "timings", "solver", "students", "schools", "catchments",
-        "teachers", "violations", "kpis", "layout", "balance", "warnings", "stages"]
+KEYS = ["version", "scenario", "status", "strict", "invest", "message", "objective",
+        "lower_bound", "gap", "objective_terms", "timings", "solver", "students", "schools",
+        "catchments", "teachers", "violations", "investments", "investments_total", "kpis",
+        "layout", "balance", "warnings", "stages"]
 
 
 def two_villages():

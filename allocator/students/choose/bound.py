@@ -41,9 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from allocator.rules.objective import assignment_units, penalty_units
+from allocator.rules.objective import assignment_units
 from allocator.students.arcs import Units, eligible_schools, unit_groups
 from allocator.students.instance import Instance
+from allocator.students.invest import rule_prices
 
 from .model import ChooseModel
 
@@ -139,7 +140,7 @@ def school_network(inst: Instance, elastic: bool, big: int) -> _Schools:
     (pupils beyond a level's rooms pay >= its per-pupil room penalty; the shared arc charges
     only what fits each level yet not the rooms together; both are implied by
     classes >= P_primary / 45 + P_junior / 50)."""
-    pen = penalty_units(inst.policy)
+    pen = rule_prices(inst)
     cap = inst.class_cap
     lvl_cap = np.array([cap[0], cap[6]], dtype=np.int64)
     room_pen = [min(pen["class_size_cap"], pen["classrooms"] // int(c)) for c in lvl_cap]
