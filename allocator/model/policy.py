@@ -201,6 +201,9 @@ class Penalties(_Strict):
     classrooms: float = Field(1000.0, ge=0, description="per class beyond the classrooms")
     school_size_cap: float = Field(100.0, ge=0, description="per pupil above the size cap")
     boarding_beds: float = Field(100.0, ge=0, description="per boarder without a bed")
+    young_beyond_day_radius: float = Field(
+        50.0, ge=0, description="per pupil below the boarding grade and km beyond the day "
+        "radius (they attend as day pupils)")
 
 
 class Policy(_Strict):

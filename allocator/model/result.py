@@ -82,6 +82,10 @@ class Violation(Contract):
     message: str
     grade: int | None = None
     cost: float = Field(0.0, description="elastic penalty, pupil-km equivalents")
+    school: str | None = Field(None, description="the school attended, where the subject is "
+                               "a block (young_beyond_day_radius, group_intake)")
+    km_beyond: float | None = Field(None, description="young_beyond_day_radius: km beyond "
+                                    "the day radius")
 
 
 class Objective(Contract):

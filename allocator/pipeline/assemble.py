@@ -13,11 +13,13 @@ from __future__ import annotations
 from allocator.layout import Layout, describe_layout
 from allocator.metrics.balance import build_balance_report, summarize_balance
 from allocator.metrics.kpis import compute_kpis
+from allocator.metrics.planning import young_beyond_kpis
 from allocator.model.findings import Finding
 from allocator.model.result import Result, SchoolResult, StudentsSection
 from allocator.model.sections import SolverStats
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.contiguity import catchment_parts
+from allocator.students.day_radius import young_beyond_violations
 from allocator.students.rows import build_assignments, build_objective, build_schools
 from allocator.students.stage import StudentOutcome
 from allocator.teachers.stage import RotationRun
@@ -57,6 +59,7 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     inst, units, layout, policy = problem.instance, problem.units, prepared.layout, prepared.policy
     arcs, choice = outcome.arcs, outcome.choice
     rows_all, violations, pen_total = build_schools(inst, units, arcs, choice)
+    violations += young_beyond_violations(inst, units, arcs, choice)
     schools = with_fixed_costs(rows_all if outcome.open_mask is None else [
         s for j, s in enumerate(rows_all) if outcome.open_mask[j]], layout)
     objective = int(arcs.cost[choice].sum()) + pen_total + outcome.fixed
@@ -67,7 +70,8 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     roster = layout.teachers if prepared.scenario.teachers else None
     balance = build_balance_report(schools, layout.school_map(), roster, policy)
     kpis = compute_kpis(rows, schools, policy).model_copy(
-        update={"balance": summarize_balance(balance)})
+        update={"balance": summarize_balance(balance),
+                "young_beyond_day_radius": young_beyond_kpis(violations)})
     return Result(
         scenario=prepared.scenario.name, status=status, strict=strict, message=message,
         objective=objective / SCALE, lower_bound=outcome.bound / SCALE,

@@ -14,6 +14,7 @@ from html import escape
 import pandas as pd
 
 from .charts import CSS, bar_chart, fmt, number
+from .closure import closure_html
 from .compare import Comparison, changed_pupils
 
 
@@ -163,6 +164,6 @@ def render_html(cmp: Comparison, top: int = 60) -> str:
         f"<h3>Blocks (largest {2 * top}; all in changes_blocks.csv)</h3>",
         table(blocks, ["run", "block", "township", "level", "grades", "pupils",
                        "from_school", "to_school", "km_before", "km_after"], left=5),
-        '<h2 id="schools">Schools before / after</h2>', school_rows(cmp),
+        '<h2 id="schools">Schools before / after</h2>', school_rows(cmp), closure_html(cmp),
         f'<h2 id="notes">Notes</h2><ul>{notes or "<li>none</li>"}</ul>',
         "</body></html>", ""])

@@ -4,6 +4,7 @@ moves between schools, the schools per run."""
 from __future__ import annotations
 
 from .charts import fmt
+from .closure import closure_markdown
 from .compare import Comparison, changed_pupils
 
 
@@ -40,6 +41,7 @@ def markdown(cmp: Comparison, top: int = 30) -> str:
             cells.append(fmt(enrol.loc[sid, lb]) if st in ("open", "new") and enrol is not None
                          else st)
         out.append(f"| {sid} | {names.get(sid, '')} | " + " | ".join(cells) + " |")
+    out += closure_markdown(cmp)
     if cmp.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in cmp.notes]
     return "\n".join(out) + "\n"

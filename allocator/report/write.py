@@ -9,6 +9,7 @@ from pathlib import Path
 from allocator.io.atomic import staged_folder, write_files
 from allocator.io.result_folder import result_files
 
+from .closure import closure_table, township_boarding_table
 from .compare import Comparison
 from .compare_html import render_html
 from .markdown import markdown
@@ -20,7 +21,9 @@ def comparison_files(cmp: Comparison) -> dict[str, str]:
             "kpis.csv": cmp.kpis.to_csv(index=False),
             "changes_blocks.csv": cmp.blocks.to_csv(index=False),
             "changes_pairs.csv": cmp.pairs.to_csv(index=False),
-            "schools.csv": cmp.schools.to_csv(index=False)}
+            "schools.csv": cmp.schools.to_csv(index=False),
+            "closure_blocks.csv": closure_table(cmp).to_csv(index=False),
+            "township_boarding.csv": township_boarding_table(cmp).to_csv(index=False)}
 
 
 def write_comparison(cmp: Comparison, outdir: str | Path) -> Path:

@@ -40,8 +40,9 @@ RULES: dict[str, Rule] = {
              "building stock"),
         Rule("school_size_cap", "school_size_cap",
              "县域义务教育优质均衡发展督导评估办法 (2000; nine-year 2500)"),
-        Rule("no_young_boarding", "min_boarding_grade, day_radius_km",
-             "国办发〔2018〕27号"),
+        Rule("young_beyond_day_radius", "min_boarding_grade, day_radius_km, "
+             "penalties.young_beyond_day_radius",
+             "国办发〔2018〕27号 (young pupils do not board); the km radius: assumption"),
         Rule("boarding_beds", "day_radius_km", "国办发〔2018〕27号; local day-radius rules"),
         Rule("staffing_ratio", "staffing.pupils_per_teacher, staffing.small_school, "
              "staffing.subject_teachers_per_class",

@@ -4,9 +4,11 @@ A unit is (block, level) or, where a school serving only part of a level (a teac
 is within reach, (block, grade segment): the lower segment may attend that school while the
 upper one goes elsewhere (rule `one_school_per_level`, see `Units.links`).
 
-An arc (unit, school) is admissible when the school serves every grade of the unit and, if
-the unit has pupils below the boarding grade, lies within the unit's day radius (rule
-`no_young_boarding`). Pupils on an arc beyond the day radius board (rule `boarding_beds`).
+An arc (unit, school) is admissible when the school serves every grade of the unit. Pupils
+of the boarding grades on an arc beyond the day radius board (rule `boarding_beds`); young
+pupils never board: beyond the radius they attend as day pupils and the arc's cost carries
+the penalty of rule `young_beyond_day_radius` (`rules.day_radius`). Units with `soft` unset
+(strict mode) may not take such arcs at all.
 `build_candidates` keeps the k nearest admissible schools per unit plus today's and locked
 schools; `price_units` scans every admissible school of given units, so the bound can add
 the arcs the relaxation needs (column generation) and stay valid for the unpruned problem.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.rules.day_radius import boarders_on_arc, young_beyond_units
 from allocator.rules.objective import assignment_units
 
 from .instance import Instance
@@ -37,6 +40,7 @@ class Units:
     radius: np.ndarray  # (U,) km
     locked: np.ndarray  # (U,) school index or -1
     links: np.ndarray  # (L, 2): (lower segment unit, next segment unit) of one block-level
+    soft: bool = True  # young pupils may attend beyond the day radius (elastic mode)
 
     def __len__(self) -> int:
         return len(self.block)
@@ -49,9 +53,10 @@ class Arcs:
     unit: np.ndarray
     school: np.ndarray
     km: np.ndarray
-    board: np.ndarray  # bool: beyond the day radius, all pupils board
-    cost: np.ndarray  # int objective units: travel + stability
+    board: np.ndarray  # bool: beyond the day radius (pupils of the boarding grades board)
+    cost: np.ndarray  # int objective units: travel + stability + young beyond the radius
     moved: np.ndarray  # pupils whose school changes
+    boarders: np.ndarray  # pupils who board when the unit takes the arc
 
     def __len__(self) -> int:
         return len(self.unit)
@@ -153,16 +158,34 @@ def make_arcs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray
     cur = inst.current[units.block[unit]]
     moved = np.where((cur != -1) & (cur != school[:, None]), units.pupils[unit],
                      0).sum(axis=1)  # a school closed by the layout (-2) always moves them
-    cost = assignment_units(units.total[unit], km, moved, inst.scenario.options.weights)
+    cost = arc_costs(inst, units, unit, km, moved)
     order = np.lexsort((km, unit))
     board = km > units.radius[unit] + 1e-9
+    boarders = boarders_on_arc(units.total[unit], units.young[unit], km, units.radius[unit])
     return Arcs(unit=unit[order], school=school[order], km=km[order], board=board[order],
-                cost=cost[order], moved=moved[order])
+                cost=cost[order], moved=moved[order], boarders=boarders[order])
+
+
+def arc_costs(inst: Instance, units: Units, unit: np.ndarray, km: np.ndarray,
+              moved: np.ndarray) -> np.ndarray:
+    """Integer cost of arcs (any shape of `unit`, `km` and `moved` alike): travel and
+    stability (`objective.assignment_units`) plus the young pupils beyond the day radius
+    (`day_radius.young_beyond_units`)."""
+    cost = assignment_units(units.total[unit], km, moved, inst.scenario.options.weights)
+    return cost + young_beyond_units(units.young[unit], km, units.radius[unit], inst.policy)
 
 
 def admissible_mask(units: Units, unit: np.ndarray, km: np.ndarray) -> np.ndarray:
-    """Whether arcs (given as unit and km arrays) respect `no_young_boarding`."""
+    """Whether arcs (given as unit and km arrays) may be taken: always in elastic mode,
+    within the day radius for units with young pupils in strict mode."""
+    if units.soft:
+        return np.ones(len(unit), dtype=bool)
     return (units.young[unit] == 0) | (km <= units.radius[unit] + 1e-9)
+
+
+def young_far_mask(units: Units, arcs: Arcs) -> np.ndarray:
+    """Arcs that take young pupils beyond the day radius (rule young_beyond_day_radius)."""
+    return arcs.board & (units.young[arcs.unit] > 0)
 
 
 def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
@@ -183,6 +206,12 @@ def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
             ok = tg >= 0
             us.append(np.repeat(free, tg.shape[1])[ok.ravel()])
             ss.append(tg.ravel()[ok.ravel()])
+            far = free[units.young[free] > 0] if units.soft else free[:0]
+            if len(far):  # young pupils: also the nearest schools beyond the radius
+                tg, _ = inst.distance.nearest(units.block[far], elig, k)
+                ok = tg >= 0
+                us.append(np.repeat(far, tg.shape[1])[ok.ravel()])
+                ss.append(tg.ravel()[ok.ravel()])
         # today's schools for the unit's grades, when admissible
         cur = inst.current[units.block[members]]
         for g in range(9):
@@ -236,7 +265,9 @@ def add_arcs(inst: Instance, units: Units, arcs: Arcs, unit: np.ndarray,
     s = np.concatenate([arcs.school, school])
     u, s = _unique_pairs(u, s)
     u, s = _close_links(inst, units, u, s)
-    return make_arcs(inst, units, u, s)
+    km = inst.distance.pairs(units.block[u], s)
+    keep = admissible_mask(units, u, km) | (units.locked[u] >= 0)
+    return make_arcs(inst, units, u[keep], s[keep], km[keep])
 
 
 def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
@@ -264,16 +295,33 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
                                   units.pupils[m, g][:, None],
                                   0)
             cost = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)
-            per = cost // np.maximum(p, 1)
-            board = km > units.radius[m][:, None] + 1e-9
-            val = per + np.where(board, board_value[elig, lv][None, :],
-                                 school_value[elig, lv][None, :])
-            bad = board & (units.young[m][:, None] > 0)
+            young = np.broadcast_to(units.young[m][:, None], km.shape)
+            radius = units.radius[m][:, None]
+            cost = cost + young_beyond_units(young, km, radius, inst.policy)
+            board = km > radius + 1e-9
+            total = np.broadcast_to(p, km.shape)
+            val = priced_value(cost, total, young, boarders_on_arc(total, young, km, radius),
+                               board, school_value[elig, lv][None, :],
+                               board_value[elig, lv][None, :])
+            bad = board & (young > 0) & (not units.soft)
             locked = units.locked[m]
             bad |= (locked[:, None] >= 0) & (elig[None, :] != locked[:, None])
             if exclude is not None:
                 bad |= _candidate_matrix(exclude, m, elig, inst.n_schools)
             yield m, elig, np.where(bad, NO_ARC, val)
+
+
+def priced_value(cost: np.ndarray, total: np.ndarray, young: np.ndarray,
+                 boarders: np.ndarray, board: np.ndarray, day_price: np.ndarray,
+                 bed_price: np.ndarray) -> np.ndarray:
+    """Value per pupil of arcs under dual prices (all arguments broadcast alike): cost per
+    pupil, plus the day price for day arcs, the bed price for boarding arcs, and for arcs
+    taking young pupils beyond the radius the young pupils' day price and the boarders'
+    bed price averaged over the unit; rounded down (integers)."""
+    t = np.maximum(total, 1)
+    far = board & (young > 0)
+    mix = (young * day_price + boarders * bed_price) // t
+    return cost // t + np.where(far, mix, np.where(board, bed_price, day_price))
 
 
 def price_units(inst: Instance, units: Units, school_value: np.ndarray,
@@ -339,4 +387,5 @@ def subset_units(units: Units, idx: np.ndarray) -> Units:
         links = pos[links[keep]]
     return Units(block=units.block[idx], level=units.level[idx], grades=units.grades[idx],
                  pupils=units.pupils[idx], total=units.total[idx], young=units.young[idx],
-                 radius=units.radius[idx], locked=units.locked[idx], links=links)
+                 radius=units.radius[idx], locked=units.locked[idx], links=links,
+                 soft=units.soft)

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from allocator.rules.day_radius import young_beyond_units
 from allocator.rules.objective import assignment_units, penalty_units
 from allocator.students.arcs import Units, eligible_schools, unit_groups
 from allocator.students.instance import Instance
@@ -92,10 +93,15 @@ def price_pairs(inst: Instance, units: Units, max_pairs: int = 4_000_000,
                 moved += np.where((c != -1) & (c != elig[None, :]), units.pupils[m, g][:, None],
                                   0)
             p = units.total[m][:, None]
-            per = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights) // \
-                np.maximum(p, 1)
+            young = units.young[m][:, None]
+            per = (assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)
+                   + young_beyond_units(np.broadcast_to(young, km.shape), km,
+                                        units.radius[m][:, None], inst.policy)
+                   ) // np.maximum(p, 1)
             board = km > units.radius[m][:, None] + 1e-9
-            bad = (board & (units.young[m][:, None] > 0)) | (
+            far = board & (young > 0)  # soft day radius: a day pair (see flow_bound)
+            board = board & ~far
+            bad = (far & (not units.soft)) | (
                 (units.locked[m][:, None] >= 0) & (elig[None, :] != units.locked[m][:, None]))
             per = np.where(bad, NO_CAP, per)
             if len(elig) > k_max:

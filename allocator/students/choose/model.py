@@ -155,7 +155,9 @@ def open_extension(groups: list[tuple[np.ndarray, int, int]], arc_school: np.nda
 def nearest_pairs(inst: Instance, units: Units, allowed: np.ndarray, k: int,
                   only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(unit, school) pairs: for each unit (of `only`, default all) its k nearest admissible
-    schools among `allowed` (n bool); locked units get their school if allowed."""
+    schools among `allowed` (n bool), within the day radius where the unit has young pupils
+    and, when none lies within it and the radius is soft, beyond it; locked units get their
+    school if allowed."""
     us, ss = [], []
     pick = np.ones(len(units), dtype=bool) if only is None else np.isin(np.arange(len(units)),
                                                                        only)
@@ -171,6 +173,12 @@ def nearest_pairs(inst: Instance, units: Units, allowed: np.ndarray, k: int,
         ok = tg >= 0
         us.append(np.repeat(members, tg.shape[1])[ok.ravel()])
         ss.append(tg.ravel()[ok.ravel()])
+        far = members[~ok.any(axis=1)] if units.soft else members[:0]
+        if len(far):  # soft day radius: the nearest ones beyond it
+            tg, _ = inst.distance.nearest(units.block[far], elig, k)
+            ok = tg >= 0
+            us.append(np.repeat(far, tg.shape[1])[ok.ravel()])
+            ss.append(tg.ravel()[ok.ravel()])
     lk = np.flatnonzero((units.locked >= 0) & pick)
     lk = lk[allowed[units.locked[lk]]]
     us.append(lk)
@@ -306,7 +314,7 @@ def _cover_model(inst: Instance, units: Units, cm: ChooseModel, value: np.ndarra
             severity="error", code="layout", record=spec.label,
             field="keep" if spec.keep is not None else "close_at_most",
             message=f"{spec.rule_text()} cannot give every block a school within the day "
-                    f"radius for its young pupils (rule no_young_boarding), e.g. "
+                    f"radius for its young pupils (rule young_beyond_day_radius, strict), e.g. "
                     f"{', '.join(blocks)}: keep more candidates")])
     out = ~cm.is_cand.copy()
     for j, v in y.items():
