@@ -94,6 +94,24 @@ class YoungBeyondRadius(Contract):
     max_km_beyond: float
 
 
+class LeftBehind(Contract):
+    """Left-behind children (留守儿童) and boarding: beds go to them first at each school."""
+
+    pupils: int
+    boarders: int
+    with_bed: int
+    without_bed: int
+    schools_short: int = Field(description="schools where left-behind boarders lack beds")
+
+
+class TownshipBoarding(Contract):
+    """Rule township_boarding_schools: open boarding schools per township."""
+
+    townships: int
+    townships_short: int
+    by_township: dict[str, int] = Field(description="open boarding schools per township")
+
+
 class Kpis(Section):
     """Every KPI of a student plan (the keys `allocator compare` flattens into kpis.csv)."""
 
@@ -104,6 +122,11 @@ class Kpis(Section):
                                              "board)")
     young_beyond_day_radius: YoungBeyondRadius | None = Field(
         None, description="young pupils beyond the day radius (absent before it is made)")
+    left_behind: LeftBehind | None = Field(
+        None, description="left-behind boarders with and without a bed (absent before it "
+        "is made)")
+    township_boarding: TownshipBoarding | None = Field(
+        None, description="boarding schools per township (absent before it is made)")
     boarding: Boarding
     classes: Classes
     schools_over_size_cap: int

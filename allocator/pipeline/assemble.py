@@ -13,13 +13,18 @@ from __future__ import annotations
 from allocator.layout import Layout, describe_layout
 from allocator.metrics.balance import build_balance_report, summarize_balance
 from allocator.metrics.kpis import compute_kpis
-from allocator.metrics.planning import young_beyond_kpis
+from allocator.metrics.planning import (
+    left_behind_kpis,
+    township_boarding,
+    young_beyond_kpis,
+)
 from allocator.model.findings import Finding
 from allocator.model.result import Result, SchoolResult, StudentsSection
 from allocator.model.sections import SolverStats
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.contiguity import catchment_parts
 from allocator.students.day_radius import young_beyond_violations
+from allocator.students.group_intake import group_violations
 from allocator.students.rows import build_assignments, build_objective, build_schools
 from allocator.students.stage import StudentOutcome
 from allocator.teachers.stage import RotationRun
@@ -60,10 +65,12 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     arcs, choice = outcome.arcs, outcome.choice
     rows_all, violations, pen_total = build_schools(inst, units, arcs, choice)
     violations += young_beyond_violations(inst, units, arcs, choice)
+    violations += group_violations(inst, units, arcs, choice)
     schools = with_fixed_costs(rows_all if outcome.open_mask is None else [
         s for j, s in enumerate(rows_all) if outcome.open_mask[j]], layout)
     objective = int(arcs.cost[choice].sum()) + pen_total + outcome.fixed
     status, message = plan_status(strict, bool(violations), objective, outcome.bound)
+    towns, town_violations = township_boarding(prepared.scenario, schools, policy)
     terms = build_objective(inst, units, arcs, choice, violations, pen_total).model_copy(
         update={"fixed_cost": outcome.fixed / SCALE, "total": objective / SCALE})
     rows = build_assignments(inst, units, arcs, choice)
@@ -71,7 +78,9 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     balance = build_balance_report(schools, layout.school_map(), roster, policy)
     kpis = compute_kpis(rows, schools, policy).model_copy(
         update={"balance": summarize_balance(balance),
-                "young_beyond_day_radius": young_beyond_kpis(violations)})
+                "young_beyond_day_radius": young_beyond_kpis(violations),
+                "left_behind": left_behind_kpis(prepared.scenario, rows, schools, policy),
+                "township_boarding": towns})
     return Result(
         scenario=prepared.scenario.name, status=status, strict=strict, message=message,
         objective=objective / SCALE, lower_bound=outcome.bound / SCALE,
@@ -79,7 +88,8 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
         timings=timings, solver=SolverStats(**{**solver_info, **outcome.stats}),
         students=StudentsSection(assignments=rows), schools=schools,
         catchments=catchment_parts(inst, units, arcs, choice, problem.edges),
-        violations=violations, kpis=kpis, layout=describe_layout(layout, outcome.kept),
+        violations=violations + town_violations, kpis=kpis,
+        layout=describe_layout(layout, outcome.kept),
         balance=balance, warnings=warnings)
 
 

@@ -14,6 +14,9 @@ re-checks the student rules and `verify.teachers` the teacher rules, without sol
 | `school_size_cap` | pupils per school at most the cap | students.cpsat |
 | `young_beyond_day_radius` | young never board; beyond the radius: priced | rules.day_radius |
 | `boarding_beds` | beyond the day radius: board, need a bed | students.cpsat |
+| `township_boarding_schools` | each township keeps 1-2 boarding schools | choose, metrics |
+| `left_behind_first` | beds go to left-behind children first | metrics.planning |
+| `group_intake` | pupils attend a school of their group | rules.group_intake |
 | `contiguity` | joins a school with a closer neighbour | students.contiguity |
 | `choose` | keep exactly k / close at most k candidates | students.choose |
 | `staffing_ratio` | teachers >= pupils / ratio | teachers.base |

@@ -44,6 +44,12 @@ RULES: dict[str, Rule] = {
              "penalties.young_beyond_day_radius",
              "国办发〔2018〕27号 (young pupils do not board); the km radius: assumption"),
         Rule("boarding_beds", "day_radius_km", "国办发〔2018〕27号; local day-radius rules"),
+        Rule("township_boarding_schools", "township_boarding.min_schools, "
+             "township_boarding.min_beds", "台前县 2023 plan (each township keeps 1-2 "
+             "boarding schools)"),
+        Rule("left_behind_first", "-", "国办发〔2018〕27号 (留守儿童 board first)"),
+        Rule("group_intake", "penalties.group_intake", "学区制 / 集团化办学 (options."
+             "enrol_within_group)"),
         Rule("staffing_ratio", "staffing.pupils_per_teacher, staffing.small_school, "
              "staffing.subject_teachers_per_class",
              "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.rules.day_radius import boarders_on_arc, young_beyond_units
+from allocator.rules.group_intake import cross_group_units, is_cross_group
 from allocator.rules.objective import assignment_units
 
 from .instance import Instance
@@ -158,7 +159,7 @@ def make_arcs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray
     cur = inst.current[units.block[unit]]
     moved = np.where((cur != -1) & (cur != school[:, None]), units.pupils[unit],
                      0).sum(axis=1)  # a school closed by the layout (-2) always moves them
-    cost = arc_costs(inst, units, unit, km, moved)
+    cost = arc_costs(inst, units, unit, school, km, moved)
     order = np.lexsort((km, unit))
     board = km > units.radius[unit] + 1e-9
     boarders = boarders_on_arc(units.total[unit], units.young[unit], km, units.radius[unit])
@@ -166,21 +167,38 @@ def make_arcs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray
                 cost=cost[order], moved=moved[order], boarders=boarders[order])
 
 
-def arc_costs(inst: Instance, units: Units, unit: np.ndarray, km: np.ndarray,
-              moved: np.ndarray) -> np.ndarray:
-    """Integer cost of arcs (any shape of `unit`, `km` and `moved` alike): travel and
-    stability (`objective.assignment_units`) plus the young pupils beyond the day radius
-    (`day_radius.young_beyond_units`)."""
-    cost = assignment_units(units.total[unit], km, moved, inst.scenario.options.weights)
-    return cost + young_beyond_units(units.young[unit], km, units.radius[unit], inst.policy)
+def cross_group_mask(inst: Instance, units: Units, unit: np.ndarray,
+                     school: np.ndarray) -> np.ndarray:
+    """Whether arcs (unit and school arrays, broadcast) leave the block's group (rule
+    group_intake; all False without `options.enrol_within_group`)."""
+    if inst.block_group is None or inst.school_group is None:
+        return np.zeros(np.broadcast(unit, school).shape, dtype=bool)
+    return is_cross_group(inst.block_group[units.block[unit]], inst.school_group[school])
 
 
-def admissible_mask(units: Units, unit: np.ndarray, km: np.ndarray) -> np.ndarray:
-    """Whether arcs (given as unit and km arrays) may be taken: always in elastic mode,
-    within the day radius for units with young pupils in strict mode."""
+def arc_costs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray,
+              km: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Integer cost of arcs (`unit`, `school`, `km`, `moved` broadcast alike): travel and
+    stability (`objective.assignment_units`), the young pupils beyond the day radius
+    (`day_radius.young_beyond_units`) and the pupils outside their group
+    (`group_intake.cross_group_units`)."""
+    total = units.total[unit]
+    cost = assignment_units(np.broadcast_to(total, np.shape(km)), km, moved,
+                            inst.scenario.options.weights)
+    cost = cost + young_beyond_units(units.young[unit], km, units.radius[unit], inst.policy)
+    return cost + cross_group_units(total, cross_group_mask(inst, units, unit, school),
+                                    inst.policy)
+
+
+def admissible_mask(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray,
+                    km: np.ndarray) -> np.ndarray:
+    """Whether arcs (unit, school and km arrays) may be taken: always in elastic mode; in
+    strict mode within the day radius for units with young pupils and within the block's
+    group under group intake."""
     if units.soft:
         return np.ones(len(unit), dtype=bool)
-    return (units.young[unit] == 0) | (km <= units.radius[unit] + 1e-9)
+    return (((units.young[unit] == 0) | (km <= units.radius[unit] + 1e-9))
+            & ~cross_group_mask(inst, units, unit, school))
 
 
 def young_far_mask(units: Units, arcs: Arcs) -> np.ndarray:
@@ -231,7 +249,7 @@ def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
     unit, school = _unique_pairs(unit, school)
     unit, school = _close_links(inst, units, unit, school)
     km = inst.distance.pairs(units.block[unit], school)
-    keep = admissible_mask(units, unit, km) | (units.locked[unit] >= 0)
+    keep = admissible_mask(inst, units, unit, school, km) | (units.locked[unit] >= 0)
     return make_arcs(inst, units, unit[keep], school[keep], km[keep])
 
 
@@ -266,7 +284,7 @@ def add_arcs(inst: Instance, units: Units, arcs: Arcs, unit: np.ndarray,
     u, s = _unique_pairs(u, s)
     u, s = _close_links(inst, units, u, s)
     km = inst.distance.pairs(units.block[u], s)
-    keep = admissible_mask(units, u, km) | (units.locked[u] >= 0)
+    keep = admissible_mask(inst, units, u, s, km) | (units.locked[u] >= 0)
     return make_arcs(inst, units, u[keep], s[keep], km[keep])
 
 
@@ -277,7 +295,6 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
     value = cost per pupil + school_value (day arc) or board_value (boarding arc), both
     indexed [school, level]; NO_ARC marks inadmissible (or excluded) pairs.
     """
-    weights = inst.scenario.options.weights
     for _, members in unit_groups(units).items():
         elig = eligible_schools(inst, units.grades[members[0]])
         if len(elig) == 0:
@@ -294,16 +311,19 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
                 moved += np.where((c != -1) & (c != elig[None, :]),  # -2: closed by the layout
                                   units.pupils[m, g][:, None],
                                   0)
-            cost = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)
+            cost = arc_costs(inst, units, m[:, None], elig[None, :], km, moved)
             young = np.broadcast_to(units.young[m][:, None], km.shape)
             radius = units.radius[m][:, None]
-            cost = cost + young_beyond_units(young, km, radius, inst.policy)
             board = km > radius + 1e-9
             total = np.broadcast_to(p, km.shape)
             val = priced_value(cost, total, young, boarders_on_arc(total, young, km, radius),
                                board, school_value[elig, lv][None, :],
                                board_value[elig, lv][None, :])
-            bad = board & (young > 0) & (not units.soft)
+            if not units.soft:  # strict: the day radius and group intake are hard
+                bad = (board & (young > 0)) | cross_group_mask(inst, units, m[:, None],
+                                                               elig[None, :])
+            else:
+                bad = np.zeros(km.shape, dtype=bool)
             locked = units.locked[m]
             bad |= (locked[:, None] >= 0) & (elig[None, :] != locked[:, None])
             if exclude is not None:

@@ -17,6 +17,7 @@ from allocator.model.scenario import Scenario
 
 from .arcs import Arcs, Units
 from .instance import Instance
+from .planning_checks import check_left_behind, check_township_rules
 
 
 def _err(code: str, message: str, record: str | None = None, field: str | None = None):
@@ -153,7 +154,8 @@ def check_scenario(scenario: Scenario, schools) -> list[Finding]:
     return (check_duplicate_ids(scenario) + check_locations(scenario)
             + check_classrooms(scenario) + check_unknown_ids(scenario)
             + check_grades_served(scenario, schools) + check_current_schools(scenario)
-            + check_projection_year(scenario))
+            + check_projection_year(scenario) + check_left_behind(scenario)
+            + check_township_rules(scenario))
 
 
 def check_locks(inst: Instance, locks_raw) -> list[Finding]:

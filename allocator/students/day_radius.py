@@ -24,12 +24,14 @@ from .rows import LEVEL_NAMES
 
 
 def harden_day_radius(problem: StudentProblem) -> tuple[StudentProblem, np.ndarray]:
-    """The problem with the day radius a hard rule (units not `soft`, arcs taking young
-    pupils beyond it dropped unless locked) and the units left without any arc: a strict
-    plan cannot exist when that list is not empty."""
+    """The problem with the day radius and group intake hard rules (units not `soft`, arcs
+    taking young pupils beyond the radius or pupils outside their group dropped unless
+    locked) and the units left without any arc: a strict plan cannot exist when that list
+    is not empty."""
     units = dataclasses.replace(problem.units, soft=False)
     arcs = problem.arcs
-    keep = admissible_mask(units, arcs.unit, arcs.km) | (units.locked[arcs.unit] >= 0)
+    keep = (admissible_mask(problem.instance, units, arcs.unit, arcs.school, arcs.km)
+            | (units.locked[arcs.unit] >= 0))
     hard = Arcs(**{f.name: getattr(arcs, f.name)[keep] for f in dataclasses.fields(Arcs)})
     has = np.zeros(len(units), dtype=bool)
     has[hard.unit] = True
@@ -41,9 +43,10 @@ def describe_stranded(inst: Instance, units: Units, stranded: np.ndarray) -> str
     day radius (the first few named)."""
     blocks = [inst.block_ids[units.block[u]] for u in stranded]
     names = ", ".join(dict.fromkeys(blocks[:6])) + (" ..." if len(blocks) > 6 else "")
-    return (f"{len(stranded)} block-levels have pupils below grade "
-            f"{inst.policy.min_boarding_grade} and no open school serving their grades within "
-            f"the day radius (rule {RULE}, hard in strict mode): {names}")
+    return (f"{len(stranded)} block-levels have no open school serving their grades within "
+            f"the day radius of their pupils below grade {inst.policy.min_boarding_grade} "
+            f"(rule {RULE}) and within their group where group intake applies (rule "
+            f"group_intake), both hard in strict mode: {names}")
 
 
 def young_beyond_violations(inst: Instance, units: Units, arcs: Arcs,

@@ -41,9 +41,14 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from allocator.rules.day_radius import young_beyond_units
-from allocator.rules.objective import assignment_units, penalty_units
-from allocator.students.arcs import Units, eligible_schools, unit_groups
+from allocator.rules.objective import penalty_units
+from allocator.students.arcs import (
+    Units,
+    arc_costs,
+    cross_group_mask,
+    eligible_schools,
+    unit_groups,
+)
 from allocator.students.instance import Instance
 
 from .model import ChooseModel
@@ -74,7 +79,6 @@ def price_pairs(inst: Instance, units: Units, max_pairs: int = 4_000_000,
                 chunk: int = 1024) -> PairTable:
     """Every admissible pair of every unit (or its cheapest K when there would be more
     than `max_pairs`), with cost per pupil floored, as the assignment model charges."""
-    weights = inst.scenario.options.weights
     us, ss, ps, bs = [], [], [], []
     mu_cap = np.full(len(units), NO_CAP, dtype=np.int64)
     k_max = max(16, max_pairs // max(len(units), 1))
@@ -94,13 +98,13 @@ def price_pairs(inst: Instance, units: Units, max_pairs: int = 4_000_000,
                                   0)
             p = units.total[m][:, None]
             young = units.young[m][:, None]
-            per = (assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)
-                   + young_beyond_units(np.broadcast_to(young, km.shape), km,
-                                        units.radius[m][:, None], inst.policy)
-                   ) // np.maximum(p, 1)
+            per = arc_costs(inst, units, m[:, None], elig[None, :], km, moved) // np.maximum(
+                p, 1)
             board = km > units.radius[m][:, None] + 1e-9
             far = board & (young > 0)  # soft day radius: a day pair (see flow_bound)
             board = board & ~far
+            if not units.soft:  # strict: group intake is hard too
+                far = far | cross_group_mask(inst, units, m[:, None], elig[None, :])
             bad = (far & (not units.soft)) | (
                 (units.locked[m][:, None] >= 0) & (elig[None, :] != units.locked[m][:, None]))
             per = np.where(bad, NO_CAP, per)
