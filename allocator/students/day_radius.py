@@ -17,7 +17,8 @@ from allocator.model.result import Violation
 from allocator.rules.day_radius import RULE, km_beyond, young_beyond_units
 from allocator.rules.objective import SCALE
 
-from .arcs import Arcs, Units, admissible_mask, young_far_mask
+from .arc_rules import admissible_mask, young_far_mask
+from .arcs import Arcs, Units
 from .instance import Instance
 from .problem import StudentProblem
 from .rows import LEVEL_NAMES

@@ -40,6 +40,7 @@ from ortools.graph.python import min_cost_flow
 
 from allocator.rules.objective import penalty_units
 
+from .arc_rules import priced_value, young_far_mask
 from .arcs import (
     NO_ARC,
     Arcs,
@@ -47,9 +48,7 @@ from .arcs import (
     add_arcs,
     improving_arcs,
     price_units,
-    priced_value,
     subset_units,
-    young_far_mask,
 )
 from .instance import Instance
 
@@ -184,7 +183,6 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
     supply[net.T] = -int(units.total.sum())
     mcf.set_nodes_supplies(np.arange(net.nodes), supply)
     status = mcf.solve()
-    shortfall = 0
     if status != mcf.OPTIMAL:
         status = mcf.solve_max_flow_with_min_cost()
         if status != mcf.OPTIMAL:

@@ -9,7 +9,8 @@ from allocator.model.result import Violation
 from allocator.rules.group_intake import RULE, cross_group_units
 from allocator.rules.objective import SCALE
 
-from .arcs import Arcs, Units, cross_group_mask
+from .arc_rules import cross_group_mask
+from .arcs import Arcs, Units
 from .instance import Instance
 from .rows import LEVEL_NAMES
 

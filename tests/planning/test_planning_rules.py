@@ -125,3 +125,21 @@ def test_strict_group_intake_keeps_pupils_in_their_group():
     r = solve_students(sc)
     assert by_block(r) == {("b", "1-6"): "A"} and r.status == "optimal"
     assert r.violations == [] and verify_result(sc, r).ok
+
+
+def test_choose_keeps_a_boarding_school_in_each_township():
+    def case(**options):
+        return scenario(
+            [school("C", 0, beds=100, township="T1"),
+             school("V1", 10000, beds=20, township="T2"), school("V2", 9000, township="T2")],
+            [block("y", 9000, grades={4: 20}, township="T2")],
+            layout=[{"op": "choose", "candidates": ["V1", "V2"], "keep": 1}], options=options)
+
+    free = solve_students(case(township_boarding={"T2": 0}))
+    assert free.layout.choose[0].kept == ["V2"]  # next to the pupils
+    sc = case()
+    r = solve_students(sc)
+    assert r.layout.choose[0].kept == ["V1"]  # T2's only boarding school stays open
+    assert r.kpis.township_boarding.by_township == {"T1": 1, "T2": 1}
+    assert not [v for v in r.violations if v.rule == "township_boarding_schools"]
+    assert verify_result(sc, r).ok

@@ -42,10 +42,9 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from allocator.rules.objective import penalty_units
+from allocator.students.arc_rules import arc_costs, cross_group_mask
 from allocator.students.arcs import (
     Units,
-    arc_costs,
-    cross_group_mask,
     eligible_schools,
     unit_groups,
 )
