@@ -4,8 +4,8 @@
 the base, their km before and after, the extra km, and the young pupils the run sends beyond
 the day radius (rule `young_beyond_day_radius`, from the run's violations) - the table a
 bureau takes to parents' consultations. `township_boarding_table` counts, per township and
-run, the open schools with boarding beds against the policy minimum (rule
-`township_boarding_schools`). Both come from results alone; labels come from the
+run, the open boarding schools and whether the township meets rule
+`township_boarding_schools`. Both come from results alone; labels come from the
 `planning` catalog through `translate`.
 """
 
@@ -22,7 +22,7 @@ from .compare import Comparison, Run
 
 CLOSURE_COLUMNS = ["run", "block", "township", "level", "pupils", "schools", "km_before",
                    "km_after", "extra_km", "young", "km_beyond"]
-TOWNSHIP_MINIMUM = 1  # boarding schools each township keeps (policy text: 1-2)
+TOWNSHIP_RULE = "township_boarding_schools"
 
 
 def _young_beyond(run: Run) -> dict[str, tuple[int, float]]:
@@ -60,17 +60,21 @@ def closure_table(cmp: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CLOSURE_COLUMNS)
 
 
-def township_boarding_table(cmp: Comparison, minimum: int = TOWNSHIP_MINIMUM) -> pd.DataFrame:
-    """Per township (of any run's schools) and run: open schools with beds, and whether
-    the township keeps at least `minimum` of them."""
+def township_boarding_table(cmp: Comparison) -> pd.DataFrame:
+    """Per township (of any run's schools) and run: open boarding schools (the result's
+    `kpis.township_boarding`, else open schools with beds) and whether the township meets
+    rule `township_boarding_schools` (no violation of it in that run)."""
     towns = sorted({s.township for r in cmp.runs for s in r.scenario.schools if s.township})
     rows = []
     for town in towns:
         row: dict[str, object] = {"township": town}
         for run in cmp.runs:
-            n = sum(1 for s in run.result.schools if s.township == town and s.beds > 0)
+            kpi = run.result.kpis.township_boarding if run.result.kpis else None
+            n = (kpi.by_township.get(town, 0) if kpi is not None else sum(
+                1 for s in run.result.schools if s.township == town and s.beds > 0))
+            short = {v.subject for v in run.result.violations if v.rule == TOWNSHIP_RULE}
             row[run.label] = n
-            row[f"{run.label} ok"] = n >= minimum
+            row[f"{run.label} ok"] = town not in short
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -102,7 +106,7 @@ def closure_markdown(cmp: Comparison, lang: str = "en", top: int = 60) -> list[s
                 top).iterrows():
             out.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
     towns = township_boarding_table(cmp)
-    out += ["", f"## {translate('planning.township.title', lang, minimum=TOWNSHIP_MINIMUM)}",
+    out += ["", f"## {translate('planning.township.title', lang)}",
             "", "| " + translate("planning.col.township", lang) + " | "
             + " | ".join(r.label for r in cmp.runs) + " |", "|---|" + "---|" * len(cmp.runs)]
     for _, r in towns.iterrows():
@@ -131,7 +135,7 @@ def closure_html(cmp: Comparison, lang: str = "en", top: int = 60) -> str:
         f'<h2 id="closure">{escape(translate("planning.closure.title", lang))}</h2>',
         f"<ul>{summary}</ul>", f"<table><tr>{head}</tr>{body}</table>",
         '<h2 id="township-boarding">' + escape(translate(
-            "planning.township.title", lang, minimum=TOWNSHIP_MINIMUM)) + "</h2>",
+            "planning.township.title", lang)) + "</h2>",
         f"<table><tr>{thead}</tr>{tbody}</table>"])
 
 
