@@ -57,7 +57,7 @@ def compare_command(
         say(f"{r.label}: {r.result.status}  objective {r.result.objective or 0:,.2f}  "
             f"gap {100 * (r.result.gap or 0):.2f}%  annual cost {cost / 1e4:,.1f} 万元{extra}")
     say(f"wrote {outdir}/compare.html, compare.md, kpis.csv, changes_blocks.csv, "
-        "changes_pairs.csv, schools.csv")
+        "changes_pairs.csv, schools.csv, closure_blocks.csv, township_boarding.csv")
 
 
 @cli.command("sweep")
