@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from allocator import (
+    RULES,
     PolicyError,
     Result,
     ScenarioError,
@@ -159,8 +160,9 @@ def policy_command(
     except PolicyError as exc:
         fail_input(exc)
     table = Table(title=f"policy {profile}", show_lines=False)
+    width = max(len(name) for name in RULES)  # rule ids stay whole (they are searched for)
     for col in ("rule", "title", "value", "source"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", min_width=width if col == "rule" else None)
     for row in describe_policy(pol, pick_lang(lang)):
         table.add_row(row["rule"], row["title"], row["value"], row["source"])
     out.print(table)
