@@ -30,6 +30,12 @@ cost; the best L seen is returned, and 0 <= gap claims rest on it only through `
 Compared with "flow bound with all candidates open plus the cheapest admissible fixed costs"
 (always computed too, the larger is reported), it charges closures: a unit whose nearby
 candidates are closed must pay for the longer trip.
+
+Planning rules: a pair's cost per pupil includes the young pupils' penalty beyond the day
+radius and the group-intake penalty (`arc_rules.arc_costs`), and a pair taking young pupils
+beyond the radius is a day pair (its older boarders skip the bed capacity): a relaxation of
+the plan's bed use, so L(mu) stays a lower bound. Township boarding constraints on the open
+set (`townships`) only remove open sets, which cannot lower the optimum: the bound holds.
 """
 
 from __future__ import annotations
