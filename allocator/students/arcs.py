@@ -26,6 +26,7 @@ from .arc_rules import admissible_mask, arc_costs, cross_group_mask, priced_valu
 from .instance import Instance
 
 NO_ARC = np.int64(1) << 60
+ALL_ARCS_UP_TO = 4000  # units x schools: small problems take every admissible arc
 LEVEL_GRADE_MASK = np.array([[g < 6 for g in range(9)], [g >= 6 for g in range(9)]])
 
 
@@ -171,8 +172,12 @@ def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
 
     Locked units get exactly their locked school. For linked segments, the upper segment
     also gets every candidate of the lower one that serves it, so a plan where both attend
-    the same school is always available.
+    the same school is always available. Units with young pupils also get their k nearest
+    schools beyond the day radius (soft radius). When units x schools is at most
+    `ALL_ARCS_UP_TO`, every admissible arc is a candidate (CP-SAT's proof is then final).
     """
+    if len(units) * inst.n_schools <= ALL_ARCS_UP_TO:
+        k = max(k, inst.n_schools)
     us: list[np.ndarray] = []
     ss: list[np.ndarray] = []
     for _, members in unit_groups(units).items():
