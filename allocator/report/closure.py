@@ -104,7 +104,7 @@ def closure_markdown(cmp: Comparison, lang: str = "en", top: int = 60) -> list[s
                 + " |", "|" + "---|" * len(cols)]
         for _, r in table.sort_values("pupils", ascending=False, kind="stable").head(
                 top).iterrows():
-            out.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
+            out.append("| " + " | ".join(_cell(r[c]) for c in cols) + " |")
     towns = township_boarding_table(cmp)
     out += ["", f"## {translate('planning.township.title', lang)}",
             "", "| " + translate("planning.col.township", lang) + " | "
@@ -121,7 +121,7 @@ def closure_html(cmp: Comparison, lang: str = "en", top: int = 60) -> str:
     table = closure_table(cmp)
     head = "".join(f"<th>{escape(translate(f'planning.col.{c}', lang))}</th>"
                    for c in CLOSURE_COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(r[c]))}</td>" for c in CLOSURE_COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{escape(_cell(r[c]))}</td>" for c in CLOSURE_COLUMNS)
                    + "</tr>" for _, r in table.sort_values(
                        "pupils", ascending=False, kind="stable").head(top).iterrows())
     summary = "".join(f"<li>{escape(x)}</li>" for x in closure_summary(cmp, table, lang))
@@ -141,3 +141,10 @@ def closure_html(cmp: Comparison, lang: str = "en", top: int = 60) -> str:
 
 def _ok(ok: bool, lang: str) -> str:
     return translate("planning.township.ok" if ok else "planning.township.short", lang)
+
+
+def _cell(value: object) -> str:
+    """A table cell: km to 0.01, counts as integers, text as it is."""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
