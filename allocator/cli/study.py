@@ -71,7 +71,8 @@ def print_comparison(cmp: Comparison, outdir: Path, lang: str) -> None:
                       gap=f"{100 * (r.result.gap or 0):.2f}", cost=f"{cost / 1e4:,.1f}",
                       extra=extra))
     say(translate("cli.wrote", lang, files=f"{outdir}/compare.html, compare.md, kpis.csv, "
-                  "changes_blocks.csv, changes_pairs.csv, schools.csv"))
+                  "changes_blocks.csv, changes_pairs.csv, schools.csv, compare.xlsx, "
+                  "closure_blocks.csv, township_boarding.csv"))
 
 
 @cli.command("sweep")

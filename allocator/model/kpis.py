@@ -102,13 +102,49 @@ class LevelBalanceSummary(Contract):
     schools_undetermined: int
 
 
+class YoungBeyondRadius(Contract):
+    """Pupils below the boarding grade attending beyond the day radius as day pupils (rule
+    `young_beyond_day_radius`): how many, from how many blocks, and how far beyond."""
+
+    pupils: int
+    blocks: int
+    pupil_km_beyond: float = Field(description="sum of pupils x km beyond the radius")
+    max_km_beyond: float
+
+
+class LeftBehind(Contract):
+    """Left-behind children (留守儿童) and boarding: beds go to them first at each school."""
+
+    pupils: int
+    boarders: int
+    with_bed: int
+    without_bed: int
+    schools_short: int = Field(description="schools where left-behind boarders lack beds")
+
+
+class TownshipBoarding(Contract):
+    """Rule township_boarding_schools: open boarding schools per township."""
+
+    townships: int
+    townships_short: int
+    by_township: dict[str, int] = Field(description="open boarding schools per township")
+
+
 class Kpis(Section):
     """Every KPI of a student plan (the keys `allocator compare` flattens into kpis.csv)."""
 
     pupils: int
     travel: Travel
-    beyond_day_radius: PerLevelCount = Field(description="pupils beyond the day radius of "
-                                             "their school (all of them board)")
+    beyond_day_radius: PerLevelCount = Field(description="pupils of the boarding grades "
+                                             "beyond the day radius of their school (they "
+                                             "board)")
+    young_beyond_day_radius: YoungBeyondRadius | None = Field(
+        None, description="young pupils beyond the day radius (absent before it is made)")
+    left_behind: LeftBehind | None = Field(
+        None, description="left-behind boarders with and without a bed (absent before it "
+        "is made)")
+    township_boarding: TownshipBoarding | None = Field(
+        None, description="boarding schools per township (absent before it is made)")
     boarding: Boarding
     classes: Classes
     schools_over_size_cap: int

@@ -208,6 +208,15 @@ class Funding(_Strict):
     fixed_cost_per_school_yuan: float = Field(0.0, ge=0, le=1e12)
 
 
+class TownshipBoarding(_Strict):
+    """Rule township_boarding_schools: each township keeps at least `min_schools` open
+    boarding schools (a school with at least `min_beds` beds)."""
+
+    min_schools: int = Field(1, ge=0, le=2, description="boarding schools per township "
+                             "(the texts: 1-2)")
+    min_beds: int = Field(1, ge=1, description="beds that make a school a boarding school")
+
+
 class Penalties(_Strict):
     """Elastic-mode cost of one unit of each broken rule, in pupil-km."""
 
@@ -218,6 +227,11 @@ class Penalties(_Strict):
     school_size_cap: float = Field(100.0, ge=0, le=1e6,
                                    description="per pupil above the size cap")
     boarding_beds: float = Field(100.0, ge=0, le=1e6, description="per boarder without a bed")
+    group_intake: float = Field(20.0, ge=0, le=1e6, description="per pupil attending a school "
+                                "outside the block's group (options.enrol_within_group)")
+    young_beyond_day_radius: float = Field(
+        50.0, ge=0, le=1e6, description="per pupil below the boarding grade and km beyond the "
+        "day radius (they attend as day pupils)")
 
 
 class Policy(_Strict):
@@ -235,6 +249,7 @@ class Policy(_Strict):
     funding: Funding
     penalties: Penalties = Field(default_factory=Penalties)
     investment: InvestmentCosts = Field(default_factory=InvestmentCosts)
+    township_boarding: TownshipBoarding = Field(default_factory=TownshipBoarding)
 
 
 PROFILES: dict[str, dict[str, Any]] = {

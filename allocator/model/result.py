@@ -86,6 +86,10 @@ class Violation(Contract):
     relief: Relief | None = Field(None, description="the smallest capacity change at the "
                                   "school that removes it, with its cost; null where no "
                                   "capacity change does (e.g. the size cap, other rules)")
+    school: str | None = Field(None, description="the school attended, where the subject is "
+                               "a block (young_beyond_day_radius, group_intake)")
+    km_beyond: float | None = Field(None, description="young_beyond_day_radius: km beyond "
+                                    "the day radius")
 
 
 class Objective(Contract):

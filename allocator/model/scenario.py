@@ -102,10 +102,13 @@ class Block(_Model):
     geometry: dict[str, Any] | None = Field(None, description="GeoJSON Polygon / MultiPolygon")
     township: str | None = None
     urban: bool = False
+    group: str | None = Field(None, description="学区: with options.enrol_within_group its "
+                              "pupils attend a school of this group")
     students: GradeCounts = Field(description="pupils in grades 1..9 (list or mapping)")
     students_by_year: dict[str, GradeCounts] | None = None
-    left_behind: int | None = Field(None, ge=0, le=9 * MAX_PUPILS,
-                                    description="留守儿童 among the pupils")
+    left_behind: Annotated[int, Field(ge=0, le=9 * MAX_PUPILS)] | GradeCounts | None = Field(
+        None, description="留守儿童 among the pupils: a total, or per grade (9 counts or a "
+        "mapping); boarding beds go to them first")
     current_school: dict[str, str] | None = Field(
         None, description='today\'s school by level or grade range: {"primary": "S1", "7-9": "J2"}'
     )
@@ -114,6 +117,11 @@ class Block(_Model):
     @classmethod
     def _grade_list(cls, value: Any) -> Any:
         return _grades_to_list(value)
+
+    @field_validator("left_behind", mode="before")
+    @classmethod
+    def _left_behind_grades(cls, value: Any) -> Any:
+        return _grades_to_list(value) if isinstance(value, (dict, list, tuple)) else value
 
     @field_validator("students_by_year", mode="before")
     @classmethod
@@ -142,6 +150,24 @@ class Block(_Model):
         if year is not None and self.students_by_year and year in self.students_by_year:
             return list(self.students_by_year[year])
         return list(self.students)
+
+    def left_behind_by_grade(self, year: str | None = None) -> list[int]:
+        """Left-behind pupils per grade 1..9: as given per grade, or a total spread over the
+        grades in proportion to their pupils (rounded down; the remainder to the highest
+        grades with pupils), never more than a grade's pupils."""
+        pupils = self.pupils(year)
+        lb = self.left_behind
+        if lb is None:
+            return [0] * 9
+        if isinstance(lb, list):
+            return [min(int(n), p) for n, p in zip(lb, pupils, strict=True)]
+        total = sum(pupils)
+        n = min(int(lb), total)
+        out = [n * p // total if total else 0 for p in pupils]
+        for g in reversed(range(9)):
+            extra = min(n - sum(out), pupils[g] - out[g])
+            out[g] += max(0, extra)
+        return out
 
 
 class Teacher(_Model):
@@ -301,6 +327,11 @@ class Options(_Model):
             raise ValueError("invest prices new classrooms and beds against the elastic "
                              "penalties: set strict to false, or invest to false")
         return self
+    township_boarding: dict[str, Annotated[int, Field(ge=0, le=10)]] | None = Field(
+        None, description="boarding schools a township keeps at least (rule "
+        "township_boarding_schools), overriding the policy's number per township")
+    enrol_within_group: bool = Field(False, description="pupils attend a school of their "
+                                     "block's group (学区); rule group_intake")
 
 
 class Scenario(_Model):

@@ -13,12 +13,19 @@ from __future__ import annotations
 from allocator.layout import Layout, describe_layout
 from allocator.metrics.balance import build_balance_report, summarize_balance
 from allocator.metrics.kpis import compute_kpis
+from allocator.metrics.planning import (
+    left_behind_kpis,
+    township_boarding,
+    young_beyond_kpis,
+)
 from allocator.model.findings import Finding
 from allocator.model.result import Result, SchoolResult, StudentsSection
 from allocator.model.sections import SolverStats
 from allocator.rules.investment import layout_capital_yuan
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.contiguity import catchment_parts
+from allocator.students.day_radius import young_beyond_violations
+from allocator.students.group_intake import group_violations
 from allocator.students.invest import settle_capacity
 from allocator.students.nearest import count_nearest_pupils
 from allocator.students.rows import build_assignments, build_objective, build_schools
@@ -60,11 +67,14 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     inst, units, layout, policy = problem.instance, problem.units, prepared.layout, prepared.policy
     arcs, choice = outcome.arcs, outcome.choice
     rows_all, violations, pen_total = build_schools(inst, units, arcs, choice)
+    violations += young_beyond_violations(inst, units, arcs, choice)
+    violations += group_violations(inst, units, arcs, choice)
     schools = with_fixed_costs(rows_all if outcome.open_mask is None else [
         s for j, s in enumerate(rows_all) if outcome.open_mask[j]], layout)
     violations, investments, invested = settle_capacity(inst, schools, violations)
     objective = int(arcs.cost[choice].sum()) + pen_total + outcome.fixed
     status, message = plan_status(strict, bool(violations), objective, outcome.bound)
+    towns, town_violations = township_boarding(prepared.scenario, schools, policy)
     terms = build_objective(inst, units, arcs, choice, violations, pen_total).model_copy(
         update={"fixed_cost": outcome.fixed / SCALE, "investment": invested.objective,
                 "total": objective / SCALE})
@@ -75,7 +85,10 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     nearest = count_nearest_pupils(inst, units, arcs, choice, outcome.open_mask)
     kpis = compute_kpis(rows, schools, policy, capital, invested.annual_cost_yuan,
                         nearest).model_copy(
-        update={"balance": summarize_balance(balance)})
+        update={"balance": summarize_balance(balance),
+                "young_beyond_day_radius": young_beyond_kpis(violations),
+                "left_behind": left_behind_kpis(prepared.scenario, rows, schools, policy),
+                "township_boarding": towns})
     return Result(
         scenario=prepared.scenario.name, status=status, strict=strict,
         invest=prepared.scenario.options.invest, message=message,
@@ -84,8 +97,8 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
         timings=timings, solver=SolverStats(**{**solver_info, **outcome.stats}),
         students=StudentsSection(assignments=rows), schools=schools,
         catchments=catchment_parts(inst, units, arcs, choice, problem.edges),
-        violations=violations, investments=investments, investments_total=invested,
-        kpis=kpis, layout=describe_layout(layout, outcome.kept),
+        violations=violations + town_violations, investments=investments,
+        investments_total=invested, kpis=kpis, layout=describe_layout(layout, outcome.kept),
         balance=balance, warnings=warnings)
 
 

@@ -14,7 +14,9 @@ from allocator.model.budget import Budget
 from allocator.model.result import Result, Violation
 from allocator.model.sections import SolverStats
 from allocator.rules.objective import SCALE
+from allocator.students.choose.model import check_choose_cover
 from allocator.students.choose.stage import search_open_set
+from allocator.students.day_radius import describe_stranded, harden_day_radius
 from allocator.students.flow_bound import relax_with_pricing
 from allocator.students.stage import search_students
 
@@ -49,8 +51,15 @@ def run_student_stage(prepared: PreparedScenario, budget: Budget, strict: bool) 
     scenario counts). Never raises for a valid prepared scenario."""
     problem = prepared.students
     assert problem is not None, "prepared for the student stage"
-    inst, units = problem.instance, problem.units
     laps = Laps(prepared.timings)
+    if strict:  # rule young_beyond_day_radius is hard
+        problem, stranded = harden_day_radius(problem)
+        cover = check_choose_cover(problem.instance, problem.units, problem.layout)
+        if len(stranded) or cover:
+            reason = (describe_stranded(problem.instance, problem.units, stranded)
+                      if len(stranded) else cover[0].message)
+            return explain_infeasible(prepared, reason, budget, {}, laps.timings)
+    inst, units = problem.instance, problem.units
     budget.say("bound", f"{len(units)} units, {len(problem.arcs)} arcs: flow relaxation")
     rel, arcs = relax_with_pricing(inst, units, problem.arcs, elastic=not strict,
                                    deadline=budget.at(0.3))

@@ -18,6 +18,7 @@ import pandas as pd
 from allocator.i18n import catalog, resolve_lang, translate
 
 from .charts import CSS, bar_chart, fmt, number
+from .closure import closure_html
 from .compare import Comparison, changed_pupils, notes_in
 from .investments import investment_html_title
 from .labels import column_name, label_of, level_name, section_of, status_text
@@ -246,6 +247,7 @@ def render_html(cmp: Comparison, top: int = 60, lang: str = "en") -> str:
         table(blocks, ["run", "block", "township", "level", "grades", "pupils",
                        "from_school", "to_school", "km_before", "km_after"], 5, lang),
         f'<h2 id="schools">{escape(t("compare.h.schools"))}</h2>', school_rows(cmp, lang),
+        closure_html(cmp, lang),
         *([f'<h2 id="investments">{escape(investment_html_title(lang))}</h2>',
             table(cmp.investments, list(cmp.investments.columns), 4, lang)]
           if not cmp.investments.empty else []),

@@ -16,7 +16,8 @@ SECTIONS = (  # (top-level KPI key, section id: catalog key kpi.section.<id>)
     ("utilisation", "schools"), ("small_schools", "schools"), ("empty_schools", "schools"),
     ("moved_pupils", "pupils"), ("layout", "layout"), ("rotation", "rotation"),
     ("balance", "balance"), ("funding", "funding"), ("indicators", "indicators"),
-    ("investments", "investments"))
+    ("investments", "investments"), ("young_beyond_day_radius", "young_beyond"),
+    ("left_behind", "left_behind"), ("township_boarding", "township_boarding"))
 SECTION_KEYS = {"indicators": "indicator.section", "investments": "investment.section"}
 
 
@@ -46,6 +47,9 @@ def _pattern_label(parts: list[str], lang: str) -> str | None:
         return _known(f"compare.kpiform.classes.{parts[2]}", lang, level=lv)
     if top == "indicators" and len(parts) == 2:
         return _known(f"indicator.{parts[1]}", lang)
+    if top == "township_boarding" and len(parts) == 3 and parts[1] == "by_township":
+        return translate("compare.kpiform.township_boarding.by_township", lang,
+                         township=parts[2])
     if top == "investments" and len(parts) == 2:
         return _known(f"investment.kpi.{parts[1]}", lang)
     if top == "beyond_day_radius" and len(parts) == 2:

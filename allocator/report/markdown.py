@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from allocator.i18n import translate
 
+from .closure import closure_markdown
 from .compare import Comparison, changed_pupils, notes_in
 from .compare_html import cell
 from .investments import investment_markdown
@@ -52,6 +53,7 @@ def markdown(cmp: Comparison, top: int = 30, lang: str = "en") -> str:
                          and enrol is not None else status_text(str(st), lang))
         out.append(f"| {sid} | {names.get(sid, '')} | " + " | ".join(cells) + " |")
     out += investment_markdown(cmp.investments, lang)
+    out += closure_markdown(cmp, lang)
     notes = notes_in(cmp, lang)
     if notes:
         out += ["", f"## {t('compare.h.notes')}", ""] + [f"- {n}" for n in notes]

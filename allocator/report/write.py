@@ -9,6 +9,7 @@ from pathlib import Path
 from allocator.io.atomic import staged_folder, write_files
 from allocator.io.result_folder import result_files
 
+from .closure import closure_table, township_boarding_table
 from .compare import Comparison
 from .compare_html import render_html
 from .excel import comparison_workbook
@@ -23,7 +24,9 @@ def comparison_files(cmp: Comparison, lang: str = "en") -> dict[str, str]:
             "changes_pairs.csv": cmp.pairs.to_csv(index=False),
             "schools.csv": cmp.schools.to_csv(index=False),
             **({"investments.csv": cmp.investments.to_csv(index=False)}
-               if not cmp.investments.empty else {})}
+               if not cmp.investments.empty else {}),
+            "closure_blocks.csv": closure_table(cmp).to_csv(index=False),
+            "township_boarding.csv": township_boarding_table(cmp).to_csv(index=False)}
 
 
 def write_comparison(cmp: Comparison, outdir: str | Path, lang: str = "en") -> Path:

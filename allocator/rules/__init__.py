@@ -12,8 +12,11 @@ re-checks the student rules and `verify.teachers` the teacher rules, without sol
 | `class_size_cap` | pupils per class at most the cap | students.cpsat |
 | `classrooms` | classes per school at most its classrooms | students.cpsat |
 | `school_size_cap` | pupils per school at most the cap | students.cpsat |
-| `no_young_boarding` | young grades attend within the day radius | students.arcs |
+| `young_beyond_day_radius` | young never board; beyond the radius: priced | rules.day_radius |
 | `boarding_beds` | beyond the day radius: board, need a bed | students.cpsat |
+| `township_boarding_schools` | each township keeps 1-2 boarding schools | choose, metrics |
+| `left_behind_first` | beds go to left-behind children first | metrics.planning |
+| `group_intake` | pupils attend a school of their group | rules.group_intake |
 | `contiguity` | joins a school with a closer neighbour | students.contiguity |
 | `choose` | keep exactly k / close at most k candidates | students.choose |
 | `staffing_ratio` | teachers >= pupils / ratio | teachers.base |

@@ -41,10 +41,17 @@ RULES: dict[str, Rule] = {
              "building stock"),
         Rule("school_size_cap", "school_size_cap",
              "县域义务教育优质均衡发展督导评估办法 (2000; nine-year 2500)"),
-        Rule("no_young_boarding", "min_boarding_grade, day_radius_km",
-             "国办发〔2018〕27号 (grades 1-3 do not board)", assumed=("day_radius_km",)),
+        Rule("young_beyond_day_radius", "min_boarding_grade, day_radius_km, "
+             "penalties.young_beyond_day_radius",
+             "国办发〔2018〕27号 (young pupils do not board)", assumed=("day_radius_km",)),
         Rule("boarding_beds", "day_radius_km", "国办发〔2018〕27号; local day-radius rules",
              assumed=("day_radius_km",)),
+        Rule("township_boarding_schools", "township_boarding.min_schools, "
+             "township_boarding.min_beds", "台前县 2023 plan (each township keeps 1-2 "
+             "boarding schools)"),
+        Rule("left_behind_first", "-", "国办发〔2018〕27号 (留守儿童 board first)"),
+        Rule("group_intake", "penalties.group_intake", "学区制 / 集团化办学 (options."
+             "enrol_within_group)"),
         Rule("staffing_ratio", "staffing.pupils_per_teacher, staffing.small_school, "
              "staffing.subject_teachers_per_class",
              "中央编办 教育部 财政部 2014 统一城乡中小学教职工编制标准 (1:19, 1:13.5)",

@@ -4,9 +4,11 @@ A unit is (block, level) or, where a school serving only part of a level (a teac
 is within reach, (block, grade segment): the lower segment may attend that school while the
 upper one goes elsewhere (rule `one_school_per_level`, see `Units.links`).
 
-An arc (unit, school) is admissible when the school serves every grade of the unit and, if
-the unit has pupils below the boarding grade, lies within the unit's day radius (rule
-`no_young_boarding`). Pupils on an arc beyond the day radius board (rule `boarding_beds`).
+An arc (unit, school) is admissible when the school serves every grade of the unit. Pupils
+of the boarding grades on an arc beyond the day radius board (rule `boarding_beds`); young
+pupils never board: beyond the radius they attend as day pupils and the arc's cost carries
+the penalty of rule `young_beyond_day_radius` (`rules.day_radius`). Units with `soft` unset
+(strict mode) may not take such arcs at all.
 `build_candidates` keeps the k nearest admissible schools per unit plus today's and locked
 schools; `price_units` scans every admissible school of given units, so the bound can add
 the arcs the relaxation needs (column generation) and stay valid for the unpruned problem.
@@ -18,11 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.rules.objective import assignment_units
+from allocator.rules.day_radius import boarders_on_arc
 
+from .arc_rules import admissible_mask, arc_costs, cross_group_mask, priced_value
 from .instance import Instance
 
 NO_ARC = np.int64(1) << 60
+ALL_ARCS_UP_TO = 4000  # units x schools: small problems take every admissible arc
 LEVEL_GRADE_MASK = np.array([[g < 6 for g in range(9)], [g >= 6 for g in range(9)]])
 
 
@@ -37,6 +41,7 @@ class Units:
     radius: np.ndarray  # (U,) km
     locked: np.ndarray  # (U,) school index or -1
     links: np.ndarray  # (L, 2): (lower segment unit, next segment unit) of one block-level
+    soft: bool = True  # young pupils may attend beyond the day radius (elastic mode)
 
     def __len__(self) -> int:
         return len(self.block)
@@ -49,9 +54,10 @@ class Arcs:
     unit: np.ndarray
     school: np.ndarray
     km: np.ndarray
-    board: np.ndarray  # bool: beyond the day radius, all pupils board
-    cost: np.ndarray  # int objective units: travel + stability
+    board: np.ndarray  # bool: beyond the day radius (pupils of the boarding grades board)
+    cost: np.ndarray  # int objective units: travel + stability + young beyond the radius
     moved: np.ndarray  # pupils whose school changes
+    boarders: np.ndarray  # pupils who board when the unit takes the arc
 
     def __len__(self) -> int:
         return len(self.unit)
@@ -153,16 +159,12 @@ def make_arcs(inst: Instance, units: Units, unit: np.ndarray, school: np.ndarray
     cur = inst.current[units.block[unit]]
     moved = np.where((cur != -1) & (cur != school[:, None]), units.pupils[unit],
                      0).sum(axis=1)  # a school closed by the layout (-2) always moves them
-    cost = assignment_units(units.total[unit], km, moved, inst.scenario.options.weights)
+    cost = arc_costs(inst, units, unit, school, km, moved)
     order = np.lexsort((km, unit))
     board = km > units.radius[unit] + 1e-9
+    boarders = boarders_on_arc(units.total[unit], units.young[unit], km, units.radius[unit])
     return Arcs(unit=unit[order], school=school[order], km=km[order], board=board[order],
-                cost=cost[order], moved=moved[order])
-
-
-def admissible_mask(units: Units, unit: np.ndarray, km: np.ndarray) -> np.ndarray:
-    """Whether arcs (given as unit and km arrays) respect `no_young_boarding`."""
-    return (units.young[unit] == 0) | (km <= units.radius[unit] + 1e-9)
+                cost=cost[order], moved=moved[order], boarders=boarders[order])
 
 
 def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
@@ -170,8 +172,12 @@ def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
 
     Locked units get exactly their locked school. For linked segments, the upper segment
     also gets every candidate of the lower one that serves it, so a plan where both attend
-    the same school is always available.
+    the same school is always available. Units with young pupils also get their k nearest
+    schools beyond the day radius (soft radius). When units x schools is at most
+    `ALL_ARCS_UP_TO`, every admissible arc is a candidate (CP-SAT's proof is then final).
     """
+    if len(units) * inst.n_schools <= ALL_ARCS_UP_TO:
+        k = max(k, inst.n_schools)
     us: list[np.ndarray] = []
     ss: list[np.ndarray] = []
     for _, members in unit_groups(units).items():
@@ -183,6 +189,12 @@ def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
             ok = tg >= 0
             us.append(np.repeat(free, tg.shape[1])[ok.ravel()])
             ss.append(tg.ravel()[ok.ravel()])
+            far = free[units.young[free] > 0] if units.soft else free[:0]
+            if len(far):  # young pupils: also the nearest schools beyond the radius
+                tg, _ = inst.distance.nearest(units.block[far], elig, k)
+                ok = tg >= 0
+                us.append(np.repeat(far, tg.shape[1])[ok.ravel()])
+                ss.append(tg.ravel()[ok.ravel()])
         # today's schools for the unit's grades, when admissible
         cur = inst.current[units.block[members]]
         for g in range(9):
@@ -202,7 +214,7 @@ def build_candidates(inst: Instance, units: Units, k: int) -> Arcs:
     unit, school = _unique_pairs(unit, school)
     unit, school = _close_links(inst, units, unit, school)
     km = inst.distance.pairs(units.block[unit], school)
-    keep = admissible_mask(units, unit, km) | (units.locked[unit] >= 0)
+    keep = admissible_mask(inst, units, unit, school, km) | (units.locked[unit] >= 0)
     return make_arcs(inst, units, unit[keep], school[keep], km[keep])
 
 
@@ -236,7 +248,9 @@ def add_arcs(inst: Instance, units: Units, arcs: Arcs, unit: np.ndarray,
     s = np.concatenate([arcs.school, school])
     u, s = _unique_pairs(u, s)
     u, s = _close_links(inst, units, u, s)
-    return make_arcs(inst, units, u, s)
+    km = inst.distance.pairs(units.block[u], s)
+    keep = admissible_mask(inst, units, u, s, km) | (units.locked[u] >= 0)
+    return make_arcs(inst, units, u[keep], s[keep], km[keep])
 
 
 def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
@@ -246,7 +260,6 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
     value = cost per pupil + school_value (day arc) or board_value (boarding arc), both
     indexed [school, level]; NO_ARC marks inadmissible (or excluded) pairs.
     """
-    weights = inst.scenario.options.weights
     for _, members in unit_groups(units).items():
         elig = eligible_schools(inst, units.grades[members[0]])
         if len(elig) == 0:
@@ -263,12 +276,19 @@ def _priced_chunks(inst: Instance, units: Units, school_value: np.ndarray,
                 moved += np.where((c != -1) & (c != elig[None, :]),  # -2: closed by the layout
                                   units.pupils[m, g][:, None],
                                   0)
-            cost = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights)
-            per = cost // np.maximum(p, 1)
-            board = km > units.radius[m][:, None] + 1e-9
-            val = per + np.where(board, board_value[elig, lv][None, :],
-                                 school_value[elig, lv][None, :])
-            bad = board & (units.young[m][:, None] > 0)
+            cost = arc_costs(inst, units, m[:, None], elig[None, :], km, moved)
+            young = np.broadcast_to(units.young[m][:, None], km.shape)
+            radius = units.radius[m][:, None]
+            board = km > radius + 1e-9
+            total = np.broadcast_to(p, km.shape)
+            val = priced_value(cost, total, young, boarders_on_arc(total, young, km, radius),
+                               board, school_value[elig, lv][None, :],
+                               board_value[elig, lv][None, :])
+            if not units.soft:  # strict: the day radius and group intake are hard
+                bad = (board & (young > 0)) | cross_group_mask(inst, units, m[:, None],
+                                                               elig[None, :])
+            else:
+                bad = np.zeros(km.shape, dtype=bool)
             locked = units.locked[m]
             bad |= (locked[:, None] >= 0) & (elig[None, :] != locked[:, None])
             if exclude is not None:
@@ -339,4 +359,5 @@ def subset_units(units: Units, idx: np.ndarray) -> Units:
         links = pos[links[keep]]
     return Units(block=units.block[idx], level=units.level[idx], grades=units.grades[idx],
                  pupils=units.pupils[idx], total=units.total[idx], young=units.young[idx],
-                 radius=units.radius[idx], locked=units.locked[idx], links=links)
+                 radius=units.radius[idx], locked=units.locked[idx], links=links,
+                 soft=units.soft)

@@ -15,8 +15,9 @@ from allocator.model.findings import Finding
 from allocator.model.grades import GRADES, LEVEL_GRADES, format_grades, parse_grade_key
 from allocator.model.scenario import Scenario
 
-from .arcs import Arcs, Units, eligible_schools
+from .arcs import Arcs, Units
 from .instance import Instance
+from .planning_checks import check_left_behind, check_township_rules
 
 
 def _err(code: str, message: str, record: str | None = None, field: str | None = None):
@@ -153,7 +154,8 @@ def check_scenario(scenario: Scenario, schools) -> list[Finding]:
     return (check_duplicate_ids(scenario) + check_locations(scenario)
             + check_classrooms(scenario) + check_unknown_ids(scenario)
             + check_grades_served(scenario, schools) + check_current_schools(scenario)
-            + check_projection_year(scenario))
+            + check_projection_year(scenario) + check_left_behind(scenario)
+            + check_township_rules(scenario))
 
 
 def check_locks(inst: Instance, locks_raw) -> list[Finding]:
@@ -174,8 +176,9 @@ def check_locks(inst: Instance, locks_raw) -> list[Finding]:
 
 
 def check_units(inst: Instance, units: Units, arcs: Arcs) -> list[Finding]:
-    """No admissible school (error) and per-level capacity shortfall (warning: strict mode
-    then proves infeasibility and explains it)."""
+    """No school serving a unit's grades (error; young pupils beyond the day radius are no
+    input error, see `rules.day_radius`) and per-level capacity shortfall (warning: strict
+    mode then proves infeasibility and explains it)."""
     out = []
     has_arc = np.zeros(len(units), dtype=bool)
     has_arc[arcs.unit] = True
@@ -183,20 +186,8 @@ def check_units(inst: Instance, units: Units, arcs: Arcs) -> list[Finding]:
         b = units.block[u]
         grades = format_grades([g + 1 for g in np.flatnonzero(units.grades[u])])
         lv = "primary" if units.level[u] == 0 else "junior"
-        if units.locked[u] >= 0:
-            msg = (f"locked school '{inst.school_ids[units.locked[u]]}' is beyond the "
-                   f"{units.radius[u]:g} km day radius of its grades {grades} pupils, who may "
-                   "not board (rule no_young_boarding)")
-        else:
-            elig = eligible_schools(inst, units.grades[u])
-            near = ""
-            if len(elig):
-                tg, km = inst.distance.nearest(np.array([b]), elig, 1)
-                near = f" (nearest: '{inst.school_ids[tg[0, 0]]}' at {km[0, 0]:.1f} km)"
-            msg = (f"no open school serving grades {grades} lies within the {units.radius[u]:g} "
-                   f"km day radius{near}, and pupils below grade "
-                   f"{inst.policy.min_boarding_grade} may not board (rule no_young_boarding); "
-                   "open a school or teaching point nearby or raise policy day_radius_km")
+        msg = (f"no open school serves grades {grades}; open a school serving them or "
+               "change a school's grades")
         out.append(_err("no_admissible_school", msg, f"block '{inst.block_ids[b]}'",
                         f"students ({lv})"))
     out += check_capacity(inst)

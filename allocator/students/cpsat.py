@@ -81,7 +81,7 @@ def add_school_rules(mm: _Model, inst: Instance, units: Units, arcs: Arcs, j: in
     add_class_rules(mm, inst, j, xs, pu, elastic, pen, hint_plan)
     tot = units.total[arcs.unit[idx]]
     add_size_rule(mm, inst, j, xs, tot, elastic, pen, hint_loads)
-    add_bed_rule(mm, inst, j, xs, tot, arcs.board[idx], elastic, pen, hint_loads)
+    add_bed_rule(mm, inst, j, xs, arcs.boarders[idx], elastic, pen, hint_loads)
 
 
 def add_class_rules(mm: _Model, inst: Instance, j: int, xs: list, pu: np.ndarray,
@@ -140,18 +140,17 @@ def add_size_rule(mm: _Model, inst: Instance, j: int, xs: list, tot: np.ndarray,
             m.add(expr <= size_cap)
 
 
-def add_bed_rule(mm: _Model, inst: Instance, j: int, xs: list, tot: np.ndarray,
-                 board: np.ndarray, elastic: bool, pen: dict[str, int], hint_loads: Loads,
-                 ) -> None:
-    """Rule boarding_beds at school j, when its boarding arcs (`board` over `xs`, pupils
-    `tot`) could exceed its beds; elastic, the beds short are a priced slack."""
+def add_bed_rule(mm: _Model, inst: Instance, j: int, xs: list, boarders: np.ndarray,
+                 elastic: bool, pen: dict[str, int], hint_loads: Loads) -> None:
+    """Rule boarding_beds at school j, when the boarders of its arcs (`boarders` over `xs`)
+    could exceed its beds; elastic, the beds short are a priced slack."""
     m = mm.m
-    if board.any() and tot[board].sum() > inst.beds[j]:
-        bi = np.flatnonzero(board)
-        expr = cp_model.LinearExpr.weighted_sum([xs[i] for i in bi], tot[bi].tolist())
+    if boarders.sum() > inst.beds[j]:
+        bi = np.flatnonzero(boarders)
+        expr = cp_model.LinearExpr.weighted_sum([xs[i] for i in bi], boarders[bi].tolist())
         beds = int(inst.beds[j])
         if elastic:
-            d = m.new_int_var(0, int(tot[bi].sum()), f"beds_short_{j}")
+            d = m.new_int_var(0, int(boarders.sum()), f"beds_short_{j}")
             mm.hint[d] = max(0, int(hint_loads.Bd[j]) - beds)
             m.add(expr <= beds + d)
             mm.penalty_terms.append((d, pen["boarding_beds"]))

@@ -17,6 +17,21 @@ since it reads the same `rule_prices`. Every overflow is thus priced no higher t
 integer plan with investments pays for it, and the flow value (and its Lagrangian value) is
 at most the objective of every plan, investments included.
 
+Soft day radius (rule `young_beyond_day_radius`): an arc taking young pupils beyond the day
+radius is two arcs here, both at the arc's per-pupil cost (travel, stability and the young
+pupils' penalty, rounded down): its young pupils (capacity `young`) enter L(j, level) as
+day pupils, its older ones (capacity `boarders`) Bed(j). Why the bound stays valid: map any
+plan to the flow that sends each unit's pupils along its chosen arc (split so on such an
+arc). The unit's arcs cost total x floor(cost / total) <= the arc's cost in the plan; every
+pupil passes L(j, level), R(j) and S(j) and every boarder Bed(j) exactly as in the plan, so
+overflow costs no more than the plan's penalties. Hence flow value <= plan objective for
+every plan on the candidate arcs. `price_units` prices every admissible arc (soft ones in
+elastic mode included) by the same split (`arcs.priced_value`: per-pupil cost plus the
+young pupils' day price and the older pupils' bed price, averaged and rounded down), a
+lower bound on the Lagrangian term of the arc, so the bound holds for the unpruned
+problem. Arcs of a block outside its school group (rule `group_intake`) carry
+their penalty in the arc cost in the same way.
+
 Network (integer costs in objective units per pupil):
     unit --day arc--> L(j, level) --rooms x cap--> S(j) --size cap--> T
     unit --boarding arc--> B(j, level) --beds--> L(j, level)
@@ -33,7 +48,16 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from .arcs import NO_ARC, Arcs, Units, add_arcs, improving_arcs, price_units, subset_units
+from .arc_rules import priced_value, young_far_mask
+from .arcs import (
+    NO_ARC,
+    Arcs,
+    Units,
+    add_arcs,
+    improving_arcs,
+    price_units,
+    subset_units,
+)
 from .instance import Instance
 from .invest import rule_prices
 
@@ -113,9 +137,16 @@ class _Net:
 def unit_arc_ends(net: _Net, units: Units, arcs: Arcs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tail, head, per-pupil cost) of the unit arcs in the network."""
     lv = units.level[arcs.unit]
-    head = np.where(arcs.board, net.Bed + arcs.school, net.L + 2 * arcs.school + lv)
+    head = np.where(boarding_arcs(units, arcs), net.Bed + arcs.school,
+                    net.L + 2 * arcs.school + lv)
     per = arcs.cost // np.maximum(units.total[arcs.unit], 1)
     return arcs.unit, head, per
+
+
+def boarding_arcs(units: Units, arcs: Arcs) -> np.ndarray:
+    """Arcs whose pupils all enter the relaxation through the school's beds: beyond the day
+    radius and without young pupils (see the module docstring for arcs with them)."""
+    return arcs.board & ~young_far_mask(units, arcs)
 
 
 def _potentials(nodes: int, tail: np.ndarray, head: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -147,10 +178,13 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
     """
     net = _Net(inst, units, elastic, shrink)
     ut, uh, uc = unit_arc_ends(net, units, arcs)
-    tail = np.concatenate([ut, net.tail])
-    head = np.concatenate([uh, net.head])
-    cap = np.concatenate([units.total[arcs.unit], net.cap])
-    cost = np.concatenate([uc, net.cost])
+    ucap = units.total[arcs.unit].copy()
+    mixed = np.flatnonzero(young_far_mask(units, arcs) & (arcs.boarders > 0))
+    ucap[mixed] = units.young[arcs.unit[mixed]]  # the older pupils: a second arc to Bed(j)
+    tail = np.concatenate([ut, net.tail, arcs.unit[mixed]])
+    head = np.concatenate([uh, net.head, net.Bed + arcs.school[mixed]])
+    cap = np.concatenate([ucap, net.cap, arcs.boarders[mixed]])
+    cost = np.concatenate([uc, net.cost, uc[mixed]])
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(tail, head, cap, cost)
     supply = np.zeros(net.nodes, dtype=np.int64)
@@ -158,18 +192,19 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
     supply[net.T] = -int(units.total.sum())
     mcf.set_nodes_supplies(np.arange(net.nodes), supply)
     status = mcf.solve()
-    shortfall = 0
     if status != mcf.OPTIMAL:
         status = mcf.solve_max_flow_with_min_cost()
         if status != mcf.OPTIMAL:
             raise RuntimeError(f"min-cost flow failed with status {status}")
     flow = mcf.flows(np.arange(len(tail)))
-    placed = np.bincount(ut, weights=flow[: len(ut)], minlength=net.U).astype(np.int64)
+    unit_flow = flow[: len(ut)].copy()
+    unit_flow[mixed] += flow[len(flow) - len(mixed):]
+    placed = np.bincount(ut, weights=unit_flow, minlength=net.U).astype(np.int64)
     unplaced = np.flatnonzero(placed < units.total)
     shortfall = int((units.total - placed).sum())
     value = int(mcf.optimal_cost())
     feasible = shortfall == 0
-    arc_flow = flow[: len(ut)].astype(np.int64)
+    arc_flow = unit_flow.astype(np.int64)
     if not feasible or shrink is not None:
         z = np.zeros((inst.n_schools, 2), dtype=np.int64)
         return FlowRelaxation(feasible, value, value, arc_flow, z, z.copy(),
@@ -198,9 +233,9 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
 def candidate_best(units: Units, arcs: Arcs, rel: FlowRelaxation) -> np.ndarray:
     """Best reduced value per pupil of each unit over its candidate arcs only."""
     lv = units.level[arcs.unit]
-    val = arcs.cost // np.maximum(units.total[arcs.unit], 1) + np.where(
-        arcs.board, rel.board_value[arcs.school, lv], rel.school_value[arcs.school, lv]
-    )
+    val = priced_value(arcs.cost, units.total[arcs.unit], units.young[arcs.unit],
+                       arcs.boarders, arcs.board, rel.school_value[arcs.school, lv],
+                       rel.board_value[arcs.school, lv])
     best = np.full(len(units), NO_ARC, dtype=np.int64)
     np.minimum.at(best, arcs.unit, val)
     return best

@@ -16,6 +16,7 @@ from allocator.model.geometry import block_point
 from allocator.model.grades import GRADES, level_of
 from allocator.model.policy import Policy
 from allocator.model.scenario import Block, Scenario, School
+from allocator.rules.group_intake import group_codes
 from geo.distance import MatrixDistance, StraightLine
 
 LEVEL_INDEX = {"primary": 0, "junior": 1}
@@ -45,6 +46,8 @@ class Instance:
     class_cap: np.ndarray  # (9,) class size cap per grade
     radius: np.ndarray  # (b, 2) day radius km per level
     distance: StraightLine | MatrixDistance
+    block_group: np.ndarray | None = None  # (b,) group code, -1: free (rules.group_intake)
+    school_group: np.ndarray | None = None  # (n,) group code, -2: none
 
     @property
     def n_schools(self) -> int:
@@ -150,6 +153,8 @@ def build_instance(
     urban = np.array([b.urban for b in blocks], dtype=bool)
     block_xy = np.array([block_point(b) for b in blocks], dtype=float).reshape(-1, 2)
     school_xy = np.array([s.location for s in schools], dtype=float).reshape(-1, 2)
+    bg, sg = group_codes([b.group for b in blocks], [s.group for s in schools],
+                         scenario.options.enrol_within_group)
     if distance_matrix is not None:
         dist: StraightLine | MatrixDistance = MatrixDistance(distance_matrix)
     else:
@@ -160,4 +165,5 @@ def build_instance(
         size_cap=sa.size_cap, beds=sa.beds, block_ids=[b.id for b in blocks], block_xy=block_xy,
         block_urban=urban, pupils=pupils, current=current, class_cap=class_caps(policy),
         radius=compute_day_radius(policy, urban), distance=dist,
+        block_group=bg, school_group=sg,
     )

@@ -26,7 +26,8 @@ from .repair import Loads, loads_cost, search_penalties
 def subset_arcs(arcs: Arcs, keep: np.ndarray, unit_pos: np.ndarray) -> Arcs:
     """Arcs where `keep`, their units renumbered by `unit_pos` (order preserved)."""
     return Arcs(unit=unit_pos[arcs.unit[keep]], school=arcs.school[keep], km=arcs.km[keep],
-                board=arcs.board[keep], cost=arcs.cost[keep], moved=arcs.moved[keep])
+                board=arcs.board[keep], cost=arcs.cost[keep], moved=arcs.moved[keep],
+                boarders=arcs.boarders[keep])
 
 
 def school_neighbours(inst: Instance, m: int) -> np.ndarray:

@@ -29,7 +29,7 @@ class Loads:
         s = arcs.school[choice]
         self.P = np.zeros((n, 9), dtype=np.int64)
         np.add.at(self.P, s, units.pupils)
-        self.Bd = np.bincount(s, weights=units.total * arcs.board[choice], minlength=n).astype(
+        self.Bd = np.bincount(s, weights=arcs.boarders[choice], minlength=n).astype(
             np.int64)
         self.penalty = np.array([self.school_cost(j, self.P[j], self.Bd[j]) for j in range(n)],
                                 dtype=np.int64)
@@ -43,7 +43,7 @@ class Loads:
         r = row[self.arcs.school[arcs_idx]]
         P = np.zeros((len(schools), 9), dtype=np.int64)
         np.add.at(P, r, self.units.pupils[units_idx])
-        tot = self.units.total[units_idx] * self.arcs.board[arcs_idx]
+        tot = self.arcs.boarders[arcs_idx]
         Bd = np.bincount(r, weights=tot, minlength=len(schools)).astype(np.int64)
         pen = np.array([self.school_cost(int(j), P[i], Bd[i]) for i, j in enumerate(schools)],
                        dtype=np.int64)
@@ -129,9 +129,9 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
             j = arcs.school[a]
             if loads.penalty[j] == 0:
                 continue
-            pu, tot = units.pupils[u], units.total[u]
+            pu = units.pupils[u]
             Pj = loads.P[j] - pu
-            Bj = loads.Bd[j] - (tot if arcs.board[a] else 0)
+            Bj = loads.Bd[j] - arcs.boarders[a]
             cost_j = loads.school_cost(j, Pj, Bj)
             best_delta, best = 0, -1
             best_cost_k = 0
@@ -140,7 +140,7 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
                 if k == j:
                     continue
                 Pk = loads.P[k] + pu
-                Bk = loads.Bd[k] + (tot if arcs.board[b] else 0)
+                Bk = loads.Bd[k] + arcs.boarders[b]
                 cost_k = loads.school_cost(k, Pk, Bk)
                 delta = (arcs.cost[b] - arcs.cost[a] + cost_j - loads.penalty[j]
                          + cost_k - loads.penalty[k])
@@ -150,8 +150,8 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
                 k = arcs.school[best]
                 loads.P[j] -= pu
                 loads.P[k] += pu
-                loads.Bd[j] -= tot if arcs.board[a] else 0
-                loads.Bd[k] += tot if arcs.board[best] else 0
+                loads.Bd[j] -= arcs.boarders[a]
+                loads.Bd[k] += arcs.boarders[best]
                 loads.penalty[j] = cost_j
                 loads.penalty[k] = best_cost_k
                 choice[u] = best

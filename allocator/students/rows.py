@@ -31,7 +31,7 @@ def build_assignments(inst: Instance, units: Units, arcs: Arcs,
             block=inst.block_ids[units.block[u]], level=LEVEL_NAMES[units.level[u]],
             grades=format_grades([g + 1 for g in np.flatnonzero(units.grades[u])]),
             school=inst.school_ids[arcs.school[a]], pupils=int(units.total[u]),
-            boarders=int(units.total[u]) if arcs.board[a] else 0,
+            boarders=int(arcs.boarders[a]),
             distance_km=float(km[u]), moved=int(arcs.moved[a]),
         ))
     order = sorted(range(len(rows)), key=lambda i: (units.block[i], units.level[i],
@@ -45,7 +45,7 @@ def school_loads(inst: Instance, units: Units, arcs: Arcs,
     s = arcs.school[choice]
     P = np.zeros((inst.n_schools, 9), dtype=np.int64)
     np.add.at(P, s, units.pupils)
-    B = np.bincount(s, weights=units.total * arcs.board[choice],
+    B = np.bincount(s, weights=arcs.boarders[choice],
                     minlength=inst.n_schools).astype(np.int64)
     return P, B
 

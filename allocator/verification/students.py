@@ -37,6 +37,7 @@ from allocator.rules.objective import (
 from geo.distance import StraightLine
 
 from .investments import added_capacity, check_investments, check_reliefs
+from .planning_rules import YoungBeyondChecks
 from .result_sections import ResultSectionChecks
 from .teachers import check_rotation
 
@@ -69,7 +70,7 @@ def _rooms(s: School) -> int:
     return s.classrooms or 0
 
 
-class _Checker(ResultSectionChecks):
+class _Checker(ResultSectionChecks, YoungBeyondChecks):
     def __init__(self, scenario: Scenario, result: Result, layout: Layout):
         self.sc, self.res, self.layout = scenario, result, layout
         self.policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
@@ -142,7 +143,8 @@ class _Checker(ResultSectionChecks):
         return {"pupils": pupils_by_school, "boarders": boarders}
 
     def check_distances(self, valid, boarders: dict[str, int]) -> None:
-        """Distance, boarding, no_young_boarding and moved pupils of each row."""
+        """Distance, boarding, young pupils beyond the day radius and moved pupils of each
+        row."""
         if not valid:
             return
         bxy = np.array([block_point(b) for _, b, _, _ in valid], dtype=float)
@@ -159,15 +161,13 @@ class _Checker(ResultSectionChecks):
             lim = getattr(getattr(radius, r.level), "urban" if b.urban else "rural")
             counts = b.pupils(self.sc.options.year)
             beyond = d > lim + 1e-9
-            expect = r.pupils if beyond else 0
+            young = sum(counts[g - 1] for g in grades if g < min_board)
+            expect = r.pupils - young if beyond else 0  # young pupils never board
             if r.boarders != expect:
                 self.flag("boarding_beds", r.block, f"at {s.id} ({dr:.2f} km, day radius "
                           f"{lim:g} km): {r.boarders} boarders reported, {expect} expected")
-            young = sum(counts[g - 1] for g in grades if g < min_board)
-            if beyond and young:
-                self.flag("no_young_boarding", r.block, f"{young} pupils below grade "
-                          f"{min_board} attend {s.id} at {dr:.2f} km, beyond the {lim:g} km "
-                          "day radius")
+            if beyond and young:  # rule young_beyond_day_radius
+                self.note_young_beyond(r.block, s.id, young, d, lim)
             boarders[s.id] += expect
             # today's school after the layout: merged ones follow their target, closed ones
             # ("") move wherever they go, unknown ones (None) never count
@@ -288,6 +288,7 @@ class _Checker(ResultSectionChecks):
                                      np.array([r.moved for r in rows]), w).sum()) if rows else 0
         pen = penalty_units(self.policy)
         units += sum(pen[rule] * int(amount) for (rule, _, _), amount in viol.items())
+        units += self.check_young_beyond() + self.check_group_intake()
         fixed = self.fixed_units()  # rule choose: kept candidates' fixed costs
         units += fixed + check_investments(self.policy, self.res, self.schools, self.flag)
         if self.res.objective is None or abs(units / SCALE - self.res.objective) > 0.011:
@@ -314,7 +315,8 @@ class _Checker(ResultSectionChecks):
 
     def check_status(self, viol: dict) -> None:
         res = self.res
-        if res.strict and res.status in ("optimal", "feasible") and (viol or res.violations):
+        broken = [v for v in res.violations if v.rule != "township_boarding_schools"]
+        if res.strict and res.status in ("optimal", "feasible") and (viol or broken):
             self.flag("status", res.scenario, "a strict result claims a plan yet breaks rules")
         if res.status == "infeasible" and not res.violations:
             self.flag("status", res.scenario, "status infeasible without an explanation")
@@ -338,6 +340,8 @@ def verify_result(scenario: Scenario, result: Result) -> VerifyReport:
         c.check_violations(viol)
         c.check_objective(viol)
         c.check_kpis()
+        c.check_left_behind()
+        c.check_township_boarding()
         c.check_balance()
         c.check_layout_section()
         c.check_status(viol)

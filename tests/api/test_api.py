@@ -109,11 +109,11 @@ def test_solve_invalid_schema_is_422_with_findings(client):
 
 def test_solve_cross_record_error_is_422_with_findings(client):
     data = example()
-    data["blocks"].append(block("lost", 90000, grades={1: 10}))
+    data.setdefault("options", {})["township_boarding"] = {"Nowhere": 1}
     r = client.post("/v1/solve", json=data)
     assert r.status_code == 422
     (f,) = r.json()["findings"]
-    assert f["code"] == "no_admissible_school" and f["record"] == "block 'lost'"
+    assert f["code"] == "unknown_township" and f["record"] == "options.township_boarding"
 
 
 def test_malformed_json_is_422_naming_line_and_column(client):

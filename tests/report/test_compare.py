@@ -66,7 +66,8 @@ def compared(tmp_path_factory) -> Path:
 def test_outputs_and_runs_solved_here(compared):
     names = {p.name for p in compared.iterdir()}
     assert names == {"compare.md", "compare.html", "compare.xlsx", "kpis.csv",
-                     "changes_blocks.csv", "changes_pairs.csv", "schools.csv", "runs"}
+                     "changes_blocks.csv", "changes_pairs.csv", "schools.csv",
+                     "closure_blocks.csv", "township_boarding.csv", "runs"}
     assert {p.name for p in (compared / "runs").iterdir()} == {"close-a", "merge-a"}
     for run in ("close-a", "merge-a"):
         assert (compared / "runs" / run / "scenario.json").exists()

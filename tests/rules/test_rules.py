@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from allocator.model.findings import ScenarioError
 from tests.conftest import block, by_block, scenario, school, solve_students
 
 ALL_PRIMARY = {g: 10 for g in range(1, 7)}
@@ -83,15 +82,6 @@ def test_boarding_and_bed_shortage_elastic_and_strict():
     strict = solve_students(sc, strict=True)
     assert strict.status == "infeasible"
     assert "boarding_beds" in strict.message and "A" in strict.message
-
-
-def test_young_pupils_never_board():
-    sc = scenario([school("A", 0, beds=100)], [block("far", 8000, grades={2: 10, 5: 10})])
-    with pytest.raises(ScenarioError) as exc:
-        solve_students(sc)
-    (f,) = exc.value.findings
-    assert f.code == "no_admissible_school" and f.record == "block 'far'"
-    assert "no_young_boarding" in f.message
 
 
 def test_teaching_point_takes_the_young_while_the_older_board():

@@ -69,7 +69,7 @@ def test_young_pupils_beyond_the_radius_are_caught(case):
         row.school = "A"
 
     report = verify_result(sc, tampered(r, move_far_young))
-    assert "no_young_boarding" in rules(report)
+    assert "young_beyond_day_radius" in rules(report)
 
 
 def test_split_level_at_full_schools_is_caught(case):

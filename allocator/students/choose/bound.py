@@ -30,6 +30,12 @@ cost; the best L seen is returned, and 0 <= gap claims rest on it only through `
 Compared with "flow bound with all candidates open plus the cheapest admissible fixed costs"
 (always computed too, the larger is reported), it charges closures: a unit whose nearby
 candidates are closed must pay for the longer trip.
+
+Planning rules: a pair's cost per pupil includes the young pupils' penalty beyond the day
+radius and the group-intake penalty (`arc_rules.arc_costs`), and a pair taking young pupils
+beyond the radius is a day pair (its older boarders skip the bed capacity): a relaxation of
+the plan's bed use, so L(mu) stays a lower bound. Township boarding constraints on the open
+set (`townships`) only remove open sets, which cannot lower the optimum: the bound holds.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from allocator.rules.objective import assignment_units
+from allocator.students.arc_rules import arc_costs, cross_group_mask
 from allocator.students.arcs import Units, eligible_schools, unit_groups
 from allocator.students.instance import Instance
 from allocator.students.invest import rule_prices
@@ -74,7 +80,6 @@ def price_pairs(inst: Instance, units: Units, max_pairs: int = 4_000_000,
                 chunk: int = 1024) -> PairTable:
     """Every admissible pair of every unit (or its cheapest K when there would be more
     than `max_pairs`), with cost per pupil floored, as the assignment model charges."""
-    weights = inst.scenario.options.weights
     us, ss, ps, bs = [], [], [], []
     mu_cap = np.full(len(units), NO_CAP, dtype=np.int64)
     k_max = max(16, max_pairs // max(len(units), 1))
@@ -93,10 +98,15 @@ def price_pairs(inst: Instance, units: Units, max_pairs: int = 4_000_000,
                 moved += np.where((c != -1) & (c != elig[None, :]), units.pupils[m, g][:, None],
                                   0)
             p = units.total[m][:, None]
-            per = assignment_units(np.broadcast_to(p, km.shape), km, moved, weights) // \
-                np.maximum(p, 1)
+            young = units.young[m][:, None]
+            per = arc_costs(inst, units, m[:, None], elig[None, :], km, moved) // np.maximum(
+                p, 1)
             board = km > units.radius[m][:, None] + 1e-9
-            bad = (board & (units.young[m][:, None] > 0)) | (
+            far = board & (young > 0)  # soft day radius: a day pair (see flow_bound)
+            board = board & ~far
+            if not units.soft:  # strict: group intake is hard too
+                far = far | cross_group_mask(inst, units, m[:, None], elig[None, :])
+            bad = (far & (not units.soft)) | (
                 (units.locked[m][:, None] >= 0) & (elig[None, :] != units.locked[m][:, None]))
             per = np.where(bad, NO_CAP, per)
             if len(elig) > k_max:

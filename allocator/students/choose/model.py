@@ -21,7 +21,7 @@ admissible candidate; `restrict_arcs` gives the arcs of one open set.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,8 @@ from allocator.model.findings import Finding, ScenarioError
 from allocator.rules.objective import SCALE, fixed_cost_units
 from allocator.students.arcs import Arcs, Units, add_arcs, eligible_schools, make_arcs, unit_groups
 from allocator.students.instance import Instance
+
+from .townships import fill_towns, towns_met, township_groups
 
 
 @dataclass
@@ -42,6 +44,8 @@ class ChooseModel:
     hi: np.ndarray  # per operation: most candidates open
     fc: np.ndarray  # (n,) fixed cost units of each school when kept (0: not a candidate)
     is_cand: np.ndarray  # (n,) bool
+    towns: list[tuple[np.ndarray, int]] = field(default_factory=list)  # boarding candidates
+    # of a township and how many of them stay open (rule township_boarding_schools)
 
     def min_fixed(self) -> int:
         """Least fixed cost any admissible open set pays: the `lo` cheapest per operation."""
@@ -67,21 +71,26 @@ def build_choose_model(inst: Instance, layout: Layout) -> ChooseModel:
         hi.append(b)
     return ChooseModel(specs=list(layout.choose), members=members,
                        lo=np.array(lo, dtype=np.int64), hi=np.array(hi, dtype=np.int64),
-                       fc=fc, is_cand=is_cand)
+                       fc=fc, is_cand=is_cand,
+                       towns=township_groups(inst, is_cand, members, np.array(hi)))
 
 
 def complete_open(cm: ChooseModel, used: np.ndarray) -> np.ndarray | None:
     """The cheapest open set holding the schools `used` (n bool): non-candidates, used
-    candidates, and per operation the cheapest unused ones up to its `lo`. None when a plan
-    uses more candidates of an operation than it may keep."""
+    candidates, the boarding candidates townships need (rule township_boarding_schools) and
+    per operation the cheapest unused ones up to its `lo`. None when a plan uses more
+    candidates of an operation than it may keep, or leaves no room for a township's."""
     out = ~cm.is_cand | used
-    for m, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):
-        n_used = int(used[m].sum())
-        if n_used > hi:
-            return None
-        idle = m[~used[m]]
+    if any(int(used[m].sum()) > hi for m, hi in zip(cm.members, cm.hi, strict=True)):
+        return None
+    fill_towns(cm, out)  # rule township_boarding_schools
+    if not towns_met(cm, out):
+        return None
+    for m, lo in zip(cm.members, cm.lo, strict=True):
+        n_open = int(out[m].sum())
+        idle = m[~out[m]]
         idle = idle[np.lexsort((idle, cm.fc[idle]))]
-        out[idle[: max(0, lo - n_used)]] = True
+        out[idle[: max(0, lo - n_open)]] = True
     return out
 
 
@@ -91,6 +100,13 @@ def complete_in_region(cm: ChooseModel, open_mask: np.ndarray, used: np.ndarray,
     cheapest unused ones of the region until the operation's `lo` is reached. None when the
     region's used candidates exceed what the operation allows."""
     out = (open_mask & ~region) | (used & region) | ~cm.is_cand
+    if any(int(out[m].sum()) > hi for m, hi in zip(cm.members, cm.hi, strict=True)):
+        return None
+    inside = out | ~region
+    fill_towns(cm, inside)  # rule township_boarding_schools, within the region
+    out |= inside & region
+    if not towns_met(cm, out):
+        return None
     for m, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):
         if int(out[m].sum()) > hi:
             return None
@@ -121,6 +137,11 @@ def open_groups(cm: ChooseModel, open_mask: np.ndarray,
             continue
         outside = int(open_mask[m[~region[m]]].sum())
         out.append((inside, max(0, int(lo) - outside), int(hi) - outside))
+    for m, need in cm.towns:  # rule township_boarding_schools: at least `need` open
+        inside = m if region is None else m[region[m]]
+        outside = 0 if region is None else int(open_mask[m[~region[m]]].sum())
+        if len(inside) and need - outside > 0:
+            out.append((inside, min(need - outside, len(inside)), len(inside)))
     return out
 
 
@@ -134,13 +155,13 @@ def open_extension(groups: list[tuple[np.ndarray, int, int]], arc_school: np.nda
 
     def extend(m, x) -> list[tuple[object, int, int]]:
         terms, var = [], {}
-        for members, lo, hi in groups:
+        for members, lo, hi in groups:  # groups may share candidates (townships)
             vs = []
             for j in members:
-                v = m.new_bool_var(f"open_{int(j)}")
-                var[int(j)] = v
-                vs.append(v)
-                terms.append((v, int(fc[j]), int(bool(hint_open[j]))))
+                if int(j) not in var:
+                    var[int(j)] = m.new_bool_var(f"open_{int(j)}")
+                    terms.append((var[int(j)], int(fc[j]), int(bool(hint_open[j]))))
+                vs.append(var[int(j)])
             m.add_linear_constraint(sum(vs), lo, hi)
         for a, j in enumerate(arc_school.tolist()):
             v = var.get(j)
@@ -155,7 +176,9 @@ def open_extension(groups: list[tuple[np.ndarray, int, int]], arc_school: np.nda
 def nearest_pairs(inst: Instance, units: Units, allowed: np.ndarray, k: int,
                   only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(unit, school) pairs: for each unit (of `only`, default all) its k nearest admissible
-    schools among `allowed` (n bool); locked units get their school if allowed."""
+    schools among `allowed` (n bool), within the day radius where the unit has young pupils
+    and, when none lies within it and the radius is soft, beyond it; locked units get their
+    school if allowed."""
     us, ss = [], []
     pick = np.ones(len(units), dtype=bool) if only is None else np.isin(np.arange(len(units)),
                                                                        only)
@@ -171,6 +194,12 @@ def nearest_pairs(inst: Instance, units: Units, allowed: np.ndarray, k: int,
         ok = tg >= 0
         us.append(np.repeat(members, tg.shape[1])[ok.ravel()])
         ss.append(tg.ravel()[ok.ravel()])
+        far = members[~ok.any(axis=1)] if units.soft else members[:0]
+        if len(far):  # soft day radius: the nearest ones beyond it
+            tg, _ = inst.distance.nearest(units.block[far], elig, k)
+            ok = tg >= 0
+            us.append(np.repeat(far, tg.shape[1])[ok.ravel()])
+            ss.append(tg.ravel()[ok.ravel()])
     lk = np.flatnonzero((units.locked >= 0) & pick)
     lk = lk[allowed[units.locked[lk]]]
     us.append(lk)
@@ -261,9 +290,12 @@ def repair_cover(inst: Instance, units: Units, cm: ChooseModel, open_mask: np.nd
     for opts in options:
         if not out[list(opts)].any() and opts:
             out[max(opts, key=lambda j: (value[j], -j))] = True
+    fill_towns(cm, out, value)  # rule township_boarding_schools
     for m, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):
         while int(out[m].sum()) > hi:
             sole = {on[0] for on in ([j for j in o if out[j]] for o in options) if len(on) == 1}
+            sole |= {int(j) for tm, need in cm.towns if int(out[tm].sum()) <= need
+                     for j in tm}
             drop = [int(j) for j in m[out[m]] if int(j) not in sole]
             if not drop:
                 break
@@ -291,8 +323,13 @@ def _cover_model(inst: Instance, units: Units, cm: ChooseModel, value: np.ndarra
         m.add_bool_or([y[j] for j in opts])
     for mem, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):
         m.add_linear_constraint(sum(y[int(j)] for j in mem), int(lo), int(hi))
+    short = []  # rule township_boarding_schools, as far as the ranges allow
+    for k, (mem, need) in enumerate(cm.towns):
+        s_k = m.new_int_var(0, int(need), f"town_short_{k}")
+        m.add(sum(y[int(j)] for j in mem) + s_k >= int(need))
+        short.append(s_k)
     scale = max(1, int(np.abs(value[cm.is_cand]).max(initial=1)) // 10**6 + 1)
-    m.maximize(sum(int(value[j]) // scale * v for j, v in y.items()))
+    m.maximize(sum(int(value[j]) // scale * v for j, v in y.items()) - 10**8 * sum(short))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 10.0
     solver.parameters.num_workers = 8
@@ -306,7 +343,7 @@ def _cover_model(inst: Instance, units: Units, cm: ChooseModel, value: np.ndarra
             severity="error", code="layout", record=spec.label,
             field="keep" if spec.keep is not None else "close_at_most",
             message=f"{spec.rule_text()} cannot give every block a school within the day "
-                    f"radius for its young pupils (rule no_young_boarding), e.g. "
+                    f"radius for its young pupils (rule young_beyond_day_radius, strict), e.g. "
                     f"{', '.join(blocks)}: keep more candidates")])
     out = ~cm.is_cand.copy()
     for j, v in y.items():
