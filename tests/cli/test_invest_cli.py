@@ -63,7 +63,7 @@ def test_negative_unit_costs_name_the_setting(tmp_path):
 
 def test_policy_marks_assumptions_and_cites_the_2014_opinion():
     rows = {row["rule"]: row for row in describe_policy(resolve_policy("cn-national"))}
-    for rule, part in (("boarding_beds", "day_radius_km"), ("no_young_boarding",
+    for rule, part in (("boarding_beds", "day_radius_km"), ("young_beyond_day_radius",
                                                             "day_radius_km"),
                        ("staffing_ratio", "staffing.small_school"),
                        ("investment", "investment")):
