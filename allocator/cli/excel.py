@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from allocator import ScenarioError, export_workbook, write_template
+from allocator import ScenarioError, export_workbook, translate, write_template
 
 from .common import app, fail_input, lang_option, pick_lang, read_result, read_scenario, say
 
@@ -31,7 +31,7 @@ def template_command(
         fail_input(exc)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {output}: {exc}"))
-    say(f"wrote {output}")
+    say(translate("cli.wrote", language, files=str(output)))
 
 
 @app.command("export")
@@ -50,4 +50,4 @@ def export_command(
         export_workbook(res, output, language)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {output}: {exc}"))
-    say(f"wrote {output}")
+    say(translate("cli.wrote", language, files=str(output)))
