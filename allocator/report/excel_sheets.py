@@ -81,13 +81,33 @@ def assignments_sheet(r: Result, lang: str) -> Sheet:
 
 
 def violations_sheet(r: Result, lang: str) -> Sheet:
-    """One row per broken rule and record: the rule's stable id and its title in `lang`."""
+    """One row per broken rule and record: the rule's stable id and its title in `lang`, and
+    its relief (classrooms, beds and one-off yuan that remove it; empty where none does)."""
     cols = [("rule", "text"), ("rule_title", None), ("record", "text"), ("grade", "int"),
-            ("amount", "dec"), ("unit", None), ("cost", "dec"), ("message", None)]
+            ("amount", "dec"), ("unit", None), ("cost", "dec"), ("relief_classrooms", "int"),
+            ("relief_beds", "int"), ("relief_yuan", "yuan"), ("message", None)]
     rows = [[v.rule, rule_title(v.rule, lang) if v.rule in RULES else v.rule, v.subject,
-             v.grade, v.amount, label("unit", v.unit, lang), v.cost, v.message]
+             v.grade, v.amount, label("unit", v.unit, lang), v.cost,
+             *((v.relief.classrooms, v.relief.beds, v.relief.cost_yuan) if v.relief is not None
+               else (None, None, None)), v.message]
             for v in r.violations]
     return Sheet("violations", cols, rows)
+
+
+def investments_sheet(r: Result, lang: str) -> Sheet:
+    """One row per investment of an `invest` solve (school, what, level, how many, one-off
+    and annual yuan), then the total."""
+    cols = [("school", "text"), ("what", None), ("level", None), ("count", "int"),
+            ("cost_yuan", "yuan"), ("annual_cost_yuan", "yuan")]
+    rows: list[list[Any]] = [
+        [i.school, translate(f"excel.what.{i.what}", lang), label("level", i.level, lang),
+         i.count, i.cost_yuan, i.annual_cost_yuan]
+        for i in r.investments]
+    t = r.investments_total
+    if t is not None:
+        rows.append([translate("excel.total", lang), None, None, None, t.cost_yuan,
+                     t.annual_cost_yuan])
+    return Sheet("investments", cols, rows)
 
 
 def moves_sheet(r: Result, lang: str) -> Sheet:
@@ -196,6 +216,8 @@ def result_sheets(r: Result, lang: str) -> list[Sheet]:
     """Every table of the report in sheet order; layout operations only when the scenario
     has them; teacher moves, quota and staffing only when the rotation ran."""
     sheets = [schools_sheet(r, lang), assignments_sheet(r, lang), violations_sheet(r, lang)]
+    if r.investments:
+        sheets.append(investments_sheet(r, lang))
     if r.layout is not None and r.layout.operations:
         sheets.append(layout_sheet(r, lang))
     if r.teachers is not None:

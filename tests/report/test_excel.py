@@ -127,3 +127,24 @@ def test_layout_sheet_lists_operations_and_the_choose_outcome(tmp_path):
     assert table[1][:3] == [1, "扩建", "A"]
     assert table[-1][:3] == [2, "择优保留", "B, C"]
     assert f"保留 {decision.kept[0]}；撤并 {decision.closed[0]}" in table[-1][3]
+
+
+def test_violations_carry_their_relief_and_an_invest_solve_lists_its_investments(crowded,
+                                                                                 tmp_path):
+    """The crowded school needs one classroom more: the violation's relief says so; solved
+    with `invest`, the report lists that classroom (and no violation)."""
+    v = {r[0]: r for r in rows(openpyxl.load_workbook(
+        export_workbook(crowded, tmp_path / "plain.xlsx", "en"))["Violations"])[1:]}
+    head = rows(openpyxl.load_workbook(tmp_path / "plain.xlsx")["Violations"])[0]
+    relief = dict(zip(head, v["classrooms"], strict=True))
+    assert (relief["Relief: classrooms"], relief["Relief: beds"]) == (1, 0)
+    assert relief["Relief: one-off yuan"] == 300_000
+    sc = scenario([school("A", 0, rooms=1)], [block("b1", 100, grades={1: 60})],
+                  options={"time_limit_s": 3, "invest": True})
+    res = solve(sc, stage="students", time_limit=3)
+    wb = openpyxl.load_workbook(export_workbook(res, tmp_path / "invest.xlsx", "zh"))
+    assert "新建投资" in wb.sheetnames and "违反规则" in wb.sheetnames
+    inv = rows(wb["新建投资"])
+    assert inv[0][:4] == ["学校", "类别", "学段", "数量"]
+    assert inv[1][:2] == ["A", "教室"] and inv[1][3] == 1 and inv[-1][0] == "合计"
+    assert not res.violations
