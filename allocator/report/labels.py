@@ -18,7 +18,6 @@ SECTIONS = (  # (top-level KPI key, section id: catalog key kpi.section.<id>)
     ("balance", "balance"), ("funding", "funding"), ("indicators", "indicators"),
     ("investments", "investments"), ("young_beyond_day_radius", "young_beyond"),
     ("left_behind", "left_behind"), ("township_boarding", "township_boarding"))
-SECTION_KEYS = {"indicators": "indicator.section", "investments": "investment.section"}
 
 
 def level_name(level: str | None, lang: str = "en") -> str:
@@ -45,13 +44,9 @@ def _pattern_label(parts: list[str], lang: str) -> str | None:
             return translate("compare.kpiform.classes.band", lang, level=lv,
                              band=".".join(parts[3:]))
         return _known(f"compare.kpiform.classes.{parts[2]}", lang, level=lv)
-    if top == "indicators" and len(parts) == 2:
-        return _known(f"indicator.{parts[1]}", lang)
     if top == "township_boarding" and len(parts) == 3 and parts[1] == "by_township":
         return translate("compare.kpiform.township_boarding.by_township", lang,
                          township=parts[2])
-    if top == "investments" and len(parts) == 2:
-        return _known(f"investment.kpi.{parts[1]}", lang)
     if top == "beyond_day_radius" and len(parts) == 2:
         return translate("compare.kpiform.beyond_day_radius", lang, level=lv)
     if top == "layout" and len(parts) == 3 and parts[1].startswith("choose["):
@@ -83,8 +78,7 @@ def section_id(key: str) -> str:
 
 def section_of(key: str, lang: str = "en") -> str:
     """The title of the section a dotted KPI key belongs to, in `lang`."""
-    sid = section_id(key)
-    return translate(SECTION_KEYS.get(sid, f"compare.kpi.section.{sid}"), lang)
+    return translate(f"compare.kpi.section.{section_id(key)}", lang)
 
 
 def status_text(status: str, lang: str = "en") -> str:

@@ -165,7 +165,7 @@ def add_sending_rows(b: Builder, ro: Roster, rows: dict) -> None:
     (rule rotation_sending_share); arcs enter them in `model.arc_entries`."""
     movable = ro.admissible.any(axis=1)
     for g in np.flatnonzero(movable):
-        rows["group"][g] = b.row([], [], int(ro.g_size[g]))
+        rows["group"][g] = b.row([], [], int(ro.groups.size[g]))
     for s in np.flatnonzero(ro.sending):
         rows["cap"][s] = b.row([], [], int(ro.send_cap[s]))
 
@@ -258,7 +258,7 @@ def add_quota_rows(b: Builder, ro: Roster, rows: dict, slacks: dict) -> None:
         sl = b.col(0, int(ro.school_quota[s]), SLACK, c1=pen.rotation_quota)
         slacks[sl] = Slack("rotation_quota", int(s), -1)
         rows["school_quota"][s] = b.row([sl], [-1], -int(ro.school_quota[s]))
-    n_eligible = int(ro.g_size.sum())
+    n_eligible = int(ro.groups.size.sum())
     sl = b.col(0, n_eligible, SLACK, c1=pen.rotation_backbone_share)
     slacks[sl] = Slack("rotation_backbone_share", -1, -1)
     if ro.policy.rotation.backbone_basis == "rotating":

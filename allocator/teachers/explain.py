@@ -32,7 +32,7 @@ def _violation(ro: Roster, rule: str, subject: str, amount: int, message: str) -
 
 def inflow(ro: Roster, mask: np.ndarray) -> np.ndarray:
     """Eligible teachers of the groups in `mask` allowed to go to each school."""
-    return (ro.g_size[mask][:, None] * ro.admissible[mask]).sum(axis=0)
+    return (ro.groups.size[mask][:, None] * ro.admissible[mask]).sum(axis=0)
 
 
 def _reach(k: int, what: str) -> str:
@@ -50,7 +50,7 @@ def staffing_violations(ro: Roster, after: dict[str, np.ndarray]) -> list[Violat
     ratios = ro.policy.staffing.pupils_per_teacher
     per_class = ro.policy.staffing.small_school.teachers_per_class
     for lv, level in enumerate(LEVELS):
-        reach = inflow(ro, ro.g_level == lv)
+        reach = inflow(ro, ro.groups.level == lv)
         for s in np.flatnonzero(after["n"][:, lv] < d.teachers[:, lv]):
             dem, have = int(d.teachers[s, lv]), int(after["n"][s, lv])
             why = (f"{int(d.classes[s, lv])} classes x {getattr(per_class, level):g}, small "
@@ -64,7 +64,7 @@ def staffing_violations(ro: Roster, after: dict[str, np.ndarray]) -> list[Violat
                 + _reach(int(reach[s]), f"{level} teachers")))
     for k, (lv, subject) in enumerate(d.subject_keys):
         level = LEVELS[lv]
-        reach = inflow(ro, ro.g_key == k)
+        reach = inflow(ro, ro.groups.key == k)
         for s in np.flatnonzero(after["ns"][:, k] < d.subjects[:, k]):
             dem, have = int(d.subjects[s, k]), int(after["ns"][s, k])
             sid = ro.school_ids[s]
@@ -82,7 +82,7 @@ def senior_violations(ro: Roster, after: dict[str, np.ndarray]) -> list[Violatio
     need_p = ro.policy.staffing.senior_min_primary
     share = ro.policy.staffing.senior_share_junior
     for lv, level in enumerate(LEVELS):
-        reach = inflow(ro, ro.g_senior & (ro.g_level == lv))
+        reach = inflow(ro, ro.groups.senior & (ro.groups.level == lv))
         for s in np.flatnonzero(ro.senior_rule[:, lv]):
             have, n = int(after["s"][s, lv]), int(after["n"][s, lv])
             need = need_p if lv == 0 else -(-ro.senior_num * n // ro.senior_den)
@@ -106,13 +106,13 @@ def quota_violations(ro: Roster, moved: list[tuple[int, int]]) -> list[Violation
                        minlength=ro.n_schools)
     movable = np.zeros(ro.n_schools, dtype=np.int64)
     has_dest = ro.admissible.any(axis=1)
-    np.add.at(movable, ro.g_school[has_dest], ro.g_size[has_dest])
+    np.add.at(movable, ro.groups.school[has_dest], ro.groups.size[has_dest])
     most = int(np.minimum(movable, ro.send_cap).sum())
     if rotating < ro.quota:
         by_school: dict[int, list[str]] = {}
         for g in np.flatnonzero(~has_dest):
-            by_school.setdefault(int(ro.g_school[g]), []).extend(
-                ro.teacher_ids[m] for m in ro.g_members[g].tolist())
+            by_school.setdefault(int(ro.groups.school[g]), []).extend(
+                ro.teacher_ids[m] for m in ro.groups.members[g].tolist())
         stuck = [f"{len(ids)} at {ro.school_ids[s]} ({_names(sorted(ids), 4)})"
                  for s, ids in sorted(by_school.items(), key=lambda x: -len(x[1]))]
         capped = [f"{ro.school_ids[s]} may send {int(ro.send_cap[s])} of {int(movable[s])}"
@@ -143,10 +143,11 @@ def quota_violations(ro: Roster, moved: list[tuple[int, int]]) -> list[Violation
         need = ro.backbone_quota
         basis = f"{rule.backbone_share:.0%} of the eligible backbone teachers"
     if backbone < need:
-        bb = ro.g_backbone & has_dest
-        names = [ro.teacher_ids[m] for g in np.flatnonzero(bb) for m in ro.g_members[g].tolist()]
+        bb = ro.groups.backbone & has_dest
+        names = [ro.teacher_ids[m] for g in np.flatnonzero(bb)
+                 for m in ro.groups.members[g].tolist()]
         msg = (f"{backbone} backbone teachers rotate, the rule asks {need} ({basis}); "
-               f"eligible backbone teachers with a destination: {int(ro.g_size[bb].sum())}"
+               f"eligible backbone teachers with a destination: {int(ro.groups.size[bb].sum())}"
                + (f" ({_names(names)})" if names else ""))
         out.append(_violation(ro, "rotation_backbone_share", "county", need - backbone, msg))
     return out

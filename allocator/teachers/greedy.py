@@ -67,10 +67,10 @@ def score_moves(st: _State, g: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, n
     """(feasible, objective change) of one more move along each arc (g -> j)."""
     ro, pol = st.ro, st.ro.policy
     pen = pol.rotation.penalties
-    s, lv, key = ro.g_school[g], ro.g_level[g], ro.g_key[g]
-    bb, sen = ro.g_backbone[g].astype(np.int64), ro.g_senior[g].astype(np.int64)
+    s, lv, key = ro.groups.school[g], ro.groups.level[g], ro.groups.key[g]
+    bb, sen = ro.groups.backbone[g].astype(np.int64), ro.groups.senior[g].astype(np.int64)
     d = ro.demand
-    ok = (st.used[g] < ro.g_size[g]) & (st.sent[s] < ro.send_cap[s])
+    ok = (st.used[g] < ro.groups.size[g]) & (st.sent[s] < ro.send_cap[s])
     ok &= st.n[s, lv] - 1 >= st.lb_n[s, lv]
     ok &= st.s[s, lv] - sen >= st.lb_s[s, lv]
     t1 = pen.staffing_ratio * (_short(st.n[j, lv] + 1, d.teachers[j, lv])
@@ -148,13 +148,13 @@ def repair(st: _State, arc_g: np.ndarray, arc_j: np.ndarray, counts: np.ndarray
     for a in np.flatnonzero(counts):
         for _ in range(int(counts[a])):
             apply_move(st, int(arc_g[a]), int(arc_j[a]))
-    gs, lvl = ro.g_school[arc_g], ro.g_level[arc_g]
-    key, sen = ro.g_key[arc_g], ro.g_senior[arc_g]
+    gs, lvl = ro.groups.school[arc_g], ro.groups.level[arc_g]
+    key, sen = ro.groups.key[arc_g], ro.groups.senior[arc_g]
     num, den = ro.senior_num, ro.senior_den
     while True:
         live = counts > 0
         bad = np.zeros(len(counts), dtype=bool)
-        bad |= st.used[arc_g] > ro.g_size[arc_g]
+        bad |= st.used[arc_g] > ro.groups.size[arc_g]
         bad |= st.sent[gs] > ro.send_cap[gs]
         bad |= st.n[gs, lvl] < st.lb_n[gs, lvl]
         bad |= st.s[gs, lvl] < st.lb_s[gs, lvl]
@@ -180,8 +180,8 @@ def undo_move(st: _State, g: int, j: int) -> None:
 def apply_move(st: _State, g: int, j: int, sign: int = 1) -> None:
     """Update the state by one teacher of group g moving to school j (sign -1: back)."""
     ro = st.ro
-    s, lv, key = int(ro.g_school[g]), int(ro.g_level[g]), int(ro.g_key[g])
-    bb, sen = sign * int(ro.g_backbone[g]), sign * int(ro.g_senior[g])
+    s, lv, key = int(ro.groups.school[g]), int(ro.groups.level[g]), int(ro.groups.key[g])
+    bb, sen = sign * int(ro.groups.backbone[g]), sign * int(ro.groups.senior[g])
     st.used[g] += sign
     st.sent[s] += sign
     st.n[s, lv] -= sign

@@ -100,7 +100,7 @@ def relax(ro: Roster, candidates: np.ndarray, windows: dict, phase: int,
             return RotationRelaxation(value, value, float(rc.min()), cand, rounds, added, True,
                                       arcs)
         if time.perf_counter() > deadline or rounds == max_rounds:
-            cap = np.minimum(ro.g_size[g], ro.send_cap[ro.g_school[g]])
+            cap = np.minimum(ro.groups.size[g], ro.send_cap[ro.groups.school[g]])
             bound = value + float((np.minimum(rc, 0.0) * cap).sum())
             return RotationRelaxation(bound, value, 0.0, cand, rounds, added, True, arcs)
         # the most negative few per group join the candidates
@@ -124,17 +124,18 @@ def initial_candidates(ro: Roster, k: int = 8) -> np.ndarray:
     if adm.sum() <= FULL_ARCS or ro.policy.rotation.one_for_one:
         return adm.copy()
     cand = np.zeros_like(adm)
-    km = np.where(adm, ro.km[ro.g_school], np.inf)
+    km = np.where(adm, ro.km[ro.groups.school], np.inf)
     d = ro.demand
-    short_level = (d.teachers > ro.n0).T[ro.g_level]  # (g, n)
+    short_level = (d.teachers > ro.n0).T[ro.groups.level]  # (g, n)
     short_subj = np.zeros_like(adm)
-    has_key = ro.g_key >= 0
+    has_key = ro.groups.key >= 0
     if has_key.any():
-        short_subj[has_key] = (d.subjects > ro.ns0).T[ro.g_key[has_key]]
-    pupils = np.maximum(d.pupils, 1).T[ro.g_level].astype(float)
-    ratio = np.where(ro.g_backbone[:, None], ro.b0.T[ro.g_level], ro.s0.T[ro.g_level]) / pupils
+        short_subj[has_key] = (d.subjects > ro.ns0).T[ro.groups.key[has_key]]
+    pupils = np.maximum(d.pupils, 1).T[ro.groups.level].astype(float)
+    gr = ro.groups
+    ratio = np.where(gr.backbone[:, None], ro.b0.T[gr.level], ro.s0.T[gr.level]) / pupils
     scores = [km, np.where(short_level | short_subj, km, np.inf)]
-    top = ro.g_backbone | ro.g_senior
+    top = ro.groups.backbone | ro.groups.senior
     scores.append(np.where(top[:, None] & adm, ratio, np.inf))
     kk = min(k, adm.shape[1])
     rows = np.arange(len(adm))[:, None]

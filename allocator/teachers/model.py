@@ -65,14 +65,14 @@ def initial_windows(ro: Roster) -> dict:
     to a few teachers above the larger of today's count and the balanced count."""
     out = {}
     reach_in = {}
-    for ind, attr in enumerate((ro.g_backbone, ro.g_senior)):
+    for ind, attr in enumerate((ro.groups.backbone, ro.groups.senior)):
         for lv in (0, 1):
-            sel = attr & (ro.g_level == lv)
-            reach_in[(lv, ind)] = (ro.g_size[sel][:, None] * ro.admissible[sel]).sum(axis=0)
+            sel = attr & (ro.groups.level == lv)
+            reach_in[(lv, ind)] = (ro.groups.size[sel][:, None] * ro.admissible[sel]).sum(axis=0)
     for (s, lv, ind), x0, target in balance_targets(ro):
-        members = (ro.g_school == s) & (ro.g_level == lv) & (
-            ro.g_backbone if ind == 0 else ro.g_senior)
-        out_max = min(int(ro.g_size[members].sum()), int(ro.send_cap[s]))
+        members = (ro.groups.school == s) & (ro.groups.level == lv) & (
+            ro.groups.backbone if ind == 0 else ro.groups.senior)
+        out_max = min(int(ro.groups.size[members].sum()), int(ro.send_cap[s]))
         lo = max(0, x0 - out_max)
         hi = min(x0 + int(reach_in[(lv, ind)][s]), max(x0, int(np.ceil(target))) + 3)
         out[(s, lv, ind)] = (lo, max(hi, lo + 1))
@@ -82,8 +82,8 @@ def initial_windows(ro: Roster) -> dict:
 def arc_entries(ro: Roster, rows: dict, g: np.ndarray, j: np.ndarray):
     """(position, row, value) of the matrix entries of arcs (g[i] -> j[i]) in the rows
     `rows` maps (exchange rows excepted); the same for building and for pricing."""
-    s, lv, key = ro.g_school[g], ro.g_level[g], ro.g_key[g]
-    bb, sen = ro.g_backbone[g], ro.g_senior[g]
+    s, lv, key = ro.groups.school[g], ro.groups.level[g], ro.groups.key[g]
+    bb, sen = ro.groups.backbone[g], ro.groups.senior[g]
     pos = np.arange(len(g))
     parts = []
 
@@ -137,7 +137,7 @@ def build_model(ro: Roster, arc_g: np.ndarray, arc_j: np.ndarray, windows: dict,
     b.entries(base.r, base.c + a, base.v)
     if ro.policy.rotation.one_for_one:
         add_exchange_rows(b, ro, arc_g, arc_j)
-    cap = np.minimum(ro.g_size[arc_g], ro.send_cap[ro.g_school[arc_g]])
+    cap = np.minimum(ro.groups.size[arc_g], ro.send_cap[ro.groups.school[arc_g]])
     shift = {k: c + a for k, c in base.aux.items()}
     matrix = sparse.csr_matrix(
         (np.concatenate(b.v), (np.concatenate(b.r), np.concatenate(b.c))),
@@ -158,9 +158,9 @@ def add_exchange_rows(b: Builder, ro: Roster, arc_g: np.ndarray, arc_j: np.ndarr
     """Rule rotation_exchange: per school pair, level and subject, as many go each way."""
     pairs: dict[tuple, list[tuple[int, int]]] = {}
     for i, (g, j) in enumerate(zip(arc_g, arc_j, strict=True)):
-        s = int(ro.g_school[g])
+        s = int(ro.groups.school[g])
         a, c = min(s, int(j)), max(s, int(j))
-        key = (a, c, int(ro.g_level[g]), ro.g_subject[g])
+        key = (a, c, int(ro.groups.level[g]), ro.groups.subject[g])
         pairs.setdefault(key, []).append((i, 1 if s == a else -1))
     for items in pairs.values():
         b.row([i for i, _ in items], [v for _, v in items], 0, EQ)

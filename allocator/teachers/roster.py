@@ -105,15 +105,7 @@ class Roster:
     b0: np.ndarray  # (n, 2) backbone before
     s0: np.ndarray  # (n, 2) senior title before
     ns0: np.ndarray  # (n, K) teachers of each table subject before
-    g_school: np.ndarray
-    g_level: np.ndarray
-    g_subject: list[str]  # ANY_SUBJECT where the subject matters to no rule
-    g_key: np.ndarray  # index into demand.subject_keys, -1 for none
-    g_backbone: np.ndarray
-    g_senior: np.ndarray
-    g_volunteer: np.ndarray
-    g_size: np.ndarray
-    g_members: list[np.ndarray]  # teacher indices, longest at the school first
+    groups: Groups  # interchangeable eligible teachers (g,)
     admissible: np.ndarray  # (g, n) bool
     cost: np.ndarray  # (g, n) objective units of one move
     send_cap: np.ndarray  # (n,) teachers a school may send
@@ -136,7 +128,7 @@ class Roster:
 
     @property
     def n_groups(self) -> int:
-        return len(self.g_size)
+        return len(self.groups.size)
 
 
 def fraction(x: float) -> tuple[int, int]:
@@ -312,9 +304,7 @@ def build_roster(scenario: Scenario, policy: Policy, schools: list[School], plan
         t_subject=[t.subject for t in teachers], t_title=[t.title for t in teachers],
         t_backbone=ta.backbone, t_senior=ta.senior,
         t_volunteer=ta.volunteer, t_years=ta.years, t_exemption=exempt, n0=n0, b0=b0, s0=s0,
-        ns0=ns0, g_school=gr.school, g_level=gr.level, g_subject=gr.subject, g_key=gr.key,
-        g_backbone=gr.backbone, g_senior=gr.senior, g_volunteer=gr.volunteer,
-        g_size=gr.size, g_members=gr.members,
+        ns0=ns0, groups=gr,
         admissible=adm, cost=cost.reshape(len(gr.size), n),
         send_cap=send_cap,
         eligible=eligible.astype(np.int64), sending=sending,

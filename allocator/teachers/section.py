@@ -48,8 +48,8 @@ def assign_teachers(out: RotationOutcome) -> list[tuple[int, int]]:
     order = np.lexsort((out.arc_j, out.arc_g))
     for a in order:
         g, j, count = int(out.arc_g[a]), int(out.arc_j[a]), int(out.moves[a])
-        lv = int(ro.g_level[g])
-        left = [m for m in ro.g_members[g].tolist() if m not in taken]
+        lv = int(ro.groups.level[g])
+        left = [m for m in ro.groups.members[g].tolist() if m not in taken]
         for _ in range(count):
             pick = min(left, key=lambda m, j=j, lv=lv: (have.get((j, lv, ro.t_subject[m]), 0),
                                                         left.index(m)))

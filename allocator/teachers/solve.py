@@ -278,11 +278,11 @@ def true_objective(ro: Roster, g: np.ndarray, j: np.ndarray, moves: np.ndarray) 
     weight = ro.policy.rotation.weights.balance
     if weight <= 0:
         return total
-    for before, attr in ((ro.b0, ro.g_backbone), (ro.s0, ro.g_senior)):
+    for before, attr in ((ro.b0, ro.groups.backbone), (ro.s0, ro.groups.senior)):
         after = before.copy()
         sel = attr[g] & (moves > 0)
-        np.add.at(after, (ro.g_school[g[sel]], ro.g_level[g[sel]]), -moves[sel])
-        np.add.at(after, (j[sel], ro.g_level[g[sel]]), moves[sel])
+        np.add.at(after, (ro.groups.school[g[sel]], ro.groups.level[g[sel]]), -moves[sel])
+        np.add.at(after, (j[sel], ro.groups.level[g[sel]]), moves[sel])
         for lv in (0, 1):
             p = ro.demand.pupils[:, lv]
             m = county_mean(int(before[:, lv].sum()), int(p.sum()))

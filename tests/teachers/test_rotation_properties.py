@@ -126,10 +126,10 @@ def test_reduced_costs_match_the_lps_own(county_roster):
     value, y, x = solve_lp(model, 2)
     rc = reduced_costs(ro, model, y, 2, g, j)
     assert (rc >= -1e-6 * max(1, abs(value))).all() or np.allclose(
-        x[:len(g)][rc < -1e-6], np.minimum(ro.g_size[g], ro.send_cap[ro.g_school[g]])[
+        x[:len(g)][rc < -1e-6], np.minimum(ro.groups.size[g], ro.send_cap[ro.groups.school[g]])[
             rc < -1e-6])
     basic = (x[:len(g)] > 1e-7) & (x[:len(g)] < np.minimum(
-        ro.g_size[g], ro.send_cap[ro.g_school[g]]) - 1e-7)
+        ro.groups.size[g], ro.send_cap[ro.groups.school[g]]) - 1e-7)
     assert np.abs(rc[basic]).max(initial=0) < 1e-6 * max(1, abs(value))
 
 
