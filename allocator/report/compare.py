@@ -47,10 +47,14 @@ class Comparison:
     blocks: pd.DataFrame  # run, block, township, level, grades, pupils, from, to, km
     pairs: pd.DataFrame  # run, from_school, to_school, pupils, blocks
     schools: pd.DataFrame  # school, name, run, status, enrolment, ...
-    notes: list[str] = field(default_factory=list)  # in English (comparison_json)
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the notes as
     # (catalog key, fields), for pages in any language
     investments: pd.DataFrame = field(default_factory=pd.DataFrame)  # run, school, what, ...
+
+    @property
+    def notes(self) -> list[str]:
+        """The notes in English (comparison_json)."""
+        return notes_in(self, "en")
 
 
 def unique_labels(names: list[str]) -> list[str]:
@@ -231,15 +235,13 @@ def compare_runs(runs: list[Run]) -> Comparison:
         not p.empty for p in parts) else pd.DataFrame(columns=cols)
     return Comparison(runs=runs, kpis=kpi_table(runs), blocks=blocks[cols],
                       pairs=pair_table(blocks), schools=school_table(runs),
-                      notes=[translate(key, "en", **f) for key, f in messages], messages=messages,
+                      messages=messages,
                       investments=investment_table([(r.label, r.result) for r in runs]))
 
 
 def notes_in(cmp: Comparison, lang: str = "en") -> list[str]:
-    """The comparison's notes in `lang` (notes added without a catalog key as written)."""
-    own = [translate(key, lang, **f) for key, f in cmp.messages]
-    english = {translate(key, "en", **f) for key, f in cmp.messages}
-    return own + [n for n in cmp.notes if n not in english]
+    """The comparison's notes in `lang`."""
+    return [translate(key, lang, **f) for key, f in cmp.messages]
 
 
 def changed_pupils(cmp: Comparison) -> dict[str, int]:
