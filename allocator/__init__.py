@@ -36,9 +36,11 @@ from .io.template_read import import_template, read_template
 from .model.budget import Budget, Progress, ProgressEvent
 from .model.findings import Finding, ScenarioError
 from .model.policy import PROFILES, Policy, PolicyError, resolve_policy
+from .model.projection import ProjectionRow, ProjectionTable
 from .model.result import Result, parse_result, result_json_schema, result_to_json
 from .model.scenario import Scenario
 from .pipeline import PreparedScenario, Stage, default_stage, prepare, solve, validate
+from .projection import Projection, project_scenario, write_projection
 from .report.charts import fmt as format_value
 from .report.compare import Comparison, Run, changed_pupils, comparison_json
 from .report.compare_html import render_html as comparison_html
@@ -81,6 +83,8 @@ __all__ = [
     # scenarios
     "Scenario", "load_scenario", "parse_scenario", "scenario_schema", "scenario_text",
     "import_scenario", "generate_scenario", "write_scenario", "validate",
+    # enrolment projection
+    "project_scenario", "Projection", "ProjectionTable", "ProjectionRow", "write_projection",
     "Finding", "ScenarioError",
     # the planner's Excel workbook and the bureau's Excel report
     "write_template", "read_template", "import_template", "export_workbook",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from . import excel, solving, study, tools  # noqa: F401  (each module registers its commands)
+# each module registers its commands
+from . import excel, projecting, solving, study, tools  # noqa: F401
 from .common import app
 
 ORDER = ("solve", "validate", "verify", "schema", "policy", "generate", "serve", "map",
-         "import", "template", "export", "compare", "sweep")
+         "import", "template", "export", "project", "compare", "sweep")
 app.registered_commands.sort(key=lambda c: ORDER.index(c.name) if c.name in ORDER
                              else len(ORDER))
 

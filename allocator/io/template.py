@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from allocator.i18n import translate
 from allocator.model.findings import Finding, ScenarioError
-from allocator.model.scenario import Options, Scenario, School
+from allocator.model.scenario import Development, Options, Scenario, School
 
 from .atomic import write_file
 from .template_spec import (
@@ -55,15 +55,28 @@ def school_row(s: School) -> dict[str, Any]:
     return d
 
 
+def development_row(dev: Development) -> dict[str, Any]:
+    """A development's cells by column id (location as x / y, rates per level)."""
+    d = dev.model_dump(exclude={"location", "pupils_per_100"})
+    if dev.location is not None:
+        d["x"], d["y"] = dev.location
+    if dev.pupils_per_100 is not None:
+        d["pupils_primary"] = dev.pupils_per_100.primary
+        d["pupils_junior"] = dev.pupils_per_100.junior
+    return d
+
+
 def scenario_rows(sc: Scenario) -> dict[str, list[dict[str, Any]]]:
     """The rows of every data sheet for a scenario, by sheet id."""
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in SHEETS if k != "options"}
     rows["schools"] = [school_row(s) for s in sc.schools]
     for b in sc.blocks:
-        d = b.model_dump(exclude={"location", "students", "students_by_year"})
+        d = b.model_dump(exclude={"location", "students", "students_by_year",
+                                  "children_by_age"})
         if b.location is not None:
             d["x"], d["y"] = b.location
         d.update({f"g{g + 1}": n for g, n in enumerate(b.students)})
+        d.update({f"age{a}": n for a, n in enumerate(b.children_by_age or [])})
         rows["blocks"].append(d)
         rows["plan"] += [{"block": b.id, "grades": key, "school": school}
                          for key, school in (b.current_school or {}).items()]
@@ -71,6 +84,8 @@ def scenario_rows(sc: Scenario) -> dict[str, list[dict[str, Any]]]:
             rows["projections"].append({"block": b.id, "year": year,
                                         **{f"g{g + 1}": n for g, n in enumerate(counts)}})
     rows["teachers"] = [t.model_dump() for t in sc.teachers]
+    rows["births"] = [x.model_dump() for x in sc.births]
+    rows["developments"] = [development_row(d) for d in sc.developments]
     for op in sc.layout:
         d = op.model_dump(by_alias=True)
         if d["op"] == "open":

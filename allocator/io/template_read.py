@@ -110,6 +110,8 @@ def block_records(tables: dict[str, SheetTable]) -> list[dict[str, Any]]:
         if "x" in v or "y" in v:
             rec["location"] = [v.get("x"), v.get("y")]
         rec["students"] = [v.get(f"g{g}", 0) for g in range(1, 10)]
+        if any(f"age{a}" in v for a in range(6)):
+            rec["children_by_age"] = [v.get(f"age{a}", 0) for a in range(6)]
         if str(rec.get("id")) in blocks:
             t.problems.append(finding(t.title, f"block '{rec.get('id')}' appears twice",
                                       row=r, column="id"))
@@ -129,6 +131,30 @@ def block_records(tables: dict[str, SheetTable]) -> list[dict[str, Any]]:
             elif "year" in v:
                 b.setdefault(key, {})[v["year"]] = [v.get(f"g{g}", 0) for g in range(1, 10)]
     return list(blocks.values())
+
+
+def development_record(values: dict[str, Any]) -> dict[str, Any]:
+    """A development record from a new-housing row (x / y as its location, the rates per
+    level as pupils_per_100)."""
+    rec = {f: values[f] for f in ("id", "block", "dwellings", "year") if f in values}
+    if "x" in values or "y" in values:
+        rec["location"] = [values.get("x"), values.get("y")]
+    if "pupils_primary" in values or "pupils_junior" in values:
+        rec["pupils_per_100"] = {level: values[f"pupils_{level}"]
+                                 for level in ("primary", "junior")
+                                 if f"pupils_{level}" in values}
+    return rec
+
+
+def housing_records(tables: dict[str, SheetTable], data: dict[str, Any],
+                    origin: dict[str, list[tuple[str, int]]]) -> None:
+    """Births and new housing into the scenario document, with the sheet and row of each."""
+    for sheet, read in (("births", dict), ("developments", development_record)):
+        if sheet not in tables or not tables[sheet].rows():
+            continue
+        rows = tables[sheet].rows()
+        data[sheet] = [read(v) for _, v in rows]
+        origin[sheet] = [(tables[sheet].title, r) for r, _ in rows]
 
 
 def plan_entry(t: SheetTable, r: int, v: dict[str, Any], block: dict[str, Any]) -> None:
@@ -242,6 +268,7 @@ def template_data(path: Path) -> tuple[dict[str, Any], Origin]:
             data["teachers"] = [v for _, v in rows]
             origin["teachers"] = [(tables["teachers"].title, r) for r, _ in rows]
         data["layout"] = layout_ops(tables)
+        housing_records(tables, data, origin)
         if "layout" in tables:
             origin["layout"] = [(tables["layout"].title, r)
                                 for r in tables["layout"].row_numbers]

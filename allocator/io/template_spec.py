@@ -58,13 +58,15 @@ _SCHOOL = (
     Column("status", "choice", choices="status"),
 )
 _GRADES = tuple(Column(f"g{g}", "int", "pupils") for g in range(1, 10))
+_AGES = tuple(Column(f"age{a}", "int", "children") for a in range(6))  # children_by_age
 
 SHEETS: dict[str, tuple[Column, ...]] = {
     "schools": _SCHOOL,
     "blocks": (Column("id", required=True), Column("name"), Column("x", "float", "coordinate"),
                Column("y", "float", "coordinate"), Column("township"),
                Column("urban", "choice", choices="urban"), *_GRADES,
-               Column("left_behind", "int", "pupils"), Column("geometry", "json")),
+               Column("left_behind", "int", "pupils"), Column("geometry", "json"),
+               *_AGES),
     "plan": (Column("block", required=True), Column("grades", "plan_key", required=True),
              Column("school", required=True)),
     "teachers": (Column("id", required=True), Column("name"), Column("school", required=True),
@@ -87,10 +89,18 @@ SHEETS: dict[str, tuple[Column, ...]] = {
                Column("fixed_cost", "float", "yuan_year")),
     "new_schools": _SCHOOL,
     "projections": (Column("block", required=True), Column("year", required=True), *_GRADES),
+    "births": (Column("township", required=True), Column("year", "int", required=True),
+               Column("births", "int", "children", required=True)),
+    "developments": (Column("id", required=True), Column("block"),
+                     Column("x", "float", "coordinate"), Column("y", "float", "coordinate"),
+                     Column("dwellings", "int", "dwellings", required=True),
+                     Column("year", "int", required=True),
+                     Column("pupils_primary", "float", "per_100_dwellings"),
+                     Column("pupils_junior", "float", "per_100_dwellings")),
     "options": (Column("key", required=True), Column("description"), Column("value", "raw")),
 }
 SHEET_ORDER = ("instructions", "schools", "blocks", "plan", "teachers", "layout",
-               "new_schools", "projections", "options")
+               "new_schools", "projections", "births", "developments", "options")
 REQUIRED_SHEETS = ("schools", "blocks", "options")
 
 # the options sheet: one row per setting, (key, how its value reads, unit)
@@ -106,7 +116,7 @@ OPTION_ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("options.distance.roads", "text", None), ("options.distance.matrix", "text", None),
     ("options.distance.speed_attribute", "text", None), ("options.distance.unit", "text", None),
     ("options.year", "text", None), ("options.locked", "json", None),
-    ("boundary", "json", None),
+    ("boundary", "json", None), ("projection", "json", None),
 )
 OVERRIDE_PREFIX = "policy.overrides."
 _LABELS = {"new_schools": "schools"}  # sheets sharing another sheet's column labels

@@ -15,7 +15,7 @@ from .findings import Finding, ScenarioError
 from .policy import PolicyError, resolve_policy
 from .scenario import Scenario
 
-_RECORD_LISTS = ("schools", "blocks", "teachers", "layout", "locked")
+_RECORD_LISTS = ("schools", "blocks", "teachers", "layout", "locked", "births", "developments")
 
 
 def _record_name(raw: Any, loc: tuple[Any, ...]) -> tuple[str | None, str]:

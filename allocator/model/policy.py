@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .investment import InvestmentCosts
+from .projection import ProjectionPolicy
 
 
 class _Strict(BaseModel):
@@ -250,6 +251,7 @@ class Policy(_Strict):
     penalties: Penalties = Field(default_factory=Penalties)
     investment: InvestmentCosts = Field(default_factory=InvestmentCosts)
     township_boarding: TownshipBoarding = Field(default_factory=TownshipBoarding)
+    projection: ProjectionPolicy = Field(default_factory=ProjectionPolicy)
 
 
 PROFILES: dict[str, dict[str, Any]] = {

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from .grades import KIND_GRADES, Kind, Level, parse_grade_key
+from .projection import Birth, ChildrenByAge, Development, ProjectionSettings
 
 Point = tuple[float, float]
 # upper bounds of every count and amount: far above any county, low enough that no sum or
@@ -105,7 +106,10 @@ class Block(_Model):
     group: str | None = Field(None, description="学区: with options.enrol_within_group its "
                               "pupils attend a school of this group")
     students: GradeCounts = Field(description="pupils in grades 1..9 (list or mapping)")
-    students_by_year: dict[str, GradeCounts] | None = None
+    students_by_year: dict[str, GradeCounts] | None = Field(
+        None, description="pupils per grade by year (\"2027\": 9 counts): given, or filled "
+        "by `allocator project`")
+    children_by_age: ChildrenByAge | None = None
     left_behind: Annotated[int, Field(ge=0, le=9 * MAX_PUPILS)] | GradeCounts | None = Field(
         None, description="留守儿童 among the pupils: a total, or per grade (9 counts or a "
         "mapping); boarding beds go to them first")
@@ -349,6 +353,12 @@ class Scenario(_Model):
     layout: list[LayoutOp] = Field(default_factory=list)
     options: Options = Field(default_factory=Options)
     boundary: dict[str, Any] | None = Field(None, description="county boundary, GeoJSON")
+    births: list[Birth] = Field(default_factory=list, description="births per township "
+                                "and year (出生人口), for `allocator project`")
+    developments: list[Development] = Field(default_factory=list, description="new housing "
+                                            "(新建住宅) and its year of occupancy")
+    projection: ProjectionSettings | None = Field(None, description="projection settings "
+                                                  "(预测参数) overriding the policy's")
 
     @field_validator("crs")
     @classmethod

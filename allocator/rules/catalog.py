@@ -81,6 +81,11 @@ RULES: dict[str, Rule] = {
         Rule("contiguity", "options.contiguity", "planning practice"),
         Rule("investment", "investment",
              "county construction budgets (options.invest)", assumed=("investment",)),
+        Rule("projection", "projection.survival, projection.pupils_per_100_dwellings, "
+             "projection.trend, projection.variants",
+             "cohort-component practice of county enrolment forecasts (学位预测)",
+             assumed=("projection.survival", "projection.pupils_per_100_dwellings",
+                      "projection.trend", "projection.variants")),
     ]
 }
 

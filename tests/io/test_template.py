@@ -84,7 +84,7 @@ def test_chinese_template_sheets_headers_lists_and_cells(tmp_path):
     xlsx = write_template(tmp_path / "t.xlsx", everything(), "zh-CN")
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames == ["填表说明", "学校", "居住区", "现行学区", "教师", "布局调整",
-                             "新建学校", "分年度学生", "参数"]
+                             "新建学校", "分年度学生", "出生人口", "新建住宅", "参数"]
     ws = wb["学校"]
     heads = [c.value for c in ws[1]]
     assert heads[:4] == ["学校代码", "学校名称", "学段", "横坐标/经度（坐标系单位）"]
