@@ -26,11 +26,11 @@ def summary_table(table: ProjectionTable, lang: str) -> Table:
     title = translate("projection.summary.title", lang, base=table.base_year,
                       variant=translate(f"projection.variant.{table.variant}", lang))
     grid = Table(title=title)
-    for key in ("year", "primary", "junior", "grade_1", "total", "change"):
-        grid.add_column(translate(f"projection.col.{key}", lang),
-                        justify="left" if key == "year" else "right")
     rows = table.county()
     first = rows[0].total if rows else 0
+    for key in ("year", "primary", "junior", "grade_1", "total", "change"):
+        grid.add_column(translate(f"projection.col.{key}", lang, year=table.years[0]),
+                        justify="left" if key == "year" else "right")
     for r in rows:
         change = f"{(r.total - first) / first:+.1%}" if first else "-"
         grid.add_row(str(r.year), f"{r.primary:,}", f"{r.junior:,}", f"{r.grade_1:,}",

@@ -33,6 +33,16 @@ def parse_years(text: str) -> list[int]:
     return list(range(first, last + 1))
 
 
+def year_list(years: list[int]) -> list[int]:
+    """Given years, sorted and unique; ScenarioError when none is given or they are not
+    years within at most MAX_SPAN of each other."""
+    span = sorted({int(y) for y in years})
+    if not span or span[0] < MIN_YEAR or span[-1] > MAX_YEAR or span[-1] - span[0] > MAX_SPAN:
+        raise ScenarioError([_error("years", None, (
+            f"{years} is not a list of years at most {MAX_SPAN} apart"))])
+    return span
+
+
 def base_year_of(scenario: Scenario) -> int | None:
     """The year today's counts describe: projection.base_year, else the scenario's year."""
     settings = scenario.projection

@@ -14,7 +14,7 @@ Per year t after the base year, for a block of township T:
   to grades 7-9); from the next year its cohorts move up like the block's and it adds a new
   grade 1 of primary / 6 each year (a settled estate);
 - counts the planner gave for a year (`students_by_year`) are kept and carried forward.
-Counts stay fractional from year to year; the output rounds each grade half up.
+Counts stay fractional from year to year; `rounding.apportion` makes them whole pupils.
 """
 
 from __future__ import annotations
@@ -117,13 +117,13 @@ def grade1_intake(block: Block, year: int, ctx: Context, y: float) -> float:
 
 
 def project_block(block: Block, devs: list[Development], ctx: Context,
-                  last: int) -> dict[int, list[int]]:
-    """The block's pupils per grade for every year from the base year to `last`, rounded
-    half up; years the planner gave keep their counts."""
+                  last: int) -> dict[int, list[float]]:
+    """The block's (fractional) pupils per grade for every year from the base year to
+    `last`; years the planner gave keep their counts."""
     plan = plan_block(block, devs, ctx)
     given = block.students_by_year or {}
     state = [float(n) for n in block.students]
-    out = {ctx.base: rounded(state)}
+    out = {ctx.base: state}
     settled = 0.0
     for year in range(ctx.base + 1, last + 1):
         moved = [grade1_intake(block, year, ctx, plan.yearly) + settled]
@@ -132,10 +132,5 @@ def project_block(block: Block, devs: list[Development], ctx: Context,
             moved[g] += extra
         settled += plan.settled_intake.get(year, 0.0)
         state = [float(n) for n in given[str(year)]] if str(year) in given else moved
-        out[year] = rounded(state)
+        out[year] = state
     return out
-
-
-def rounded(counts: list[float]) -> list[int]:
-    """Whole pupils per grade, half up, never negative."""
-    return [max(0, int(c + 0.5)) for c in counts]

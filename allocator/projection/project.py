@@ -3,7 +3,8 @@ projected scenario and the projection table (pupils by level, township and year)
 
 Guaranteed: the projected scenario is the input with `students_by_year[str(year)]` (nine
 grade counts) set on every block for every year of the horizon, and nothing else changed
-(counts the planner gave for a year are kept); the table's rows sum the same rounded counts,
+(counts the planner gave for a year are kept); counts are whole pupils whose township totals
+per grade are the fractional totals rounded (`rounding`); the table's rows sum those counts,
 one row per township and year and a county row (township '*'). Bad input raises
 ScenarioError naming record and field before anything is computed.
 """
@@ -24,8 +25,9 @@ from allocator.model.policy import resolve_policy
 from allocator.model.projection import ProjectionRow, ProjectionSettings, ProjectionTable
 from allocator.model.scenario import Block, Development, Scenario
 
-from .checks import check_projection, parse_years
+from .checks import check_projection, parse_years, year_list
 from .cohort import Context, project_block
+from .rounding import apportion
 
 TABLE_COLUMNS = ("year", "township", "primary", "junior", "grade_1", "total")
 COUNTY = "*"
@@ -100,14 +102,15 @@ def project_scenario(scenario: Scenario, years: str | list[int], variant: str = 
     """Project every block's pupils over `years` ("2026-2032" or a list of years) under a
     variant (low | medium | high). ScenarioError (findings naming record and field) for
     bad input; see the module docstring for what is guaranteed."""
-    span = parse_years(years) if isinstance(years, str) else sorted(set(years))
+    span = parse_years(years) if isinstance(years, str) else year_list(years)
     if variant not in ("low", "medium", "high"):
         raise ValueError(f"variant '{variant}' is not low, medium or high")
     base = check_projection(scenario, span, source)
     ctx = build_context(scenario, base, variant)
     devs = developments_by_block(scenario)
-    counts = {b.id: project_block(b, devs.get(b.id, []), ctx, span[-1])
-              for b in scenario.blocks}
+    fractions = {b.id: project_block(b, devs.get(b.id, []), ctx, span[-1])
+                 for b in scenario.blocks}
+    counts = apportion(fractions, {b.id: b.township or "" for b in scenario.blocks})
     blocks = []
     for b in scenario.blocks:
         by_year = dict(b.students_by_year or {})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from allocator import parse_scenario, project_scenario
+import pytest
+
+from allocator import ScenarioError, parse_scenario, project_scenario
 from tests.projection.helpers import county, town_block
 
 
@@ -118,3 +120,22 @@ def test_table_rows_sum_the_blocks_by_township_and_county():
     # b1: grade 1 stays 10 (trend 1.0), the 10 move to grade 2, the 5 to grade 9
     assert (rows["T1"].primary, rows["T1"].junior, rows["T1"].grade_1) == (20, 5, 10)
     assert rows["*"].total == rows["T1"].total + rows["T2"].total == 32
+
+
+def test_small_blocks_keep_their_townships_total_when_rounded():
+    blocks = [town_block(f"b{i}", x=10 * i, grades={2: 1}) for i in range(10)]
+    p = project_scenario(parse_scenario(county(blocks, projection={"survival": {"T1": 0.45}})),
+                         "2026")
+    third = [grades_of(p, f"b{i}", 2026)[2] for i in range(10)]
+    # each block holds 0.45 of a pupil: rounded alone, all ten would be 0; the township's
+    # 4.5 rounds to 5, given to the first five blocks (equal remainders)
+    assert third == [1] * 5 + [0] * 5
+    assert {r.township: r.primary for r in p.table.rows} == {"T1": 5, "*": 5}
+
+
+def test_a_list_of_years_projects_those_years_and_an_empty_one_is_refused():
+    sc = parse_scenario(county([town_block("b1", grades={1: 10})]))
+    p = project_scenario(sc, [2030, 2027])
+    assert sorted(p.scenario.blocks[0].students_by_year) == ["2027", "2030"]
+    with pytest.raises(ScenarioError):
+        project_scenario(sc, [])
