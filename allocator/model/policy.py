@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .investment import InvestmentCosts
-from .projection import ProjectionPolicy
+from .projection import PROJECTION_DEFAULTS, ProjectionPolicy
 
 
 class _Strict(BaseModel):
@@ -278,6 +278,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "funding": {"per_pupil_yuan": {"primary": 650.0, "junior": 850.0},
                     "small_school_floor": 100,
                     "small_school_floor_rural_only": True, "boarding_subsidy_yuan": 200.0},
+        "projection": PROJECTION_DEFAULTS,  # every number an assumption (rule projection)
     },
     # rotation presets in the style of provincial rules: "base" names the profile they refine
     "cn-rotation-group": {  # 学区 / 集团内交流: rotation stays within the school group

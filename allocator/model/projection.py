@@ -111,18 +111,28 @@ class VariantFactors(_Model):
     migration: Factor
 
 
+# the cn-national profile's `projection` section; every number an [assumption] (no cited
+# text gives a national one): urban schools keep their cohorts, rural ones lose 1% a year to
+# town schools and 3% at the move to junior; 12 primary / 6 junior pupils per 100 new
+# dwellings (local 配建 standards give 10-20 / 5-10); grade 1 steady without births; the
+# variants as planners present them: births +-10%, migration +-2% a year
+PROJECTION_DEFAULTS: dict[str, Any] = {
+    "survival": {"urban": [1.0] * GRADE_STEPS, "rural": [0.99] * 5 + [0.97] + [0.99] * 2},
+    "pupils_per_100_dwellings": {"primary": 12.0, "junior": 6.0},
+    "trend": 1.0,
+    "variants": {"low": {"births": 0.9, "migration": 0.98},
+                 "medium": {"births": 1.0, "migration": 1.0},
+                 "high": {"births": 1.1, "migration": 1.02}},
+}
+
+
 def _default_survival() -> UrbanRuralSteps:
-    # [assumption] no cited text gives these: urban schools keep their cohorts; rural ones
-    # lose 1% a year to town schools and 3% at the move to junior
-    return UrbanRuralSteps(urban=[1.0] * GRADE_STEPS,
-                           rural=[0.99] * 5 + [0.97] + [0.99] * 2)
+    return UrbanRuralSteps.model_validate(PROJECTION_DEFAULTS["survival"])
 
 
 def _default_variants() -> dict[str, VariantFactors]:
-    # [assumption] planners' habit: +-10% births, +-2% migration a year
-    return {"low": VariantFactors(births=0.9, migration=0.98),
-            "medium": VariantFactors(births=1.0, migration=1.0),
-            "high": VariantFactors(births=1.1, migration=1.02)}
+    return {k: VariantFactors.model_validate(v)
+            for k, v in PROJECTION_DEFAULTS["variants"].items()}
 
 
 class ProjectionPolicy(_Model):
@@ -131,7 +141,8 @@ class ProjectionPolicy(_Model):
 
     survival: UrbanRuralSteps = Field(default_factory=_default_survival)
     pupils_per_100_dwellings: LevelRates = Field(
-        default_factory=lambda: LevelRates(primary=12.0, junior=6.0),
+        default_factory=lambda: LevelRates.model_validate(
+            PROJECTION_DEFAULTS["pupils_per_100_dwellings"]),
         description="pupils per 100 new dwellings by level (local 配建 standards give "
         "10-20 primary and 5-10 junior places per 100 households)")
     trend: Factor = Field(1.0, description="yearly change of grade 1 intake without births "

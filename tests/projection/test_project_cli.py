@@ -130,3 +130,14 @@ def test_policy_lists_the_projection_numbers_as_assumptions():
     [row] = [r for r in describe_policy(resolve_policy()) if r["rule"] == "projection"]
     assert "projection.pupils_per_100_dwellings" in row["value"]
     assert "[assumption]" in row["value"] and row["source"].startswith("assumption:")
+
+
+def test_one_projection_number_can_be_overridden_alone():
+    policy = resolve_policy("cn-national", {"projection.variants.low.births": 0.8,
+                                            "projection.survival.rural": [0.95] * 8,
+                                            "projection.pupils_per_100_dwellings.junior": 9})
+    p = policy.projection
+    assert p.variants["low"].births == 0.8 and p.variants["low"].migration == 0.98
+    assert p.survival.rural == [0.95] * 8 and p.survival.urban == [1.0] * 8
+    assert (p.pupils_per_100_dwellings.primary, p.pupils_per_100_dwellings.junior) == (12, 9)
+    assert resolve_policy().projection == resolve_policy("cn-rotation-9y").projection
