@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from allocator import (
     PolicyError,
@@ -172,5 +173,6 @@ def policy_command(
     for col in ("title", "value", "source"):
         table.add_column(col, overflow="fold")
     for row in describe_policy(pol, pick_lang(lang)):
-        table.add_row(row["rule"], row["title"], row["value"], row["source"])
+        # cells as plain text: rich would take "[assumption]" for markup and drop it
+        table.add_row(*(Text(row[k]) for k in ("rule", "title", "value", "source")))
     out.print(table)

@@ -141,3 +141,9 @@ def test_one_projection_number_can_be_overridden_alone():
     assert p.survival.rural == [0.95] * 8 and p.survival.urban == [1.0] * 8
     assert (p.pupils_per_100_dwellings.primary, p.pupils_per_100_dwellings.junior) == (12, 9)
     assert resolve_policy().projection == resolve_policy("cn-rotation-9y").projection
+
+
+def test_policy_command_shows_the_assumption_marks():
+    r = runner.invoke(app, ["policy", "--lang", "en"], env={"COLUMNS": "240"})
+    assert r.exit_code == 0 and "projection" in r.output
+    assert "[assumption]" in r.output  # printed as text, not taken for markup
