@@ -139,3 +139,11 @@ def test_a_list_of_years_projects_those_years_and_an_empty_one_is_refused():
     assert sorted(p.scenario.blocks[0].students_by_year) == ["2027", "2030"]
     with pytest.raises(ScenarioError):
         project_scenario(sc, [])
+
+
+def test_births_of_a_township_with_no_grade_1_today_are_shared_equally():
+    sc = parse_scenario(county(
+        [town_block("b1", grades={4: 5}), town_block("b2", x=1, grades={5: 5})],
+        births=[{"township": "T1", "year": 2020, "births": 30}]))
+    p = project_scenario(sc, "2026")
+    assert grades_of(p, "b1", 2026)[0] == grades_of(p, "b2", 2026)[0] == 15

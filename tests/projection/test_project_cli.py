@@ -147,3 +147,15 @@ def test_policy_command_shows_the_assumption_marks():
     r = runner.invoke(app, ["policy", "--lang", "en"], env={"COLUMNS": "240"})
     assert r.exit_code == 0 and "projection" in r.output
     assert "[assumption]" in r.output  # printed as text, not taken for markup
+
+
+def test_settings_and_records_naming_unknown_townships_or_repeating_are_refused():
+    data = declining()
+    data["births"].append({"township": "T1", "year": 2020, "births": 9})
+    data["developments"].append({"id": "D1", "block": "b1", "dwellings": 1, "year": 2027})
+    data["projection"] = {"survival": {"urban": 1.0, "T7": 0.9}, "migrant": {"rural": 1.1}}
+    with pytest.raises(ScenarioError) as exc:
+        project_scenario(parse_scenario(data), "2026-2030")
+    assert {(f.record, f.field) for f in exc.value.findings} == {
+        ("births[8]", "year"), ("development 'D1'", "id"), ("projection", "survival.T7"),
+        ("projection", "migrant.rural")}
