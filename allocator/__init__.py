@@ -9,7 +9,8 @@
 Everything a program needs is here (`__all__`); the command line and the HTTP service use
 nothing else. The packages behind it: `model` (scenario, policy, result), `rules`, `metrics`,
 `layout`, `students`, `teachers`, `solve` (the one way through), `verify`, `report`,
-`study` (comparisons), `sweep`, `io`, `cli` (see ARCHITECTURE.md).
+`study` (comparisons), `sweep`, `io`, `projection` (enrolment over a horizon), `cli` (see
+ARCHITECTURE.md).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyproj import CRS
+
 from allocator.io.atomic import write_file
 from allocator.io.scenario_file import write_scenario
 from allocator.model.geometry import block_point
@@ -70,7 +72,7 @@ def nearest_block(blocks: list[Block], point: tuple[float, float], geographic: b
 
 def developments_by_block(scenario: Scenario) -> dict[str, list[Development]]:
     """Each block's developments: those naming it, and those placed nearest to it."""
-    geographic = scenario.crs.upper() in ("EPSG:4326", "EPSG:4490", "OGC:CRS84")
+    geographic = CRS.from_user_input(scenario.crs).is_geographic
     out: dict[str, list[Development]] = {}
     for d in scenario.developments:
         bid = d.block if d.block is not None else nearest_block(

@@ -147,3 +147,14 @@ def test_births_of_a_township_with_no_grade_1_today_are_shared_equally():
         births=[{"township": "T1", "year": 2020, "births": 30}]))
     p = project_scenario(sc, "2026")
     assert grades_of(p, "b1", 2026)[0] == grades_of(p, "b2", 2026)[0] == 15
+
+
+def test_a_located_development_goes_to_the_nearest_block_in_lon_lat():
+    # at latitude 60 a degree of longitude is half a degree of latitude: A is nearer
+    data = county([town_block("A", x=1.0, y=60.0), town_block("B", x=0.0, y=60.9)],
+                  crs="EPSG:4326",
+                  developments=[{"id": "D", "location": [0.0, 60.0], "dwellings": 100,
+                                 "year": 2026}])
+    data["schools"][0]["location"] = [0.5, 60.5]
+    p = project_scenario(parse_scenario(data), "2026")
+    assert sum(grades_of(p, "A", 2026)) == 18 and sum(grades_of(p, "B", 2026)) == 0
