@@ -13,7 +13,8 @@ Per year t after the base year, for a block of township T:
   level spread evenly over the level's grades (primary / 6 to each of grades 1-6, junior / 3
   to grades 7-9); from the next year its cohorts move up like the block's and it adds a new
   grade 1 of primary / 6 each year (a settled estate);
-- counts the planner gave for a year (`students_by_year`) are kept and carried forward.
+- counts the planner gave for a year (`students_by_year`, the base year included) are kept
+  and carried forward.
 Counts stay fractional from year to year; `rounding.apportion` makes them whole pupils.
 """
 
@@ -122,7 +123,7 @@ def project_block(block: Block, devs: list[Development], ctx: Context,
     `last`; years the planner gave keep their counts."""
     plan = plan_block(block, devs, ctx)
     given = block.students_by_year or {}
-    state = [float(n) for n in block.students]
+    state = [float(n) for n in given.get(str(ctx.base), block.students)]
     out = {ctx.base: state}
     settled = 0.0
     for year in range(ctx.base + 1, last + 1):

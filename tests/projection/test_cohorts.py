@@ -158,3 +158,12 @@ def test_a_located_development_goes_to_the_nearest_block_in_lon_lat():
     data["schools"][0]["location"] = [0.5, 60.5]
     p = project_scenario(parse_scenario(data), "2026")
     assert sum(grades_of(p, "A", 2026)) == 18 and sum(grades_of(p, "B", 2026)) == 0
+
+
+def test_counts_given_for_the_base_year_are_kept_and_start_the_projection():
+    sc = parse_scenario(county([town_block("b1", grades={1: 10},
+                                           students_by_year={"2025": [4] * 9})]))
+    p = project_scenario(sc, "2025-2026")
+    assert grades_of(p, "b1", 2025) == [4] * 9
+    assert grades_of(p, "b1", 2026) == [10] + [4] * 8  # grade 1 from today's trend
+    assert p.table.county()[0].total == 36
