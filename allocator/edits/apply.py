@@ -4,7 +4,9 @@
 rebuilds the result rows, school rows, violations, KPIs and balance report of the plan with
 `pipeline.assemble.assemble_result`, the very code that assembled the job's own result from
 its search: applying no edits reproduces the job's figures exactly, and an edit followed by
-its inverse gives them back. The teacher stage is not re-run: its section, its violations
+its inverse gives them back. The catchment parts are recomputed only when the base has the
+block adjacency (`prepare_edits(..., catchments=True)`), else the edited result has none.
+The teacher stage is not re-run: its section, its violations
 and teachers per school are the job's own. Bad edits raise ScenarioError with one finding
 per edit at fault, naming `edits[i].block`, `.level` or `.school`.
 """
@@ -22,6 +24,7 @@ from allocator.pipeline.assemble import assemble_result, worse
 from allocator.pipeline.prepare import PreparedScenario
 from allocator.students.arcs import make_arcs
 from allocator.students.problem import StudentProblem
+from allocator.students.rows import LEVEL_NAMES
 from allocator.students.stage import StudentOutcome
 
 from .base import EditBase, prepare_edits
@@ -84,7 +87,8 @@ def assemble_edited(base: EditBase, school: np.ndarray) -> Result:
     `assemble_result`, the teacher stage kept as the job's)."""
     inst, units, job = base.instance, base.units, base.result
     arcs = make_arcs(inst, units, np.arange(len(units)), school)
-    problem = StudentProblem(inst, units, arcs, base.edges, base.layout)
+    edges = base.edges if base.edges is not None else np.zeros((0, 2), dtype=np.int64)
+    problem = StudentProblem(inst, units, arcs, edges, base.layout)
     prepared = PreparedScenario(base.scenario, base.policy, base.layout, "students",
                                 students=problem)
     outcome = StudentOutcome(arcs=arcs, choice=np.arange(len(units)), bound=base.bound,
@@ -92,7 +96,8 @@ def assemble_edited(base: EditBase, school: np.ndarray) -> Result:
                              fixed=base.fixed)
     res = assemble_result(prepared, outcome, strict=job.strict,
                           solver_info=job.solver.model_dump(), timings=dict(job.timings),
-                          warnings=list(job.warnings))
+                          warnings=list(job.warnings), catchments=base.edges is not None,
+                          nearest_km=base.nearest_km)
     if "teachers" not in job.stages:
         return res
     teachers = {s.id: s for s in job.schools}
@@ -109,12 +114,14 @@ def assemble_edited(base: EditBase, school: np.ndarray) -> Result:
 
 def changes(base: EditBase, school: np.ndarray) -> list[Change]:
     """The block levels whose school differs from the job's plan, in unit order."""
+    ids, units = base.instance.school_ids, base.units
     out: dict[tuple[str, str], Change] = {}
-    ids = base.instance.school_ids
-    for key, units in base.unit_keys().items():
-        if (school[units] != base.school[units]).any():
-            out[key] = Change(block=key[0], level=key[1], to=ids[school[units[-1]]],
-                              **{"from": ids[base.school[units[-1]]]})
+    for u in np.flatnonzero(school != base.school):
+        key = (base.instance.block_ids[units.block[u]], LEVEL_NAMES[units.level[u]])
+        if key not in out:
+            last = base.unit_keys()[key][-1]
+            out[key] = Change(block=key[0], level=key[1], to=ids[school[last]],
+                              **{"from": ids[base.school[last]]})
     return list(out.values())
 
 

@@ -4,7 +4,8 @@ and the job's own plan as a school per unit.
 `prepare_edits` builds the instance and the assignment units exactly as the solve did
 (`students.problem.build_instance_checked`, `students.arcs.build_units` with the scenario's
 locks), reads the job's plan from its assignment rows, the schools a `choose` kept open and
-their fixed cost, and never builds candidate arcs or solves anything.
+their fixed cost, and never builds candidate arcs or solves anything. The block adjacency
+(catchment parts only) is built on request.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ import numpy as np
 from allocator.layout import Layout, apply_layout
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.geometry import block_adjacency
-from allocator.model.grades import format_grades
 from allocator.model.policy import Policy, resolve_policy
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
 from allocator.rules.objective import SCALE, fixed_cost_units
 from allocator.students.arcs import Units, build_units
 from allocator.students.instance import Instance
+from allocator.students.nearest import nearest_school_km
 from allocator.students.problem import build_instance_checked, lock_map
-from allocator.students.rows import LEVEL_NAMES
+from allocator.students.rows import LEVEL_NAMES, grade_texts
 
 
 @dataclass
@@ -34,7 +35,9 @@ class EditBase:
     """A job's scenario and plan ready for edits: the instance, the units, the block
     adjacency, each unit's school index in the job's own plan (`school`), the open schools
     (`open_mask`, all but those a `choose` closed), the kept candidates and their fixed cost
-    (objective units), and the job's lower bound (objective units)."""
+    (objective units), the job's lower bound (objective units), each unit's km to its
+    nearest open school serving its grades (`nearest_km`) and, when asked for, the block
+    adjacency (`edges`, for the catchment parts)."""
 
     scenario: Scenario
     result: Result
@@ -42,12 +45,13 @@ class EditBase:
     layout: Layout
     instance: Instance
     units: Units
-    edges: np.ndarray
+    edges: np.ndarray | None
     school: np.ndarray
     open_mask: np.ndarray | None
     kept: dict[int, list[str]] | None
     fixed: int
     bound: int
+    nearest_km: np.ndarray
     seconds: float
 
     def unit_keys(self) -> dict[tuple[str, str], np.ndarray]:
@@ -60,11 +64,6 @@ class EditBase:
         return self._keys
 
 
-def unit_grades(units: Units, u: int) -> str:
-    """The `grades` text of unit u's assignment row (its nominal grades)."""
-    return format_grades([g + 1 for g in np.flatnonzero(units.grades[u])])
-
-
 def plan_schools(inst: Instance, units: Units, result: Result) -> np.ndarray:
     """The school index of every unit in `result`'s assignment rows; raises ScenarioError
     naming the first unit the rows do not place at an open school (a result of another
@@ -72,9 +71,9 @@ def plan_schools(inst: Instance, units: Units, result: Result) -> np.ndarray:
     index = inst.school_index()
     rows = {(r.block, r.level, r.grades): r.school for r in result.assignments}
     out = np.full(len(units), -1, dtype=np.int64)
-    for u in range(len(units)):
-        key = (inst.block_ids[units.block[u]], LEVEL_NAMES[units.level[u]],
-               unit_grades(units, u))
+    for u, (b, lv, grades) in enumerate(zip(units.block.tolist(), units.level.tolist(),
+                                            grade_texts(units), strict=True)):
+        key = (inst.block_ids[b], LEVEL_NAMES[lv], grades)
         j = index.get(rows.get(key, ""), -1)
         if j < 0:
             raise ScenarioError([Finding(
@@ -107,9 +106,11 @@ def choose_state(inst: Instance, layout: Layout, result: Result,
     return mask, kept, fixed
 
 
-def prepare_edits(scenario: Scenario, result: Result) -> EditBase:
+def prepare_edits(scenario: Scenario, result: Result, catchments: bool = False) -> EditBase:
     """The edit base of a job (see the module docstring); raises ScenarioError when the
-    scenario is invalid or the result has no student plan of it."""
+    scenario is invalid or the result has no student plan of it. With `catchments` the
+    block adjacency is built too (seconds on large counties), so that edited results
+    carry their catchment parts; without it their `catchments` are empty."""
     t0 = time.perf_counter()
     if "students" not in result.stages or not result.assignments:
         raise ScenarioError([Finding(severity="error", code="edits_plan", record="result",
@@ -123,5 +124,7 @@ def prepare_edits(scenario: Scenario, result: Result) -> EditBase:
     open_mask, kept, fixed = choose_state(inst, layout, result,
                                           scenario.options.weights.fixed_cost)
     bound = round((result.lower_bound or 0.0) * SCALE)
-    return EditBase(scenario, result, policy, layout, inst, units, block_adjacency(scenario),
-                    school, open_mask, kept, fixed, bound, time.perf_counter() - t0)
+    edges = block_adjacency(scenario) if catchments else None
+    return EditBase(scenario, result, policy, layout, inst, units, edges, school, open_mask,
+                    kept, fixed, bound, nearest_school_km(inst, units, open_mask),
+                    time.perf_counter() - t0)

@@ -69,12 +69,13 @@ class EditState(EditedPlan):
 def edit_base(store: JobStore, job_id: str, owner: str) -> EditBase:
     """The edit base of the caller's finished job (built once, kept for recent jobs);
     404 unknown, 409 not done or without a student plan."""
-    result: Result = load_result(store, job_id, owner)
+    job = find_job(store, job_id, owner)
     with _LOCK:
-        base = _CACHE.get(job_id)
+        base = _CACHE.get(job_id) if job.status == "done" else None
         if base is not None:
             _CACHE.move_to_end(job_id)
             return base
+    result: Result = load_result(store, job_id, owner)  # 409 unless done
     scenario = parse_scenario(json.loads(store.scenario_text(job_id) or "{}"))
     try:
         base = prepare_edits(scenario, result)
