@@ -145,7 +145,7 @@ def get_edits(job_id: JobId, store: StoreDep, owner: Owner) -> EditState:
              description="The body is the whole current list. A bad edit (unknown block, "
                          "level or school, or a school the block may not attend) is 422 with "
                          "a finding naming `edits[i].field`; nothing is stored then.",
-             responses=problems(401, 404, 409, 422))
+             responses=problems(400, 401, 404, 409, 422))
 def post_edits(job_id: JobId, body: EditsRequest, store: StoreDep, owner: Owner) -> EditState:
     base = edit_base(store, job_id, owner)
     return save_state(store, base, job_id, body.edits)
@@ -163,7 +163,7 @@ def undo_edit(job_id: JobId, store: StoreDep, owner: Owner) -> EditState:
              description="Queues a new job (same owner) whose scenario locks every edited "
                          "block's level at its school after the edits (a lock without a "
                          "school keeps the current one).",
-             responses=problems(401, 404, 409, 422))
+             responses=problems(400, 401, 404, 409, 422))
 def resolve_job(job_id: JobId, store: StoreDep, owner: Owner, settings: SettingsDep,
                 dispatcher: DispatcherDep,
                 body: Annotated[ResolveRequest | None, Body()] = None) -> JSONResponse:

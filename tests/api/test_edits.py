@@ -135,3 +135,20 @@ def test_old_stores_gain_the_edits_table(tmp_path):
     db.close()
     JobStore(path).save_edits("j1", "[]")
     assert JobStore(path).edits_text("j1") == "[]"
+
+
+def test_openapi_documents_the_edit_routes(client):
+    doc = client.get("/openapi.json").json()
+    paths = doc["paths"]
+    assert set(paths["/v1/jobs/{job_id}/edits"]) == {"get", "post"}
+    assert "post" in paths["/v1/jobs/{job_id}/edits/undo"]
+    assert "202" in paths["/v1/jobs/{job_id}/resolve"]["post"]["responses"]
+    options = paths["/v1/jobs/{job_id}/blocks/{block}/options"]["get"]
+    assert {p["name"] for p in options["parameters"]} >= {"job_id", "block", "level"}
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["EditState"]["properties"]) == {
+        "job", "edits", "kpis", "kpis_base", "violations", "schools", "changed", "elapsed_s"}
+    assert set(schemas["Change"]["properties"]) == {"block", "level", "from", "to"}
+    assert set(schemas["SchoolOption"]["properties"]) == {
+        "school", "name", "distance_km", "load", "capacity", "utilisation", "admissible",
+        "reason"}
