@@ -9,8 +9,8 @@
 Everything a program needs is here (`__all__`); the command line and the HTTP service use
 nothing else. The packages behind it: `model` (scenario, policy, result), `rules`, `metrics`,
 `layout`, `students`, `teachers`, `solve` (the one way through), `verify`, `report`,
-`study` (comparisons), `sweep`, `io`, `projection` (enrolment over a horizon), `cli` (see
-ARCHITECTURE.md).
+`edits` (hand edits of a plan), `study` (comparisons), `sweep`, `io`, `projection`
+(enrolment over a horizon), `cli` (see ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -19,6 +19,17 @@ from pathlib import Path
 
 from allocator.model.loading import load_scenario, parse_scenario, scenario_json_schema
 
+from .edits import (
+    BlockOptions,
+    Edit,
+    EditBase,
+    EditedPlan,
+    apply_edits,
+    block_options,
+    edited_schools,
+    prepare_edits,
+    scenario_with_locks,
+)
 from .i18n import LANGUAGES, normalize_lang, resolve_lang, translate
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
@@ -99,6 +110,9 @@ __all__ = [
     "Result", "result_schema", "result_to_json", "parse_result", "write_result",
     "load_result", "read_result_folder", "assignments_frame", "schools_frame",
     "rotation_frame", "staffing_frame", "verify", "VerifyReport",
+    # hand edits of a finished plan (live KPIs, block options, re-solve with locks)
+    "Edit", "EditBase", "EditedPlan", "BlockOptions", "prepare_edits", "apply_edits",
+    "edited_schools", "block_options", "scenario_with_locks",
     # comparisons, maps, sweeps
     "compare", "Comparison", "Run", "write_comparison", "comparison_markdown",
     "comparison_html", "comparison_json", "changed_pupils", "write_map", "map_layers",

@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from .deps import owner_of
 from .errors import install_error_handlers
 from .jobs import JobStore
-from .routes import compare, jobs, meta, scenarios
+from .routes import compare, edits, jobs, meta, scenarios
 from .schemas import scenario_components
 from .settings import Settings
 from .worker import Dispatcher, mp_context
@@ -33,7 +33,7 @@ log = logging.getLogger("api")
 
 # routers mounted under /v1 (all need a token when tokens are configured); a new area is one
 # more module with an APIRouter added here
-V1_ROUTERS: list[APIRouter] = [scenarios.router, jobs.router, compare.router,
+V1_ROUTERS: list[APIRouter] = [scenarios.router, jobs.router, edits.router, compare.router,
                                meta.policies_router]
 
 DESCRIPTION = """\

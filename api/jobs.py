@@ -6,6 +6,8 @@ Guarantees:
 - every write is one transaction, so a crash leaves each job in its last committed state;
 - a worker writes only while the job is running *and* the attempt number is its own, so a
   late or stale worker can never overwrite a cancellation, a failure or a newer run;
+- a finished job's hand edits live in the `edits` table (one JSON list per job), created
+  beside `jobs` when a store of an older version is opened;
 - `recover()` (called when a server starts) re-queues jobs a stopped server left running,
   or marks them failed with the reason once they have used `max_attempts` runs.
 Connections are opened per call (WAL mode, busy timeout), so the store is safe to share
@@ -52,6 +54,11 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, created_at);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at);
+CREATE TABLE IF NOT EXISTS edits (
+  job TEXT PRIMARY KEY REFERENCES jobs (id),
+  edits TEXT NOT NULL,
+  updated_at REAL NOT NULL
+);
 """
 
 _COLUMNS = ("id, owner, status, name, time_limit, strict, created_at, started_at, finished_at, "
@@ -182,6 +189,19 @@ class JobStore:
             row = db.execute("SELECT result FROM jobs WHERE id = ? AND status = 'done'",
                              (job_id,)).fetchone()
         return None if row is None else row["result"]
+
+    def edits_text(self, job_id: str) -> str | None:
+        """The stored hand edits of a job (a JSON list), None when it has none."""
+        with self._connect() as db:
+            row = db.execute("SELECT edits FROM edits WHERE job = ?", (job_id,)).fetchone()
+        return None if row is None else row["edits"]
+
+    def save_edits(self, job_id: str, edits_text: str) -> None:
+        """Keep `edits_text` (a JSON list) as the job's hand edits, replacing any before."""
+        with self._connect() as db:
+            db.execute("INSERT INTO edits (job, edits, updated_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (job) DO UPDATE SET edits = excluded.edits, "
+                       "updated_at = excluded.updated_at", (job_id, edits_text, time.time()))
 
     def counts(self) -> dict[str, int]:
         """Jobs per state (every state present, zero when none)."""

@@ -10,6 +10,8 @@ and after, and the worse of the two statuses.
 
 from __future__ import annotations
 
+import numpy as np
+
 from allocator.layout import Layout, describe_layout
 from allocator.metrics.balance import build_balance_report, summarize_balance
 from allocator.metrics.kpis import compute_kpis
@@ -59,9 +61,11 @@ def with_fixed_costs(schools: list[SchoolResult], layout: Layout) -> list[School
 
 
 def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, strict: bool,
-                    solver_info: dict, timings: dict[str, float],
-                    warnings: list[Finding]) -> Result:
-    """The Result of a finished student search (see the module docstring)."""
+                    solver_info: dict, timings: dict[str, float], warnings: list[Finding],
+                    catchments: bool = True, nearest_km: np.ndarray | None = None) -> Result:
+    """The Result of a finished student search (see the module docstring). Without
+    `catchments` the catchment parts are left out (empty); `nearest_km` is each unit's km
+    to its nearest open school when already known (`students.nearest`)."""
     problem = prepared.students
     assert problem is not None, "the student stage ran"
     inst, units, layout, policy = problem.instance, problem.units, prepared.layout, prepared.policy
@@ -82,7 +86,7 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
     roster = layout.teachers if prepared.scenario.teachers else None
     balance = build_balance_report(schools, layout.school_map(), roster, policy)
     capital = layout_capital_yuan(policy, prepared.scenario.layout, {s.id for s in schools})
-    nearest = count_nearest_pupils(inst, units, arcs, choice, outcome.open_mask)
+    nearest = count_nearest_pupils(inst, units, arcs, choice, outcome.open_mask, nearest_km)
     kpis = compute_kpis(rows, schools, policy, capital, invested.annual_cost_yuan,
                         nearest).model_copy(
         update={"balance": summarize_balance(balance),
@@ -96,7 +100,8 @@ def assemble_result(prepared: PreparedScenario, outcome: StudentOutcome, *, stri
         gap=round(relative_gap(objective, outcome.bound), 6), objective_terms=terms,
         timings=timings, solver=SolverStats(**{**solver_info, **outcome.stats}),
         students=StudentsSection(assignments=rows), schools=schools,
-        catchments=catchment_parts(inst, units, arcs, choice, problem.edges),
+        catchments=(catchment_parts(inst, units, arcs, choice, problem.edges)
+                    if catchments else []),
         violations=violations + town_violations, investments=investments,
         investments_total=invested, kpis=kpis, layout=describe_layout(layout, outcome.kept),
         balance=balance, warnings=warnings)

@@ -31,9 +31,13 @@ def nearest_school_km(inst: Instance, units: Units, open_mask: np.ndarray | None
 
 
 def count_nearest_pupils(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
-                         open_mask: np.ndarray | None = None) -> int:
+                         open_mask: np.ndarray | None = None,
+                         nearest_km: np.ndarray | None = None) -> int:
     """Pupils whose chosen school lies no farther (to 10 m) than the nearest open school
-    serving their grades."""
-    near = round_km(nearest_school_km(inst, units, open_mask))
+    serving their grades (`nearest_km`: `nearest_school_km` of the same open schools, when
+    already known)."""
+    if nearest_km is None:
+        nearest_km = nearest_school_km(inst, units, open_mask)
+    near = round_km(nearest_km)
     at = round_km(arcs.km[choice])
     return int(units.total[at <= near + 1e-9].sum())

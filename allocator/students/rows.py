@@ -21,21 +21,34 @@ from .invest import rule_prices
 LEVEL_NAMES = ("primary", "junior")
 
 
+def grade_texts(units: Units) -> list[str]:
+    """The `grades` text of every unit (its nominal grades), formatted once per grade set."""
+    keys = np.packbits(units.grades, axis=1)
+    found: dict[bytes, str] = {}
+    out = []
+    for u, key in enumerate(keys):
+        k = key.tobytes()
+        if k not in found:
+            found[k] = format_grades([g + 1 for g in np.flatnonzero(units.grades[u])])
+        out.append(found[k])
+    return out
+
+
 def build_assignments(inst: Instance, units: Units, arcs: Arcs,
                       choice: np.ndarray) -> list[Assignment]:
     """One row per unit, in unit order (blocks in scenario order, primary before junior)."""
-    rows = []
-    km = round_km(arcs.km[choice])
-    for u, a in enumerate(choice):
-        rows.append(Assignment(
-            block=inst.block_ids[units.block[u]], level=LEVEL_NAMES[units.level[u]],
-            grades=format_grades([g + 1 for g in np.flatnonzero(units.grades[u])]),
-            school=inst.school_ids[arcs.school[a]], pupils=int(units.total[u]),
-            boarders=int(arcs.boarders[a]),
-            distance_km=float(km[u]), moved=int(arcs.moved[a]),
-        ))
-    order = sorted(range(len(rows)), key=lambda i: (units.block[i], units.level[i],
-                                                    rows[i].grades))
+    km = round_km(arcs.km[choice]).tolist()
+    grades = grade_texts(units)
+    block, level = units.block.tolist(), units.level.tolist()
+    total = units.total.tolist()
+    school = arcs.school[choice].tolist()
+    boarders, moved = arcs.boarders[choice].tolist(), arcs.moved[choice].tolist()
+    rows = [Assignment(
+        block=inst.block_ids[block[u]], level=LEVEL_NAMES[level[u]], grades=grades[u],
+        school=inst.school_ids[school[u]], pupils=int(total[u]), boarders=int(boarders[u]),
+        distance_km=float(km[u]), moved=int(moved[u]),
+    ) for u in range(len(choice))]
+    order = sorted(range(len(rows)), key=lambda i: (block[i], level[i], grades[i]))
     return [rows[i] for i in order]
 
 

@@ -17,7 +17,8 @@ from ..schemas import Problem
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for error answers (all have the Problem body)."""
-    text = {401: "missing or unknown bearer token", 404: "unknown job (or another token's)",
+    text = {400: "the body could not be read as JSON (e.g. not UTF-8)",
+            401: "missing or unknown bearer token", 404: "unknown job (or another token's)",
             409: "the job is not in a state that allows this", 413: "request body too large",
             422: "malformed JSON, invalid scenario (findings) or a limit exceeded (limit)",
             500: "the solver failed (message says why)", 503: "all solver slots are busy",
