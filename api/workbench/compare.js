@@ -4,7 +4,6 @@
 import { call, saveBlob } from "./api.js";
 import { fmt, t } from "./i18n.js";
 import { $, showTab, state } from "./state.js";
-import { renderRecords } from "./tables.js";
 
 const MAX_PICKED = 4;
 
@@ -54,22 +53,17 @@ function updateButtons() {
   $("compare-html").disabled = !ok;
 }
 
+// the comparison page of `allocator compare` (in the page's language) shown in a frame;
+// `body[data-compared]` names the jobs compared once it is shown
 export async function runComparison(jobIds) {
-  const cmp = await call("/v1/compare", { method: "POST", body: { jobs: jobIds } });
+  const html = await call("/v1/compare", { method: "POST",
+    body: { jobs: jobIds, format: "html" } });
   state.picked = [...jobIds];
   showTab("compare");
   await listJobs();
   $("compare-out").hidden = false;
-  renderRecords($("compare-kpis"), cmp.kpis);
-  renderRecords($("compare-schools"), cmp.schools);
-  renderRecords($("compare-blocks"), cmp.blocks);
-  const notes = $("compare-notes");
-  notes.replaceChildren();
-  for (const note of cmp.notes || []) {
-    notes.appendChild(Object.assign(document.createElement("li"),
-      { textContent: typeof note === "string" ? note : JSON.stringify(note) }));
-  }
-  return cmp;
+  $("compare-frame").srcdoc = html;
+  document.body.dataset.compared = jobIds.join(",");
 }
 
 export function wireCompare() {

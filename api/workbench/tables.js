@@ -152,21 +152,3 @@ export function renderFacts(dl, pairs) {
     dl.append(dt, dd);
   }
 }
-
-// records of the comparison (columns as the server names them)
-export function renderRecords(table, records, limit = 200) {
-  const columns = records.length ? Object.keys(records[0]) : [];
-  table.replaceChildren();
-  const head = table.createTHead().insertRow();
-  for (const c of columns) head.appendChild(Object.assign(document.createElement("th"),
-    { textContent: c }));
-  const body = table.createTBody();
-  for (const rec of records.slice(0, limit)) {
-    const tr = body.insertRow();
-    for (const c of columns) {
-      const v = rec[c];
-      tr.insertCell().textContent = typeof v === "number" ? fmt(v, 3) : (v ?? "–");
-    }
-  }
-  if (!records.length) body.insertRow().insertCell().textContent = t("wb.table.empty");
-}
