@@ -76,7 +76,8 @@ export function renderKpis(box, kpis, base = null, status = null) {
     let delta = "";
     if (base) {
       const d = (number(kpis) ?? 0) - (number(base) ?? 0);
-      if (Math.abs(d) > 1e-9) delta = (d > 0 ? "+" : "") + fmt(d);
+      const shown = fmt(Math.abs(d));
+      if (shown !== "0") delta = (d > 0 ? "+" : "−") + shown;
     }
     addCard(box, t(key), show(kpis), delta);
   }

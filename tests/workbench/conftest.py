@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,11 +60,10 @@ class LiveServer:
     store: Path
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """The API and the page on a free local port, jobs in a temporary store."""
-    store = tmp_path_factory.mktemp("workbench-store")
-    app = create_app(make_settings(store, workers=2, max_time_limit_s=60.0))
+@contextmanager
+def serve(store: Path, **settings) -> Iterator[LiveServer]:
+    """The API and the page on a free local port, jobs in `store`, until the block ends."""
+    app = create_app(make_settings(store, workers=2, max_time_limit_s=60.0, **settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
@@ -74,9 +74,18 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         if time.monotonic() > end or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", store)
-    server.should_exit = True
-    thread.join(30)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", store)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The server of a test module (no tokens), jobs in a temporary store."""
+    with serve(tmp_path_factory.mktemp("workbench-store")) as server:
+        yield server
 
 
 @dataclass
@@ -108,18 +117,19 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, live_server):
-    """A function (lang) -> (page, guard): a fresh context in that browser language, every
-    request to another host aborted; asserts at the end that there was none."""
+    """A function (lang, path, server) -> (page, guard): a fresh context in that browser
+    language on the page of `server` (default: the module's), every request to another host
+    aborted; asserts at the end that there was none."""
     contexts, guards = [], []
 
-    def opener(lang: str, path: str = "/"):
+    def opener(lang: str, path: str = "/", server: LiveServer = live_server):
         context = browser.new_context(locale=lang, accept_downloads=True,
                                       viewport={"width": 1400, "height": 1000})
-        guard = Guard(live_server.host)
+        guard = Guard(server.host)
         context.route("**/*", guard.route)
         page = context.new_page()
         page.set_default_timeout(60_000)
-        page.goto(live_server.url + path)
+        page.goto(server.url + path)
         page.wait_for_selector("body[data-ready=true]")
         contexts.append(context)
         guards.append(guard)

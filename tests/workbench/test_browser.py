@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from allocator import load_scenario, translate, write_template
-from tests.workbench.conftest import shoot
+from tests.workbench.conftest import serve, shoot
 
 RURAL = Path(__file__).parents[2] / "scenarios" / "rural-county.json"
 SOLVE_WAIT_MS = 120_000
@@ -155,6 +155,10 @@ def test_bad_input_then_a_solve_in_english(open_page, live_server, tmp_path):
     solve_on_page(page)
     assert "Pupils" in page.locator("#kpis").inner_text()
     shoot(page, "en-2-result")
+    page.select_option("#lang", "zh-CN")  # the switch relabels the page and the result
+    assert page.locator("#tabs button[data-tab=result]").inner_text() == "结果"
+    assert "学生数" in page.locator("#kpis").inner_text()
+    page.select_option("#lang", "en")
     report = download(page, "#downloads button[data-download='wb.dl.report']",
                       tmp_path / "report.xlsx")
     assert translate("excel.sheet.schools", "en") in load_workbook(report).sheetnames
@@ -177,7 +181,9 @@ def test_hand_edits_change_the_kpis_and_resolve_locked(open_page, live_server, l
                  if a["level"] == "primary")
     page.locator(f"#map [data-block='{block}']").dispatch_event("click")
     page.locator("#block-panel").wait_for(state="visible")
-    page.locator("#options-table button[data-school]").first.click()
+    choice = page.locator("#options-table button[data-school]").first
+    school = choice.get_attribute("data-school")
+    choice.click()
     page.locator("#kpis .card .delta").first.wait_for(state="visible")
     assert "1" in page.locator("#edit-count").inner_text()
     shoot(page, f"{lang}-7-edits")
@@ -185,4 +191,26 @@ def test_hand_edits_change_the_kpis_and_resolve_locked(open_page, live_server, l
     page.wait_for_function(f"!location.hash.includes('{job}')", timeout=SOLVE_WAIT_MS)
     new_job = page.evaluate("location.hash").split("=")[1]
     scenario = http(live_server, f"/v1/jobs/{new_job}/scenario")[1]
-    assert any(lock["block"] == block for lock in scenario.get("locks", []))
+    assert {"block": block, "level": "primary", "school": school} in scenario["options"]["locked"]
+    resolved = http(live_server, f"/v1/jobs/{new_job}/result")[1]
+    assert [a["school"] for a in resolved["students"]["assignments"]
+            if a["block"] == block and a["level"] == "primary"] == [school]
+
+
+def test_the_page_asks_for_a_token_and_sends_it(open_page, tmp_path):
+    with serve(tmp_path / "store", tokens="county-7") as server:
+        page, _ = open_page("en", "/", server)
+        assert page.locator("#token-button").is_visible()
+        page.click("#template-download")  # the first call to /v1 needs the token
+        page.locator("#token-dialog").wait_for(state="visible")
+        shoot(page, "en-0-token")
+        page.fill("#token-input", "wrong")
+        page.click("#token-ok")
+        page.locator("#token-dialog").wait_for(state="visible")  # refused: asked again
+        with page.expect_download() as info:
+            page.fill("#token-input", "county-7")
+            page.click("#token-ok")
+        info.value.save_as(tmp_path / "template.xlsx")
+        assert translate("template.sheet.schools", "en") in load_workbook(
+            tmp_path / "template.xlsx").sheetnames
+        assert page.evaluate("sessionStorage.getItem('workbench.token')") == "county-7"
