@@ -86,8 +86,10 @@ async def get_template(request: Request, lang: Lang = None) -> Response:
                 "(`field`): missing sheets or columns, wrong units, text in number cells, "
                 "unknown ids, scenario rules.",
     responses=problems(401, 413),
-    openapi_extra={"requestBody": {"required": True, "content": {
-        XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+    openapi_extra={"requestBody": {"required": True, "description": "the .xlsx workbook "
+                                   "(any Content-Type: the bytes are read as they are)",
+                                   "content": {"application/octet-stream": {
+                                       "schema": {"type": "string", "format": "binary"}}}}})
 async def import_workbook(request: Request, settings: SettingsDep) -> ImportReport:
     body = await read_body(request, settings)
     return await run_in_threadpool(import_report, body)

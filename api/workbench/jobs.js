@@ -1,7 +1,7 @@
 // Solving: submit a scenario as a job, follow its progress by polling /v1/jobs/{id}
 // (stage, best plan so far, bound, gap), cancel it; a finished job's result is shown.
 import { call } from "./api.js";
-import { fmt, pct, t } from "./i18n.js";
+import { fmt, hasText, pct, t } from "./i18n.js";
 import { $, notify, showTab, state } from "./state.js";
 import { renderFindings } from "./tables.js";
 
@@ -54,7 +54,8 @@ export function follow(job) {
 
 function showProgress(job) {
   $("p-status").textContent = t(`wb.job.${job.status}`);
-  $("p-stage").textContent = job.stage || "–";
+  const known = job.stage && hasText(`wb.job.${job.stage}`);  // store states; solver stages as named
+  $("p-stage").textContent = known ? t(`wb.job.${job.stage}`) : (job.stage || "–");
   $("p-objective").textContent = fmt(job.objective);
   $("p-bound").textContent = fmt(job.bound);
   $("p-gap").textContent = job.gap === null || job.gap === undefined ? "–" : pct(job.gap);

@@ -17,6 +17,7 @@ from allocator import load_scenario, translate, write_template
 from tests.workbench.conftest import serve, shoot
 
 RURAL = Path(__file__).parents[2] / "scenarios" / "rural-county.json"
+ROTATION = Path(__file__).parents[2] / "scenarios" / "teacher-rotation.json"
 SOLVE_WAIT_MS = 120_000
 
 
@@ -150,10 +151,20 @@ def test_bad_input_then_a_solve_in_english(open_page, live_server, tmp_path):
                            ".includes('not valid JSON')")
     assert len(http(live_server, "/v1/jobs")[1]["jobs"]) == jobs_before  # nothing solved
 
-    page.set_input_files("#scenario-file", str(RURAL))
+    page.set_input_files("#scenario-file", str(ROTATION))  # with a roster: teachers shown
     page.locator("#scenario-summary").wait_for(state="visible")
+    page.click("#tabs button[data-tab=solve]")  # a long solve, cancelled while it runs
+    page.fill("#time-limit", "30")
+    page.click("#solve-button")
+    page.wait_for_function("document.querySelector('#p-status').textContent === 'running'")
+    page.click("#cancel-button")
+    page.wait_for_function("document.querySelector('#p-status').textContent === 'cancelled'")
+    assert page.locator("#result-body").is_hidden()
     solve_on_page(page)
     assert "Pupils" in page.locator("#kpis").inner_text()
+    assert page.locator("#teachers-part").is_visible()
+    assert page.locator("#moves-table tbody tr").count() >= 1
+    assert "Eligible teachers" in page.locator("#quota").inner_text()
     shoot(page, "en-2-result")
     page.select_option("#lang", "zh-CN")  # the switch relabels the page and the result
     assert page.locator("#tabs button[data-tab=result]").inner_text() == "结果"
