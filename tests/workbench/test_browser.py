@@ -1,6 +1,8 @@
 """The workbench in headless Chromium: the planner's path through the page, in Chinese (the
-whole walk) and English (bad input, then a solve and the report), plus hand edits in both
-languages. Solves use 2 s time limits; screenshots go to /work/notes/shots."""
+whole walk) and English (bad input, cancel, then a solve with a roster and the report), plus
+hand edits in both languages and the token prompt. Solves use 2 s time limits; screenshots go
+to /work/notes/shots. The English walk and English hand edits are `slow` (-m slow): the
+default suite runs the Chinese ones (about 60 s of browser time)."""
 
 from __future__ import annotations
 
@@ -124,6 +126,7 @@ def test_full_walk_in_chinese(open_page, live_server, tmp_path):
     assert any("S001" in [str(v) for v in row] for row in rows)
 
 
+@pytest.mark.slow  # the shorter English walk (~50 s): the Chinese one runs by default
 def test_bad_input_then_a_solve_in_english(open_page, live_server, tmp_path):
     jobs_before = len(http(live_server, "/v1/jobs")[1]["jobs"])
     page, _ = open_page("en-GB")
@@ -175,7 +178,7 @@ def test_bad_input_then_a_solve_in_english(open_page, live_server, tmp_path):
     assert translate("excel.sheet.schools", "en") in load_workbook(report).sheetnames
 
 
-@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+@pytest.mark.parametrize("lang", ["zh-CN", pytest.param("en", marks=pytest.mark.slow)])
 def test_hand_edits_change_the_kpis_and_resolve_locked(open_page, live_server, lang):
     job = solved_job(live_server)
     status, _ = http(live_server, f"/v1/jobs/{job}/edits")
