@@ -106,7 +106,7 @@ function switchLanguage(lang) {
   applyTexts();
   $("map-note").textContent = mapNote(state.config);
   if (state.scenario) renderLayout();
-  if (state.result) renderResult();
+  if (state.result) renderResult(true);
 }
 
 function wire() {

@@ -22,12 +22,13 @@ export async function showJob(jobId) {
   $("result-empty").hidden = true;
   $("result-body").hidden = false;
   showTab("result");
-  renderResult();
+  renderResult(true);
   await loadEdits(jobId);
 }
 
-// draw everything of the shown result again (after a language switch or an edit)
-export function renderResult() {
+// draw the shown result again (after an edit: the figures; with `redrawMap`, after a new
+// job or a language switch, the map too; edits do not change the job's map layers)
+export function renderResult(redrawMap = false) {
   const result = state.result;
   if (!result) return;
   const edited = state.editState && state.editState.edits.length ? state.editState : null;
@@ -44,7 +45,7 @@ export function renderResult() {
   renderInvestments(result);
   renderTeachers(result);
   renderDownloads(state.shownJob);
-  if (layers) showLayers(layers);
+  if (layers && redrawMap) showLayers(layers);
 }
 
 function renderLeftBehind(result) {

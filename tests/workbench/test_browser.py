@@ -48,6 +48,19 @@ def solved_job(server) -> str:
     return job["id"]
 
 
+def boundary_file(folder: Path) -> Path:
+    """A county outline (GeoJSON): the rectangle around the rural example's schools."""
+    xs, ys = zip(*(s["location"] for s in json.loads(RURAL.read_text("utf-8"))["schools"]),
+                 strict=True)
+    ring = [[min(xs), min(ys)], [max(xs), min(ys)], [max(xs), max(ys)], [min(xs), max(ys)],
+            [min(xs), min(ys)]]
+    path = folder / "county.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "county"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
+    return path
+
+
 def solve_on_page(page, seconds: str = "2") -> None:
     page.click("#tabs button[data-tab=solve]")
     page.fill("#time-limit", seconds)
@@ -71,6 +84,8 @@ def test_full_walk_in_chinese(open_page, live_server, tmp_path):
     page.set_input_files("#scenario-file", str(workbook))
     page.locator("#scenario-summary").wait_for(state="visible")
     assert "48 所学校" in page.locator("#scenario-facts").inner_text()
+    page.set_input_files("#boundary-file", str(boundary_file(tmp_path)))  # context layer
+    page.locator("#notice").get_by_text("county.geojson").wait_for()
     shoot(page, "zh-1-data")
 
     solve_on_page(page)
@@ -78,6 +93,7 @@ def test_full_walk_in_chinese(open_page, live_server, tmp_path):
     assert cards.count() == 13 and "学生数" in page.locator("#kpis").inner_text()
     assert page.locator("#map [data-school]").count() == 48
     assert page.locator("#map [data-block]").count() == 640
+    assert page.locator("#map path[stroke-dasharray='6 4']").count() == 1  # the boundary
     assert page.locator("#schools-table tbody tr").count() == 48
     page.locator("#schools-table tbody tr").first.click()  # the row shows its school
     page.locator(".leaflet-popup-content").wait_for(state="visible")
