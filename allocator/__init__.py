@@ -30,7 +30,7 @@ from .edits import (
     prepare_edits,
     scenario_with_locks,
 )
-from .i18n import LANGUAGES, normalize_lang, resolve_lang, translate
+from .i18n import LANGUAGES, catalog, normalize_lang, resolve_lang, translate
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
 from .io.result_folder import (
@@ -85,6 +85,12 @@ def policy_profiles() -> list[str]:
     return list(PROFILES)
 
 
+def catalog_texts(prefixes: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Every catalog key starting with one of `prefixes`, with its text in every language of
+    `LANGUAGES` (e.g. for a page that switches language without asking the server again)."""
+    return {key: dict(texts) for key, texts in catalog().items() if key.startswith(prefixes)}
+
+
 def scenario_text(path: str | Path) -> str:
     """The text of a scenario file as `load_scenario` reads it (UTF-8, BOM allowed), e.g. to
     keep a copy beside its result (`write_result(..., scenario_text=...)`)."""
@@ -119,5 +125,6 @@ __all__ = [
     "run_sweep", "load_sweep", "SweepReport", "SpecError", "BackendError", "format_value",
     # languages (zh-CN, en)
     "LANGUAGES", "resolve_lang", "normalize_lang", "translate", "rule_title", "map_labels",
+    "catalog_texts",
     "__version__",
 ]

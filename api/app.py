@@ -24,7 +24,8 @@ from fastapi.routing import APIRoute
 from .deps import owner_of
 from .errors import install_error_handlers
 from .jobs import JobStore
-from .routes import compare, edits, jobs, meta, scenarios
+from .routes import compare, edits, jobs, meta, outputs, scenarios, workbooks
+from .routes.workbench import mount_workbench
 from .schemas import scenario_components
 from .settings import Settings
 from .worker import Dispatcher, mp_context
@@ -33,8 +34,8 @@ log = logging.getLogger("api")
 
 # routers mounted under /v1 (all need a token when tokens are configured); a new area is one
 # more module with an APIRouter added here
-V1_ROUTERS: list[APIRouter] = [scenarios.router, jobs.router, edits.router, compare.router,
-                               meta.policies_router]
+V1_ROUTERS: list[APIRouter] = [scenarios.router, workbooks.router, jobs.router, edits.router,
+                               outputs.router, compare.router, meta.policies_router]
 
 DESCRIPTION = """\
 Solve school-district allocation scenarios over HTTP: which school every residential block's
@@ -46,6 +47,8 @@ answer a `Problem` (code, message, the limit or the findings with JSON path and 
 When the server has tokens, send `Authorization: Bearer <token>`; a job is visible only to
 the token that created it. `Accept-Language: zh-CN` (or `en`, the default) picks the language
 of messages, warnings, the compare page and the job map; `Content-Language` names it.
+
+The planner's workbench, a page over these routes, is served at `/`.
 """
 
 
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sync_slots = asyncio.Semaphore(settings.sync_workers)
     install_error_handlers(app)
     app.include_router(meta.health_router)
+    mount_workbench(app)  # the planner's page at / (no token: it holds no data)
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(owner_of)])
     for router in V1_ROUTERS:
         v1.include_router(router)

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   result_status TEXT,
   error TEXT,
   scenario TEXT NOT NULL,
-  result TEXT
+  result TEXT,
+  solve_stage TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, created_at);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at);
@@ -62,7 +63,15 @@ CREATE TABLE IF NOT EXISTS edits (
 """
 
 _COLUMNS = ("id, owner, status, name, time_limit, strict, created_at, started_at, finished_at, "
-            "updated_at, attempts, stage, message, objective, bound, gap, result_status, error")
+            "updated_at, attempts, stage, message, objective, bound, gap, result_status, error, "
+            "solve_stage")
+
+
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a store written by an older server up to date (columns added since)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "solve_stage" not in have:
+        db.execute("ALTER TABLE jobs ADD COLUMN solve_stage TEXT")
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ class Job:
     gap: float | None
     result_status: str | None
     error: dict[str, Any] | None
+    solve_stage: str | None = None  # the stage asked for (None: the scenario's default)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -109,6 +119,7 @@ class JobStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            add_missing_columns(db)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -135,17 +146,17 @@ class JobStore:
     # -- creating and reading ---------------------------------------------------------------
 
     def create(self, owner: str, name: str, scenario_text: str, time_limit: float,
-               strict: bool | None) -> Job:
-        """Queue a new job; returns it (status queued)."""
+               strict: bool | None, stage: str | None = None) -> Job:
+        """Queue a new job (solving `stage`, default the scenario's); returns it (queued)."""
         now = time.time()
         job_id = uuid.uuid4().hex
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO jobs (id, owner, status, name, time_limit, strict, created_at, "
-                "updated_at, stage, scenario) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, "
-                "'queued', ?)",
+                "updated_at, stage, scenario, solve_stage) VALUES (?, ?, 'queued', ?, ?, ?, ?, "
+                "?, 'queued', ?, ?)",
                 (job_id, owner, name, time_limit, None if strict is None else int(strict), now,
-                 now, scenario_text))
+                 now, scenario_text, stage))
         job = self.get(job_id)
         assert job is not None
         return job

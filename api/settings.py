@@ -40,6 +40,13 @@ class Settings(BaseSettings):
                                   "machine")
     max_attempts: int = Field(3, ge=1, le=10, description="runs of a job interrupted by a "
                               "server stop before it is marked failed")
+    tile_url: str = Field("", description="basemap tile address for the workbench map, e.g. "
+                          "an intranet server's http://gis.local/tiles/{z}/{x}/{y}.png "
+                          "(empty: no basemap, the map works offline)")
+    tile_attribution: str = Field("", description="attribution shown under the basemap")
+    tile_gcj02: bool = Field(False, description="the basemap's tiles are in GCJ-02 "
+                             "coordinates (most Chinese web maps): the page warns that the "
+                             "WGS84 plan is shifted by some hundred metres against them")
     tokens: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="bearer tokens (comma separated); empty: no authentication")
 

@@ -148,7 +148,8 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
     try:
         scenario = parse_scenario(json.loads(text))
         result = solve(scenario, time_limit=job.time_limit, strict=job.strict,
-                           progress=ProgressWriter(store, job_id, attempt))
+                       stage=job.solve_stage,  # type: ignore[arg-type]
+                       progress=ProgressWriter(store, job_id, attempt))
     except ScenarioError as exc:
         store.fail(job_id, findings_error(exc), attempt)
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -37,6 +37,9 @@ from .scenarios import Strict, TimeLimit
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 JobId = Annotated[str, Path(description="the id POST /v1/jobs answered", max_length=64)]
+StageQuery = Annotated[Literal["students", "teachers", "all"] | None, Query(
+    description="students: the pupils' plan; teachers: the rotation for today's enrolment; "
+                "all: both (default: the scenario's, all when it has a roster)")]
 
 
 def _time(t: float | None) -> datetime | None:
@@ -115,12 +118,12 @@ def load_layers(store: JobStore, job_id: str, owner: str) -> tuple[dict, str]:
     openapi_extra=scenario_request_body("the scenario to solve"))
 async def create_job(request: Request, settings: SettingsDep, store: StoreDep,
                      dispatcher: DispatcherDep, owner: Owner, time_limit: TimeLimit = None,
-                     strict: Strict = None) -> JSONResponse:
+                     strict: Strict = None, stage: StageQuery = None) -> JSONResponse:
     body = await read_body(request, settings)
     decoded = await run_in_threadpool(decode_scenario, body, settings, sync=False,
                                       time_limit=time_limit)
     job = await run_in_threadpool(store.create, owner, decoded.scenario.name, decoded.text,
-                                  decoded.time_limit, strict)
+                                  decoded.time_limit, strict, stage)
     if dispatcher is not None:
         dispatcher.wake()
     status = await run_in_threadpool(status_of, job, store)
