@@ -81,6 +81,9 @@ RULES: dict[str, Rule] = {
         Rule("contiguity", "options.contiguity", "planning practice"),
         Rule("investment", "investment",
              "county construction budgets (options.invest)", assumed=("investment",)),
+        Rule("cohort_continuity", "options.continuity",
+             "planning practice: pupils already enrolled finish at their school (horizon "
+             "plans)"),
     ]
 }
 
