@@ -110,3 +110,17 @@ def test_bad_input_names_the_record_and_field(change, record, field):
         plan_horizon(parse_scenario(data), years=(2026, 2028), time_limit=5)
     found = [(f.record, f.field) for f in exc.value.findings]
     assert (record, field) in found, found
+
+
+def test_cohort_leaving_a_teaching_point_moves_and_the_younger_ones_stay():
+    data = plan_data(
+        [school("A", 0), school("TP", 500, kind="teaching_point", rooms=3)],
+        [cohort_block("b", 600, {y: primary(8) for y in YEARS[:2]},
+                      current_school={"1-3": "TP", "4-6": "A"})])
+    plan = plan_horizon(parse_scenario(data), time_limit=5)
+    first, second = cohorts_of(plan, 2026), cohorts_of(plan, 2027)
+    assert [first[g].school for g in range(1, 7)] == ["TP"] * 3 + ["A"] * 3
+    assert first[2].status == "kept" and first[4].status == "kept"
+    assert second[3].school == "TP" and second[3].status == "kept"  # locked to TP's grades
+    assert second[4].school == "A" and second[4].status == "moved"  # TP stops at grade 3
+    assert second[4].previous_school == "TP"
