@@ -6,7 +6,8 @@ year's assignment rows (its unit attends its school in its grade) and with the p
 plan's scenario gives the block in that grade and year; every pupil of the year is in one
 cohort row; an enrolled cohort changes school only when its school of the year before is
 closed or no longer teaches its grade, or once (and only once) when the plan's continuity
-is `whole`. In the first year the block's `current_school` stands for the year before
+is `whole`; in the year of a `choose` its candidates' pupils may move (the choose decides
+whether their school stays). In the first year the block's `current_school` stands for the year before
 (intakes of grade 1 and grade 7 excepted).
 """
 
@@ -48,8 +49,12 @@ def _rows_agree(year: int, result: Result, plan: Scenario) -> list[Problem]:
 
 
 def _teaching(sc: Scenario) -> dict[str, tuple[int, ...]]:
-    """Open schools of a year's scenario (layout applied) and the grades they teach."""
-    return {s.id: s.served_grades() for s in apply_layout(sc).schools}
+    """Open schools of a year's scenario (layout applied) and the grades they teach; the
+    candidates of a `choose` of that year are left out (the choose decides their pupils'
+    school)."""
+    layout = apply_layout(sc)
+    unsure = layout.candidates()
+    return {s.id: s.served_grades() for s in layout.schools if s.id not in unsure}
 
 
 def _first_year_school(plan: Scenario, block: str, grade: int) -> str | None:

@@ -124,3 +124,24 @@ def test_cohort_leaving_a_teaching_point_moves_and_the_younger_ones_stay():
     assert second[3].school == "TP" and second[3].status == "kept"  # locked to TP's grades
     assert second[4].school == "A" and second[4].status == "moved"  # TP stops at grade 3
     assert second[4].previous_school == "TP"
+
+
+def test_choose_is_decided_in_its_year_and_kept_after():
+    grades = {y: primary(10) for y in YEARS}
+    data = plan_data(
+        [school("A", 0), school("B", 1000), school("C", 10000)],
+        [cohort_block("a", 0, grades), cohort_block("c", 10000, grades),
+         cohort_block("m", 1000, {y: primary(1) for y in YEARS})],
+        layout=[{"op": "choose", "candidates": ["A", "B", "C"], "keep": 2, "year": 2027}])
+    plan = plan_horizon(parse_scenario(data), time_limit=5)
+    open_by_year = {py.year: sorted(s.id for s in py.result.schools) for py in plan.years}
+    assert open_by_year[2026] == ["A", "B", "C"]
+    choose = plan.years[1].result.layout.choose
+    assert [c.closed for c in choose] == [["B"]]  # the emptiest candidate goes
+    assert open_by_year[2027] == open_by_year[2028] == ["A", "C"]
+    assert plan.years[2].result.layout.choose == []  # decided once, not again
+    assert [op.op for op in plan.years[2].scenario.layout] == ["close"]
+    moved = cohorts_of(plan, 2027)
+    assert {c.grade: c.school for c in plan.years[1].result.horizon.cohorts
+            if c.block == "m"} == dict.fromkeys(range(1, 7), "A")
+    assert moved[1].school in ("A", "C")

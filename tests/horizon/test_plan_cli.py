@@ -162,3 +162,23 @@ def test_timeline_page_in_headless_chromium_offline(planned, tmp_path):
     assert dom.count("<svg") == 6
     console = [ln for ln in out.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln]
     assert console == []
+
+
+def test_plan_with_a_choose_verifies(tmp_path):
+    from tests.conftest import school
+    from tests.horizon.helpers import YEARS, cohort_block, plan_data, primary
+
+    grades = {y: primary(10) for y in YEARS}
+    data = plan_data(
+        [school("A", 0), school("B", 1000), school("C", 10000)],
+        [cohort_block("a", 0, grades), cohort_block("c", 10000, grades),
+         cohort_block("m", 1000, {y: primary(1) for y in YEARS},
+                      current_school={"primary": "B"})],
+        layout=[{"op": "choose", "candidates": ["A", "B", "C"], "keep": 2, "year": 2027}])
+    out = tmp_path / "plan"
+    assert invoke("plan", write(tmp_path, data), "-o", out).exit_code == 0
+    r = invoke("verify", out, "--lang", "en")
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "2027" / "result.json").read_text())
+    moved = {c["grade"]: c["status"] for c in doc["horizon"]["cohorts"] if c["block"] == "m"}
+    assert moved == {1: "new", **dict.fromkeys(range(2, 7), "moved")}  # B was not kept
