@@ -182,3 +182,12 @@ def test_plan_with_a_choose_verifies(tmp_path):
     doc = json.loads((out / "2027" / "result.json").read_text())
     moved = {c["grade"]: c["status"] for c in doc["horizon"]["cohorts"] if c["block"] == "m"}
     assert moved == {1: "new", **dict.fromkeys(range(2, 7), "moved")}  # B was not kept
+
+
+def test_plan_never_replaces_a_folder_that_is_not_a_plan(tmp_path):
+    keep = tmp_path / "mine"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine", encoding="utf-8")
+    r = invoke("plan", write(tmp_path, closing_school_data()), "-o", keep)
+    assert r.exit_code == 2 and "holds no plan" in r.text
+    assert [p.name for p in keep.iterdir()] == ["notes.txt"]
