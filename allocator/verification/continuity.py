@@ -7,8 +7,8 @@ plan's scenario gives the block in that grade and year; every pupil of the year 
 cohort row; an enrolled cohort changes school only when its school of the year before is
 closed or no longer teaches its grade, or once (and only once) when the plan's continuity
 is `whole`; in the year of a `choose` its candidates' pupils may move (the choose decides
-whether their school stays). In the first year the block's `current_school` stands for the year before
-(intakes of grade 1 and grade 7 excepted).
+whether their school stays). In the first year the block's `current_school` stands for the
+year before (intakes of grade 1 and grade 7 excepted).
 """
 
 from __future__ import annotations
