@@ -45,6 +45,18 @@ def timeline_charts(rows: list[dict[str, Any]], lang: str) -> list[str]:
     ]
 
 
+def _cell_text(column: str, v: Any, lang: str) -> str:
+    """A table cell: the year as written, the status in `lang`, the gap in percent, other
+    numbers as the chart kit writes them."""
+    if column == "year":
+        return str(v)
+    if column == "status" and v:
+        return _t(f"status.{v}", lang)
+    if column == "gap" and isinstance(v, (int, float)):
+        return f"{v:.2%}"
+    return fmt(v)
+
+
 def timeline_table(rows: list[dict[str, Any]], lang: str) -> str:
     """The year x KPI table: a header of column names, one `<tr data-year>` per year."""
     head = "".join(f"<th>{escape(_t(f'col.{c}', lang))}</th>" for c in TABLE)
@@ -52,8 +64,7 @@ def timeline_table(rows: list[dict[str, Any]], lang: str) -> str:
     for r in rows:
         cells = []
         for c in TABLE:
-            v = r.get(c)
-            text = _t(f"status.{v}", lang) if c == "status" and v else fmt(v)
+            text = _cell_text(c, r.get(c), lang)
             cells.append(f'<td class="l">{escape(text)}</td>' if c == "status"
                          else f"<td>{escape(text)}</td>")
         body.append(f'<tr data-year="{r["year"]}">' + "".join(cells) + "</tr>")

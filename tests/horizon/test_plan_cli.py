@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allocator.cli.main import app
+from allocator.horizon.page import timeline_html
 from tests.horizon.helpers import closing_school_data, opening_school_data
 
 runner = CliRunner()
@@ -59,6 +60,10 @@ def test_plan_writes_every_year_and_the_timeline(planned):
     assert csv[0].startswith("year,status,") and len(csv) == 4
     html = (planned / "timeline.html").read_text(encoding="utf-8")
     assert html.count("<tr data-year=") == 3 and "<svg" in html
+    assert '<tr data-year="2027"><td>2027</td>' in html and 'lang="en"' in html
+    timeline = json.loads((planned / "timeline.json").read_text())
+    zh = timeline_html("示例", timeline["rows"], timeline["targets"], "zh-CN")
+    assert "多年规划：示例" in zh and "逐年指标" in zh and "未达成目标" in zh
     assert not re.search(r"(src|href)=\"?https?:", html)
 
 
