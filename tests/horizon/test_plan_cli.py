@@ -196,3 +196,22 @@ def test_plan_never_replaces_a_folder_that_is_not_a_plan(tmp_path):
     r = invoke("plan", write(tmp_path, closing_school_data()), "-o", keep)
     assert r.exit_code == 2 and "holds no plan" in r.text
     assert [p.name for p in keep.iterdir()] == ["notes.txt"]
+
+
+def test_whole_continuity_verifies_and_a_second_move_is_caught(tmp_path):
+    out = tmp_path / "plan"
+    assert invoke("plan", write(tmp_path, opening_school_data("whole")), "-o",
+                  out).exit_code == 0
+    assert invoke("verify", out).exit_code == 0
+    path = out / "2028" / "result.json"
+    doc = json.loads(path.read_text())
+    unit = next(c["unit"] for c in doc["horizon"]["cohorts"] if c["grade"] == 4)
+    for c in doc["horizon"]["cohorts"]:  # cohorts moved to N in 2027 sent back to A
+        if c["unit"] == unit:
+            c["school"] = "A"
+    for a in doc["students"]["assignments"]:
+        if a["block"] == unit:
+            a["school"] = "A"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    r = invoke("verify", out)
+    assert r.exit_code == 1 and "(moved a second time)" in r.text
