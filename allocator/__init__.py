@@ -30,6 +30,19 @@ from .edits import (
     prepare_edits,
     scenario_with_locks,
 )
+from .horizon import (
+    Plan,
+    PlanComparison,
+    PlanVerifyReport,
+    compare_plans,
+    horizon_totals,
+    is_plan_folder,
+    plan_horizon,
+    read_plan,
+    verify_plan,
+    write_plan,
+    write_plan_comparison,
+)
 from .i18n import LANGUAGES, catalog, normalize_lang, resolve_lang, translate
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
@@ -123,6 +136,10 @@ __all__ = [
     "compare", "Comparison", "Run", "write_comparison", "comparison_markdown",
     "comparison_html", "comparison_json", "changed_pupils", "write_map", "map_layers",
     "run_sweep", "load_sweep", "SweepReport", "SpecError", "BackendError", "format_value",
+    # multi-year horizon plans
+    "plan_horizon", "Plan", "write_plan", "read_plan", "is_plan_folder", "verify_plan",
+    "PlanVerifyReport", "compare_plans", "PlanComparison", "write_plan_comparison",
+    "horizon_totals",
     # languages (zh-CN, en)
     "LANGUAGES", "resolve_lang", "normalize_lang", "translate", "rule_title", "map_labels",
     "catalog_texts",

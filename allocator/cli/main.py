@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-# each module registers its commands
-from . import excel, projecting, solving, study, tools  # noqa: F401
+from . import excel, horizon, projecting, solving, study, tools  # noqa: F401  (each registers commands)
 from .common import app
 
-ORDER = ("solve", "validate", "verify", "schema", "policy", "generate", "serve", "map",
+ORDER = ("solve", "plan", "validate", "verify", "schema", "policy", "generate", "serve", "map",
          "import", "template", "export", "project", "compare", "sweep")
 app.registered_commands.sort(key=lambda c: ORDER.index(c.name) if c.name in ORDER
                              else len(ORDER))

@@ -15,6 +15,7 @@ from allocator import (
     Result,
     ScenarioError,
     describe_policy,
+    is_plan_folder,
     resolve_policy,
     result_schema,
     scenario_schema,
@@ -36,6 +37,7 @@ from .common import (
     read_scenario,
     say,
 )
+from .horizon import verify_plan_folder
 from .progress import make_progress
 
 STAGES = ("students", "teachers", "all")
@@ -120,10 +122,19 @@ def validate_command(
 
 @app.command("verify")
 def verify_command(
-    scenario: Path = typer.Argument(..., help="scenario JSON file"),
-    result: Path = typer.Argument(..., help="result.json or the folder holding it"),
+    scenario: Path = typer.Argument(..., help="scenario JSON file, or a plan folder of "
+                                    "`allocator plan` (alone)"),
+    result: Path | None = typer.Argument(None, help="result.json or the folder holding it"),
+    lang: str | None = lang_option(),
 ) -> None:
-    """Recompute every rule and KPI of a result from the scenario alone."""
+    """Recompute every rule and KPI of a result from the scenario alone; of a plan folder,
+    every year and the continuity of its cohorts."""
+    if result is None:
+        if not is_plan_folder(scenario):
+            fail_input(ValueError(f"{scenario}: give a scenario and a result, or a plan "
+                                  "folder (written by `allocator plan`)"))
+        verify_plan_folder(scenario, pick_lang(lang))
+        return
     sc = read_scenario(scenario)
     report = verify(sc, read_result(result))
     for p in report.problems[:100]:

@@ -16,6 +16,7 @@ from allocator import (
     changed_pupils,
     compare,
     format_value,
+    is_plan_folder,
     run_sweep,
     translate,
     write_comparison,
@@ -23,6 +24,7 @@ from allocator import (
 
 from .common import app as cli
 from .common import err, fail_input, lang_option, pick_lang, say
+from .horizon import compare_plan_folders
 from .progress import make_progress
 
 
@@ -42,6 +44,12 @@ def compare_command(
     if len(inputs) < 2:
         fail_input(ValueError("compare needs at least two scenario files or result folders"))
     language = pick_lang(lang)
+    plans = [is_plan_folder(p) for p in inputs]
+    if any(plans):
+        if not all(plans):
+            fail_input(ValueError(translate("horizon.cli.mixed", language)))
+        compare_plan_folders(inputs, outdir, language)
+        return
     try:
         with make_progress(quiet) as progress:
             cmp = compare(inputs, time_limit=time_limit, progress=progress,

@@ -40,12 +40,14 @@ from .template_spec import (
 SCHOOL_FIELDS = ("id", "name", "kind", "township", "urban", "grades", "classrooms",
                  "boarding_beds", "max_students", "group", "strength", "annual_fixed_cost",
                  "teaching_area_m2", "sports_area_m2", "equipment_value", "multimedia_rooms",
-                 "status")
-OP_FIELDS = {"close": ("school",), "merge": ("from", "into"), "open": ("school",),
+                 "status", "year")
+OP_FIELDS = {"close": ("school", "year"), "merge": ("from", "into", "year"),
+             "open": ("school", "year"),
              "expand": ("school", "classrooms", "classrooms_primary", "classrooms_junior",
-                        "boarding_beds", "max_students"),
-             "convert": ("school", "kind", "grades"), "add_beds": ("school", "boarding_beds"),
-             "choose": ("candidates", "keep", "close_at_most", "fixed_cost")}
+                        "boarding_beds", "max_students", "year"),
+             "convert": ("school", "kind", "grades", "year"),
+             "add_beds": ("school", "boarding_beds", "year"),
+             "choose": ("candidates", "keep", "close_at_most", "fixed_cost", "year")}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 MERGED = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 

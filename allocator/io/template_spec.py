@@ -55,7 +55,7 @@ _SCHOOL = (
     Column("annual_fixed_cost", "float", "yuan_year"),
     Column("teaching_area_m2", "float", "m2"), Column("sports_area_m2", "float", "m2"),
     Column("equipment_value", "float", "yuan"), Column("multimedia_rooms", "int", "rooms"),
-    Column("status", "choice", choices="status"),
+    Column("status", "choice", choices="status"), Column("year", "int", "school_year"),
 )
 _GRADES = tuple(Column(f"g{g}", "int", "pupils") for g in range(1, 10))
 _AGES = tuple(Column(f"age{a}", "int", "children") for a in range(6))  # children_by_age
@@ -86,7 +86,7 @@ SHEETS: dict[str, tuple[Column, ...]] = {
                Column("classrooms_junior", "int", "rooms"), Column("boarding_beds", "int", "beds"),
                Column("max_students", "int", "pupils"), Column("candidates", "ids"),
                Column("keep", "int", "schools"), Column("close_at_most", "int", "schools"),
-               Column("fixed_cost", "float", "yuan_year")),
+               Column("fixed_cost", "float", "yuan_year"), Column("year", "int", "school_year")),
     "new_schools": _SCHOOL,
     "projections": (Column("block", required=True), Column("year", required=True), *_GRADES),
     "births": (Column("township", required=True), Column("year", "int", required=True),
@@ -117,6 +117,8 @@ OPTION_ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("options.distance.speed_attribute", "text", None), ("options.distance.unit", "text", None),
     ("options.year", "text", None), ("options.locked", "json", None),
     ("boundary", "json", None), ("projection", "json", None),
+    ("options.continuity", "text", None), ("policy.by_year", "json", None),
+    ("targets", "json", None),
 )
 OVERRIDE_PREFIX = "policy.overrides."
 _LABELS = {"new_schools": "schools"}  # sheets sharing another sheet's column labels

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .bounds import coordinate_findings
 from .findings import Finding, ScenarioError
-from .policy import PolicyError, resolve_policy
+from .policy import PolicyError, overrides_for_year, resolve_policy
 from .scenario import Scenario
 
 _RECORD_LISTS = ("schools", "blocks", "teachers", "layout", "locked", "births", "developments")
@@ -82,7 +82,24 @@ def parse_scenario(raw: Any, source: str | None = None) -> Scenario:
         raise ScenarioError(
             [Finding(severity="error", code="policy", message=str(exc), field="policy")], source
         ) from None
+    dated = dated_policy_findings(scenario)
+    if dated:
+        raise ScenarioError(dated, source)
     return scenario
+
+
+def dated_policy_findings(scenario: Scenario) -> list[Finding]:
+    """One finding per school year of `policy.by_year` whose overrides (with those of the
+    earlier years) do not resolve to a valid policy."""
+    spec, findings = scenario.policy, []
+    for key in sorted(spec.by_year, key=int):
+        try:
+            resolve_policy(spec.profile, overrides_for_year(spec.overrides, spec.by_year,
+                                                            int(key)))
+        except PolicyError as exc:
+            findings.append(Finding(severity="error", code="policy", record="policy.by_year",
+                                    field=key, message=str(exc)))
+    return findings
 
 
 _UNION_TAGS = {"close", "merge", "open", "expand", "convert", "add_beds", "choose"}

@@ -359,3 +359,15 @@ def resolve_policy(profile: str = "cn-national", overrides: dict[str, Any] | Non
             msg = "unknown policy setting" if e["type"] == "extra_forbidden" else e["msg"]
             msgs.append(f"policy.overrides '{path}': {msg}")
         raise PolicyError("; ".join(msgs)) from None
+
+
+def overrides_for_year(overrides: dict[str, Any], by_year: dict[str, dict[str, Any]],
+                       year: int) -> dict[str, Any]:
+    """The overrides in force in school year `year`: `overrides`, then every dated entry of
+    `by_year` up to `year` applied in year order (a value holds until a later year changes
+    it). Nested result; raises PolicyError like `expand_dotted`."""
+    merged = expand_dotted(overrides)
+    for key in sorted(by_year, key=int):
+        if int(key) <= year:
+            merged = _merge(merged, expand_dotted(by_year[key]))
+    return merged

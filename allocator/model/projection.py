@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
+
+from .fields import MAX_YEAR, MIN_YEAR, Record
 
 MAX_COUNT = 10_000_000  # births, dwellings, children: far above any county
-MIN_YEAR, MAX_YEAR = 1900, 2200
 MAX_FACTOR = 10.0
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Factor = Annotated[float, Field(ge=0, le=MAX_FACTOR)]
@@ -22,10 +23,6 @@ Rate = Annotated[float, Field(ge=0, le=1000)]  # pupils per 100 dwellings
 Variant = Literal["low", "medium", "high"]
 AGES = 6  # children_by_age covers ages 0..5
 GRADE_STEPS = 8  # grade 1->2 ... 8->9
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def _six_counts(value: Any) -> Any:
@@ -42,7 +39,7 @@ ChildrenByAge = Annotated[
 ]
 
 
-class Birth(_Model):
+class Birth(Record):
     """Live births of one township in one calendar year (出生人口, from the health bureau or
     the household register); they enter grade 1 six years later."""
 
@@ -51,14 +48,14 @@ class Birth(_Model):
     births: int = Field(ge=0, le=MAX_COUNT, description="live births (children)")
 
 
-class LevelRates(_Model):
+class LevelRates(Record):
     """Pupils per 100 dwellings, by level (千户学位配建指标 / 100)."""
 
     primary: Rate | None = Field(None, description="primary pupils per 100 dwellings")
     junior: Rate | None = Field(None, description="junior pupils per 100 dwellings")
 
 
-class Development(_Model):
+class Development(Record):
     """New housing (新建住宅小区): its dwellings bring pupils from the year of occupancy.
     It names the block it belongs to, or a location (the nearest block takes it)."""
 
@@ -79,7 +76,7 @@ class Development(_Model):
         return self
 
 
-class ProjectionSettings(_Model):
+class ProjectionSettings(Record):
     """The scenario's overrides of the policy's projection numbers (预测参数)."""
 
     base_year: Year | None = Field(
@@ -96,14 +93,14 @@ class ProjectionSettings(_Model):
         "births are known (0.97 = 3% fewer each year); default: the policy's trend")
 
 
-class UrbanRuralSteps(_Model):
+class UrbanRuralSteps(Record):
     """A factor per grade step (1->2, ..., 8->9; the step 6->7 crosses to junior)."""
 
     urban: list[Factor] = Field(min_length=GRADE_STEPS, max_length=GRADE_STEPS)
     rural: list[Factor] = Field(min_length=GRADE_STEPS, max_length=GRADE_STEPS)
 
 
-class VariantFactors(_Model):
+class VariantFactors(Record):
     """How a variant (高中低方案) scales births after the base year and the yearly
     migration factor."""
 
@@ -135,7 +132,7 @@ def _default_variants() -> dict[str, VariantFactors]:
             for k, v in PROJECTION_DEFAULTS["variants"].items()}
 
 
-class ProjectionPolicy(_Model):
+class ProjectionPolicy(Record):
     """Policy defaults of rule `projection` (all overridable, all [assumption]: no cited
     text gives a national number)."""
 
@@ -158,7 +155,7 @@ class ProjectionPolicy(_Model):
         return self
 
 
-class ProjectionRow(_Model):
+class ProjectionRow(Record):
     """Projected pupils of one township (or the county: township '*') in one year."""
 
     year: int
@@ -169,7 +166,7 @@ class ProjectionRow(_Model):
     total: int = Field(ge=0)
 
 
-class ProjectionTable(_Model):
+class ProjectionTable(Record):
     """The projection table: pupils by level, township and year, with the settings used."""
 
     base_year: int

@@ -16,13 +16,14 @@ from pydantic import Field, field_validator, model_serializer
 
 from .base import Contract, empty_when_absent
 from .findings import Finding
+from .horizon import HorizonSection
 from .investment import Investment, InvestmentTotal, Relief
 from .kpis import Kpis
 from .rotation import Move, TeachersSection
 from .sections import BalanceReport, LayoutSection, SolverStats
 from .summary import summarize_result
 
-RESULT_VERSION = 2
+RESULT_VERSION = 3
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown", "error"]
 
@@ -108,7 +109,8 @@ class StudentsSection(Contract):
     assignments: list[Assignment] = Field(default_factory=list)
 
 
-_ABSENT = {"kpis": {}, "layout": {}, "balance": {}, "teachers": {"moves": []}}
+_ABSENT = {"kpis": {}, "layout": {}, "balance": {}, "teachers": {"moves": []},
+           "horizon": {}}
 
 
 class Result(Contract):
@@ -152,8 +154,11 @@ class Result(Contract):
     warnings: list[Finding] = Field(default_factory=list)
     stages: list[Literal["students", "teachers"]] = Field(
         default_factory=lambda: ["students"], description="the stages this result holds")
+    horizon: HorizonSection | None = Field(
+        None, json_schema_extra=empty_when_absent({}), description="one year of a horizon "
+        "plan (`allocator plan`): cohorts, pupils moved, targets; {} for a single-year solve")
 
-    @field_validator("teachers", "kpis", "layout", "balance", mode="before")
+    @field_validator("teachers", "kpis", "layout", "balance", "horizon", mode="before")
     @classmethod
     def _absent(cls, value: Any, info) -> Any:
         return None if value == _ABSENT[info.field_name] else value

@@ -10,49 +10,28 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
+from .fields import (
+    MAX_AMOUNT,
+    MAX_BEDS,
+    MAX_PUPILS,
+    MAX_ROOMS,
+    MAX_SCHOOL_SIZE,
+    MAX_SECONDS,
+    MAX_YEAR,
+    MIN_YEAR,
+    GradeCounts,
+    Point,
+    grades_to_list,
+)
+from .fields import Record as _Model
 from .grades import KIND_GRADES, Kind, Level, parse_grade_key
 from .projection import Birth, ChildrenByAge, Development, ProjectionSettings
-
-Point = tuple[float, float]
-# upper bounds of every count and amount: far above any county, low enough that no sum or
-# product of them overflows the solver's 64-bit integers (a mutation fuzz found 1e30-sized
-# counts reaching the instance); non-finite numbers (NaN, Infinity) are refused everywhere
-MAX_PUPILS = 100_000  # per block and grade
-MAX_ROOMS = 10_000
-MAX_BEDS = 1_000_000
-MAX_SCHOOL_SIZE = 10_000_000
-MAX_AMOUNT = 1e12  # yuan, m2 and other amounts
-MAX_SECONDS = 1e7
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-
-def _grades_to_list(value: Any) -> Any:
-    """Accept a list of nine counts (grades 1..9) or a mapping {"1": n, ..., "1-3": n}."""
-    if isinstance(value, dict):
-        out = [0] * 9
-        for key, n in value.items():
-            grades = parse_grade_key(key)
-            if len(grades) != 1:
-                raise ValueError(f"key '{key}': give one count per grade, not a range")
-            out[grades[0] - 1] = n
-        return out
-    if isinstance(value, (list, tuple)) and len(value) != 9:
-        raise ValueError(f"needs 9 counts (grades 1-9), got {len(value)}")
-    return value
-
-
-GradeCounts = Annotated[list[Annotated[int, Field(ge=0, le=MAX_PUPILS)]],
-                        Field(min_length=9, max_length=9)]
+from .targets import Target
 
 
 class LevelClassrooms(_Model):
@@ -88,6 +67,9 @@ class School(_Model):
     equipment_value: float | None = Field(None, ge=0, le=MAX_AMOUNT, description="yuan")
     multimedia_rooms: int | None = Field(None, ge=0, le=MAX_ROOMS)
     status: Literal["open", "closed", "planned"] = "open"
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR,
+                             description="a planned school's opening school year: a horizon "
+                             "plan (`allocator plan`) opens it from that year on")
 
     def served_grades(self) -> tuple[int, ...]:
         """Grades this school takes: its `grades` override, else those of its kind."""
@@ -120,18 +102,18 @@ class Block(_Model):
     @field_validator("students", mode="before")
     @classmethod
     def _grade_list(cls, value: Any) -> Any:
-        return _grades_to_list(value)
+        return grades_to_list(value)
 
     @field_validator("left_behind", mode="before")
     @classmethod
     def _left_behind_grades(cls, value: Any) -> Any:
-        return _grades_to_list(value) if isinstance(value, (dict, list, tuple)) else value
+        return grades_to_list(value) if isinstance(value, (dict, list, tuple)) else value
 
     @field_validator("students_by_year", mode="before")
     @classmethod
     def _years(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {str(k): _grades_to_list(v) for k, v in value.items()}
+            return {str(k): grades_to_list(v) for k, v in value.items()}
         return value
 
     @field_validator("current_school")
@@ -194,14 +176,23 @@ class Teacher(_Model):
     pe_art: bool = Field(False, description="PE / art / music teacher (balance indicator)")
 
 
-class CloseOp(_Model):
+class _Op(_Model):
+    """What every layout operation may carry: the school year it takes effect."""
+
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR,
+                             description="school year from which the operation takes effect "
+                             "in a horizon plan (`allocator plan`); none: from the first year. "
+                             "A single-year solve applies every operation")
+
+
+class CloseOp(_Op):
     """Close a school; its pupils of today go elsewhere and count as moved."""
 
     op: Literal["close"]
     school: str
 
 
-class MergeOp(_Model):
+class MergeOp(_Op):
     """Merge schools into one: rooms, beds, teachers and stock move to `into`."""
 
     op: Literal["merge"]
@@ -209,14 +200,14 @@ class MergeOp(_Model):
     into: str
 
 
-class OpenOp(_Model):
+class OpenOp(_Op):
     """Open a new school (a full school record)."""
 
     op: Literal["open"]
     school: School
 
 
-class ExpandOp(_Model):
+class ExpandOp(_Op):
     """Add classrooms (in all or per level) and beds to a school, or set a new size cap."""
 
     op: Literal["expand"]
@@ -228,7 +219,7 @@ class ExpandOp(_Model):
     max_students: int | None = Field(None, ge=0, le=MAX_SCHOOL_SIZE)
 
 
-class ConvertOp(_Model):
+class ConvertOp(_Op):
     """Change a school's kind (and grades); kind `closed` closes it."""
 
     op: Literal["convert"]
@@ -237,7 +228,7 @@ class ConvertOp(_Model):
     grades: list[Annotated[int, Field(ge=1, le=9)]] | None = None
 
 
-class AddBedsOp(_Model):
+class AddBedsOp(_Op):
     """Add boarding beds to a school."""
 
     op: Literal["add_beds"]
@@ -245,7 +236,7 @@ class AddBedsOp(_Model):
     beds: int = Field(ge=0, le=MAX_BEDS)
 
 
-class ChooseOp(_Model):
+class ChooseOp(_Op):
     """Let the solver pick which candidates stay open: exactly `keep`, or close at most
     `close_at_most`. `fixed_cost` (yuan/year per open school) defaults to each school's
     `annual_fixed_cost`, then to the policy's funding.fixed_cost_per_school_yuan."""
@@ -270,10 +261,25 @@ LayoutOp = Annotated[
 
 
 class PolicySpec(_Model):
-    """The policy profile a scenario picks and its overrides (dotted or nested paths)."""
+    """The policy profile a scenario picks and its overrides (dotted or nested paths), and
+    dated overrides by school year (a horizon plan applies them in year order, each value
+    holding until a later year changes it)."""
 
     profile: str = "cn-national"
     overrides: dict[str, Any] = Field(default_factory=dict)
+    by_year: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description='overrides from a school year on: {"2026": '
+        '{"class_size_cap.primary": 45}}; used by `allocator plan`')
+
+    @field_validator("by_year", mode="before")
+    @classmethod
+    def _year_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                if not (str(key).isdigit() and MIN_YEAR <= int(key) <= MAX_YEAR):
+                    raise ValueError(f"key '{key}' is not a school year ({MIN_YEAR}-{MAX_YEAR})")
+            return {str(k): v for k, v in value.items()}
+        return value
 
 
 class Weights(_Model):
@@ -336,6 +342,9 @@ class Options(_Model):
         "township_boarding_schools), overriding the policy's number per township")
     enrol_within_group: bool = Field(False, description="pupils attend a school of their "
                                      "block's group (学区); rule group_intake")
+    continuity: Literal["enrolled", "whole"] = Field(
+        "enrolled", description="horizon plans: `enrolled` keeps pupils already enrolled at "
+        "their school unless it closes; `whole` lets the plan reassign each cohort once")
 
 
 class Scenario(_Model):
@@ -352,6 +361,8 @@ class Scenario(_Model):
     teachers: list[Teacher] = Field(default_factory=list)
     layout: list[LayoutOp] = Field(default_factory=list)
     options: Options = Field(default_factory=Options)
+    targets: list[Target] = Field(default_factory=list, description="dated targets on KPIs, "
+                                  "judged per year by `allocator plan`")
     boundary: dict[str, Any] | None = Field(None, description="county boundary, GeoJSON")
     births: list[Birth] = Field(default_factory=list, description="births per township "
                                 "and year (出生人口), for `allocator project`")

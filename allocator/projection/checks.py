@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from allocator.model.fields import MAX_YEAR, MIN_YEAR
 from allocator.model.findings import Finding, ScenarioError
-from allocator.model.projection import MAX_YEAR, MIN_YEAR
 from allocator.model.scenario import Scenario
 
 MAX_SPAN = 50  # years one projection covers at most

@@ -86,6 +86,9 @@ RULES: dict[str, Rule] = {
              "cohort-component practice of county enrolment forecasts (学位预测)",
              assumed=("projection.survival", "projection.pupils_per_100_dwellings",
                       "projection.trend", "projection.variants")),
+        Rule("cohort_continuity", "options.continuity",
+             "planning practice: pupils already enrolled finish at their school (horizon "
+             "plans)"),
     ]
 }
 

@@ -124,6 +124,8 @@ def build_units(inst: Instance, locks: dict[tuple[int, int], int], k_partial: in
                     if prev >= 0:
                         links.append((prev, len(rows) - 1))
                     prev = len(rows) - 1
+            elif locked >= 0:  # a school teaching part of the level holds only those grades
+                rows.append((int(b), lv, lmask & inst.serves[locked]))
             else:
                 rows.append((int(b), lv, lmask.copy()))
     block = np.array([r[0] for r in rows], dtype=np.int64)

@@ -159,9 +159,11 @@ def check_scenario(scenario: Scenario, schools) -> list[Finding]:
 
 
 def check_locks(inst: Instance, locks_raw) -> list[Finding]:
-    """Locked schools must serve the level."""
+    """Locked schools must serve the level's grades in which the block has pupils (all of
+    the level's grades for a block with pupils in each; a teaching point may hold a block
+    whose pupils of the level are all in its grades)."""
     out = []
-    sidx = inst.school_index()
+    sidx, bidx = inst.school_index(), inst.block_index()
     for i, lock in enumerate(locks_raw):
         j = sidx.get(lock.school)
         if j is None:
@@ -169,6 +171,9 @@ def check_locks(inst: Instance, locks_raw) -> list[Finding]:
                             f"options.locked[{i}]", "school"))
             continue
         grades = np.array(LEVEL_GRADES[lock.level]) - 1
+        b = bidx.get(lock.block)
+        if b is not None and inst.pupils[b, grades].sum() > 0:
+            grades = grades[inst.pupils[b, grades] > 0]
         if not inst.serves[j, grades].all():
             out.append(_err("locked_grades", f"school '{lock.school}' does not serve all "
                             f"{lock.level} grades", f"options.locked[{i}]", "school"))

@@ -14,7 +14,7 @@ from tests.conftest import block, scenario, school
 KEYS = ["version", "scenario", "status", "strict", "invest", "message", "objective",
         "lower_bound", "gap", "objective_terms", "timings", "solver", "students", "schools",
         "catchments", "teachers", "violations", "investments", "investments_total", "kpis",
-        "layout", "balance", "warnings", "stages"]
+        "layout", "balance", "warnings", "stages", "horizon"]
 
 
 def two_villages():
@@ -31,6 +31,7 @@ def test_sections_are_typed_and_result_json_keeps_its_keys():
     data = json.loads(text)
     assert list(data) == KEYS
     assert data["layout"] == {} and data["teachers"] == {"moves": []}
+    assert data["horizon"] == {} and r.horizon is None  # a single-year solve
     assert list(data["kpis"])[:3] == ["pupils", "travel", "beyond_day_radius"]
     back = allocator.parse_result(text)
     assert allocator.result_to_json(back) == text and back.teachers is None
