@@ -10,9 +10,12 @@ import typer
 
 from allocator import (
     PlanComparison,
+    Projection,
+    Scenario,
     ScenarioError,
     compare_plans,
     plan_horizon,
+    project_scenario,
     translate,
     verify_plan,
     write_plan,
@@ -48,6 +51,19 @@ def year_line(py, lang: str) -> str:
         seconds=f"{py.seconds:.1f}")
 
 
+def project_over(sc: Scenario, span: tuple[int, int] | None, variant: str,
+                 source: str) -> Projection:
+    """`allocator project` over the plan's years; exit 2 without years or with an unknown
+    variant; ScenarioError for bad projection input."""
+    if span is None:
+        fail_input(ValueError("--project needs --years (the years to project), e.g. "
+                              "--years 2026-2031"))
+        raise AssertionError("unreachable")
+    if variant not in ("low", "medium", "high"):
+        fail_input(ValueError(f"--variant '{variant}': give low, medium or high"))
+    return project_scenario(sc, f"{span[0]}-{span[1]}", variant, source=source)
+
+
 @app.command("plan")
 def plan_command(
     scenario: Path = typer.Argument(..., help="scenario JSON file with students_by_year"),
@@ -57,6 +73,11 @@ def plan_command(
                                      "those of the blocks' students_by_year)"),
     time_limit: float | None = typer.Option(None, "--time-limit", help="seconds per year "
                                                "(default: the scenario's options)"),
+    project: bool = typer.Option(False, "--project", help="project enrolment over --years "
+                                 "first (as `allocator project`); the plan folder keeps the "
+                                 "projected scenario.json and projection.csv"),
+    variant: str = typer.Option("medium", "--variant", help="projection variant with "
+                                "--project: low | medium | high"),
     lang: str | None = lang_option(),
 ) -> None:
     """Plan several school years in order: phased layout operations, dated policy values,
@@ -64,7 +85,13 @@ def plan_command(
     language = pick_lang(lang)
     span = parse_years(years)
     sc = read_scenario(scenario)
+    extra: dict[str, str] = {}
+    scenario_text: str | bytes = scenario.read_bytes()
     try:
+        if project:
+            projection = project_over(sc, span, variant, str(scenario))
+            sc, extra = projection.scenario, projection.files()
+            scenario_text = extra.pop("scenario.json")
         plan = plan_horizon(sc, years=span, time_limit=time_limit,
                             announce=lambda py: err.print(year_line(py, language),
                                                           highlight=False, markup=False))
@@ -72,7 +99,7 @@ def plan_command(
         exc.source = exc.source or str(scenario)
         fail_input(exc)
     try:
-        write_plan(plan, outdir, scenario_text=scenario.read_bytes(), lang=language)
+        write_plan(plan, outdir, scenario_text=scenario_text, lang=language, extra=extra)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {outdir}: {exc}"))
     print_plan(plan, outdir, language)

@@ -47,16 +47,17 @@ def plan_files(plan: Plan, scenario_text: str | bytes | None = None,
 
 
 def write_plan(plan: Plan, outdir: str | Path, *, scenario_text: str | bytes | None = None,
-               lang: str | None = None) -> Path:
+               lang: str | None = None, extra: dict[str, str | bytes] | None = None) -> Path:
     """Write the plan folder `outdir` whole (it replaces an earlier plan folder of that
-    name only once every file is complete; on any error nothing changes). Returns the
-    folder. Raises FileExistsError when `outdir` holds other files than a plan's."""
+    name only once every file is complete; on any error nothing changes), with `extra`
+    files (relative path: text) beside the plan's. Returns the folder. Raises
+    FileExistsError when `outdir` holds other files than a plan's."""
     out = Path(outdir)
     if out.is_dir() and any(out.iterdir()) and not is_plan_folder(out):
         raise FileExistsError(f"{out} is not empty and holds no plan (timeline.json); "
                               "choose a new folder")
     with staged_folder(outdir) as tmp:
-        write_files(tmp, plan_files(plan, scenario_text, lang))
+        write_files(tmp, {**plan_files(plan, scenario_text, lang), **(extra or {})})
     return Path(outdir)
 
 

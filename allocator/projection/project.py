@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,12 @@ class Projection:
 
     scenario: Scenario
     table: ProjectionTable
+
+    def files(self) -> dict[str, str]:
+        """The projected scenario (`scenario.json`, what the planner gave plus
+        `students_by_year`) and the table (`projection.csv`) as texts by file name."""
+        document = json.dumps(projected_document(self), ensure_ascii=False, indent=1) + "\n"
+        return {"scenario.json": document, "projection.csv": table_csv(self.table)}
 
 
 def build_context(scenario: Scenario, base: int, variant: str) -> Context:

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from allocator.cli.main import app
 from allocator.horizon.page import timeline_html
-from tests.horizon.helpers import closing_school_data, opening_school_data
+from tests.conftest import school
+from tests.horizon.helpers import closing_school_data, opening_school_data, plan_data
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -215,3 +216,33 @@ def test_whole_continuity_verifies_and_a_second_move_is_caught(tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     r = invoke("verify", out)
     assert r.exit_code == 1 and "(moved a second time)" in r.text
+
+
+def test_plan_projects_enrolment_first_with_project(tmp_path):
+    """--project fills students_by_year from births before planning: grade 1 follows the
+    township's births six years earlier (20 then 10 children), the other grades move up
+    whole (urban), the plan folder keeps the projected scenario and projection.csv."""
+    data = plan_data([school("A", 0, kind="nine_year", rooms=40)],
+                     [{"id": "b", "location": [500.0, 0.0], "township": "T", "urban": True,
+                       "students": [20] * 6 + [0] * 3}],
+                     year=2025, births=[{"township": "T", "year": 2020, "births": 20},
+                                        {"township": "T", "year": 2021, "births": 10}])
+    out = tmp_path / "plan"
+    r = invoke("plan", write(tmp_path, data), "-o", out, "--years", "2026-2027",
+               "--project", "--time-limit", "5", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    projected = json.loads((out / "scenario.json").read_text(encoding="utf-8"))
+    by_year = projected["blocks"][0]["students_by_year"]
+    assert by_year["2026"][:2] == [20, 20] and by_year["2027"][:2] == [10, 20]
+    rows = (out / "projection.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "year,township,primary,junior,grade_1,total"
+    pupils = [json.loads((out / y / "result.json").read_text())["kpis"]["pupils"]
+              for y in ("2026", "2027")]
+    assert pupils == [140, 150]
+
+
+def test_plan_project_needs_years(tmp_path):
+    r = invoke("plan", write(tmp_path, closing_school_data()), "-o", tmp_path / "p",
+               "--project")
+    assert r.exit_code == 2 and "--project needs --years" in r.text
+    assert not (tmp_path / "p").exists()
