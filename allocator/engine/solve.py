@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import lagrange
-from .construct import choose_open, construct_plan, local_search, plan_from_knapsacks
+from .construct import (
+    choose_open,
+    construct_plan,
+    fill_empty_open,
+    greedy_fill,
+    local_search,
+    plan_from_knapsacks,
+)
 from .core import Core, build_core, is_feasible, opened, plan_cost
 from .model import CpOutcome, Stopper, solve_sub, whole
 from .neighbourhood import improve_by_neighbourhoods
@@ -44,6 +51,7 @@ DENSE_ARCS = 20_000  # up to this many allowed arcs the LP starts from all of th
 WHOLE_ONLY_ARCS = 1_500  # up to this many working arcs CP-SAT on the whole model gets all time
 WHOLE_FIRST_ARCS = 12_000  # up to this many, CP-SAT on the whole model runs first, briefly
 TINY_ARCS = 400  # models this small are proved fastest by a single CP-SAT worker
+REPAIR_ARCS = 200_000  # larger arc sets are not modelled for CP-SAT's repair
 
 
 @dataclass
@@ -138,9 +146,11 @@ def solve_assignment(
                 time_limit=max(0.2, 0.2 * time_limit), max_rounds=2 if core.facilities else 60)
     lb = rel.int_bound()
     stats.update(lp_bound=rel.bound / core.scale, lp_rounds=rel.rounds,
-                 lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
+                 lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3), lp_method=rel.method)
     say(f"LP bound {rel.bound / core.scale:.2f} ({rel.rounds} rounds, {rel.arcs.sum()} arcs)")
-    assign = construct_plan(core, rel, rel.arcs)
+    build_end = min(t0 + 0.3 * time_limit, max(t0 + 0.15 * time_limit,
+                                               time.perf_counter() + 0.1 * time_limit))
+    assign = construct_plan(core, rel, rel.arcs, deadline=build_end)
     if core.facilities and uniform_weights(core):  # the LP's open set, assigned by CP-SAT
         plan = assign_to(core, np.flatnonzero(choose_open(core, rel)), assign, rel.arcs,
                          min(2.0, 0.05 * time_limit), workers, seed)
@@ -148,25 +158,28 @@ def solve_assignment(
                                  or plan_cost(core, plan) < plan_cost(core, assign)):
             assign = plan
     if not is_feasible(core, assign):
-        assign = _repair(core, rel, assign, left(), workers, seed, stats)
+        assign = _repair(core, rel, assign, t0 + 0.5 * time_limit, workers, seed, stats)
         if assign is None:
             return _finish(problem, core, None, lb, "infeasible" if rel.artificial > 1e-6
                            else "unknown", t0, stats)
         assign = local_search(core, assign, rel.arcs | _plan_arcs(core, assign),
-                              opened(core, assign))
+                              opened(core, assign), deadline=t0 + 0.3 * time_limit)
     best = _Best(core, assign)
     stats["hint"] = best.cost / core.scale
     arc_lb = arc_bounds(core, rel)
     attractive = None
     if best.cost > lb:
         now = time.perf_counter()
-        lag = _lagrangian(core, rel, best, min(t0 + 0.35 * time_limit, max(
-            t0 + 0.25 * time_limit, now + 0.1 * time_limit)), stats)
+        lag_end = min(t0 + 0.35 * time_limit, max(t0 + 0.25 * time_limit,
+                                                  now + 0.1 * time_limit))
+        # a late start still gets a share: without the LP this is the only bound
+        lag_end = max(lag_end, now + (0.15 if rel.method == "cheapest" else 0.05) * time_limit)
+        lag = _lagrangian(core, rel, best, lag_end, stats)
         lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
         attractive = lag.value
         if best.cost > lb:
             arc_lb = np.maximum(arc_lb, lagrange.arc_bounds(
-                core, lag, best.cost, t0 + 0.35 * time_limit))
+                core, lag, best.cost, max(t0 + 0.35 * time_limit, lag_end)))
     say(f"hint {best.cost / core.scale:.2f}, bound {lb / core.scale:.2f}")
     assign, ub, bound = best.assign, best.cost, lb
     work = working_arcs(core, arc_lb, rel, ub, assign, k)
@@ -275,7 +288,8 @@ def _lagrangian(core: Core, rel: Relaxation, best: _Best, deadline: float,
         plans["tried"] += 1
         cost = plan_cost(core, plan)
         if cost < best.cost or (it % 10 == 1 and cost <= best.cost * 1.01):
-            plan = local_search(core, plan, rel.arcs | take, opened(core, plan))
+            plan = local_search(core, plan, rel.arcs | take, opened(core, plan),
+                                deadline=deadline)
             if best.offer(plan):
                 plans["better"] += 1
                 return float(best.cost)
@@ -302,18 +316,29 @@ def _take(core: Core, arc_lb: np.ndarray, work: np.ndarray, out: CpOutcome,
     return assign, ub, bound
 
 
-def _repair(core: Core, rel: Relaxation, assign: np.ndarray, time_left: float, workers: int,
+def _repair(core: Core, rel: Relaxation, assign: np.ndarray, deadline: float, workers: int,
             seed: int, stats: dict) -> np.ndarray | None:
-    """A complete plan from CP-SAT on the LP's arcs (then every allowed arc), first found."""
+    """A complete plan from CP-SAT on the LP's arcs (then every allowed arc), first found;
+    an arc set larger than `REPAIR_ARCS` is not modelled, and no try starts after
+    `deadline`. Then, failing that, jobs still unplaced go greedily to any allowed agent
+    with room (`greedy_fill`); None when even that leaves a job without an agent."""
     for arcs in (rel.arcs, core.allowed):
+        use = arcs | _plan_arcs(core, assign)
+        left = deadline - time.perf_counter()
+        if int(use.sum()) > REPAIR_ARCS or left < 0.1:
+            stats["repair"] = "skipped"
+            continue
         hint = np.where(assign >= 0, assign, -1)
-        out = solve_sub(core, whole(core, arcs | _plan_arcs(core, assign)), hint,
-                        time_limit=max(0.1, 0.5 * time_left), workers=workers, seed=seed,
-                        stop_at=np.iinfo(np.int64).max // 4)
+        out = solve_sub(core, whole(core, use), hint, time_limit=0.5 * left,
+                        workers=workers, seed=seed, stop_at=np.iinfo(np.int64).max // 4)
         stats["repair"] = out.status
         if out.assign is not None:
             return out.assign
-    return None
+    open_ = choose_open(core, rel)  # the agents `construct_plan` opened
+    plan = fill_empty_open(core, greedy_fill(core, assign, core.allowed, open_),
+                           core.allowed, open_)
+    stats["repair"] = "greedy"
+    return plan if is_feasible(core, plan) else None
 
 
 def _plan_arcs(core: Core, assign: np.ndarray) -> np.ndarray:
