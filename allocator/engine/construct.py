@@ -18,7 +18,7 @@ from .core import Core, loads
 from .relax import Relaxation
 
 INF = np.iinfo(np.int64).max // 4
-REGRET_WORK = 400_000_000  # cell updates the exact regret loop may spend
+REGRET_WORK = 20_000_000  # cell updates the exact regret loop may spend
 
 
 def choose_open(core: Core, rel: Relaxation) -> np.ndarray:
@@ -58,11 +58,12 @@ def round_relaxation(core: Core, rel: Relaxation, arcs: np.ndarray,
 
 
 def greedy_fill(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.ndarray,
-                score: np.ndarray | None = None) -> np.ndarray:
+                score: np.ndarray | None = None, deadline: float = math.inf) -> np.ndarray:
     """Place the unplaced jobs by regret, each at its best open agent with room by `score`
     (lower is better; default the cost). Jobs with no agent left stay at -1. Regrets are
     recomputed after every placement while that costs at most `REGRET_WORK` cell updates
-    in all; larger problems take the jobs in the order of their first regrets."""
+    in all and `deadline` (perf_counter) has not passed; otherwise the remaining jobs go
+    in the order of their regrets at that moment."""
     assign = assign.copy()
     score = core.C if score is None else score
     usable = arcs & core.allowed & open_[:, None]
@@ -71,6 +72,8 @@ def greedy_fill(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.ndar
     if len(todo) * len(todo) * core.m > REGRET_WORK:
         return _fill_in_order(core, assign, usable, room, todo, score)
     while len(todo):
+        if len(todo) % 64 == 0 and time.perf_counter() > deadline:
+            return _fill_in_order(core, assign, usable, room, todo, score)
         fits = usable[:, todo] & (core.W[:, todo] <= room[:, None])
         c = np.where(fits, score[:, todo], INF)
         two = np.partition(c, 1, axis=0)[:2] if core.m > 1 else np.vstack([c, c])
@@ -202,7 +205,7 @@ def construct_plan(core: Core, rel: Relaxation, arcs: np.ndarray,
     for start, score in starts:
         if best_key[0] == 0 and time.perf_counter() > deadline:
             break
-        assign = greedy_fill(core, start(), arcs, open_, score)
+        assign = greedy_fill(core, start(), arcs, open_, score, deadline)
         assign = fill_empty_open(core, assign, arcs, open_)
         assign = local_search(core, assign, arcs, open_, deadline=deadline)
         placed = assign >= 0
@@ -213,7 +216,7 @@ def construct_plan(core: Core, rel: Relaxation, arcs: np.ndarray,
 
 
 def plan_from_knapsacks(core: Core, take: np.ndarray, chosen: np.ndarray,
-                        arcs: np.ndarray) -> np.ndarray:
+                        arcs: np.ndarray, deadline: float = math.inf) -> np.ndarray:
     """A plan from Lagrangian knapsack solutions: each job to the cheapest open agent whose
     knapsack took it, the rest placed greedily (-1 where none fits). Within capacity, since
     each knapsack is."""
@@ -221,5 +224,5 @@ def plan_from_knapsacks(core: Core, take: np.ndarray, chosen: np.ndarray,
     t = take & open_[:, None] & core.allowed
     c = np.where(t, core.C, INF)
     assign = np.where(t.any(axis=0), np.argmin(c, axis=0), -1).astype(np.int64)
-    assign = greedy_fill(core, assign, arcs | t, open_)
+    assign = greedy_fill(core, assign, arcs | t, open_, deadline=deadline)
     return fill_empty_open(core, assign, arcs | t, open_)

@@ -181,9 +181,14 @@ def relax(core: Core, arcs: np.ndarray, time_limit: float, per_job: int = 4,
     the bound is within `close` (relative) of the LP value, `max_rounds` or the time limit.
     Every round's Lagrangian bound is valid for all allowed arcs; the best round is kept
     (a solve cut short by the time limit gives no duals and is ignored). When no round
-    finishes in time the result is `cheapest_bound` (method "cheapest"), never an error."""
+    finishes in time, or `time_limit` <= 0, the result is `cheapest_bound` (method
+    "cheapest"), never an error."""
     t0 = time.perf_counter()
     big = float(core.C.max() + core.fixed.max() + 1) * 4.0
+    if time_limit <= 0:  # no time for the LP: its stand-in at once
+        best = cheapest_bound(core, arcs & core.allowed, big)
+        best.wall_s = time.perf_counter() - t0
+        return best
     big_limit = big * 1e6
     lp = _LP(core, big)
     lp.add_arcs(arcs & core.allowed)
