@@ -18,6 +18,15 @@ The same design as the planner's student solve, for any jobs-to-agents problem:
    then CP-SAT again from the best plan, over re-pruned arcs, to raise the bound.
 The reported bound is valid for the unpruned problem: CP-SAT's bound on the working arcs
 counts only up to the least bound of a plan that uses an arc outside them.
+
+The time limit is kept at any size (a solve returns within it plus the last step's check
+interval): every long loop reads the clock, each step has its share (LP 20 %, construction
+to 15-30 %, Lagrangian to 35 %, the search the rest). When a step cannot finish, a cheaper
+one stands in and `stats` says which: `lp_method` "cheapest" (the LP found no optimum in
+time, or a facility LP over more than `FACILITY_LP_ARCS` arcs is not tried: each job priced
+at its cheapest arc, raised by the Lagrangian), `repair` "greedy" (CP-SAT's repair was
+too large or too late). Memory stays bounded: knapsacks are exact only up to
+`knapsack.EXACT_CELLS` cells, then Dantzig's bound.
 """
 
 from __future__ import annotations
