@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     for spec in specs:
         cmd = [sys.executable, "-m", "benchmarks.scale", "--one", spec,
                "--time-limit", str(args.time_limit), "--workers", str(args.workers)]
-        out = subprocess.run(cmd, capture_output=True, text=True)
+        out = subprocess.run(cmd, capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parents[1])
         if out.returncode != 0:
             row = {"spec": spec, "error": out.stderr.strip().splitlines()[-1:]}
         else:
