@@ -1,6 +1,6 @@
 """Published-instance suite: OR-Library GAP and capacitated p-median, Lorena SJC.
 
-Every instance is solved by `allocator.assignment.solve_assignment` (the engine design the
+Every instance is solved by `allocator.engine.solve_assignment` (the engine design the
 planner's solve uses), its plan is verified by the independent checker, and its value is
 compared with the known optimum from `values.csv`. Targets are the issue's: gap1..12 optimal
 and proven within 1 s; gapa..d and e* within 0.1 % in 10 s; p-median within 0.5 % in 60 s.

@@ -9,12 +9,16 @@ plan within capacity; a job that fits nowhere stays at -1 for the caller to repa
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
 from .core import Core, loads
 from .relax import Relaxation
 
 INF = np.iinfo(np.int64).max // 4
+REGRET_WORK = 20_000_000  # cell updates the exact regret loop may spend
 
 
 def choose_open(core: Core, rel: Relaxation) -> np.ndarray:
@@ -54,15 +58,22 @@ def round_relaxation(core: Core, rel: Relaxation, arcs: np.ndarray,
 
 
 def greedy_fill(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.ndarray,
-                score: np.ndarray | None = None) -> np.ndarray:
+                score: np.ndarray | None = None, deadline: float = math.inf) -> np.ndarray:
     """Place the unplaced jobs by regret, each at its best open agent with room by `score`
-    (lower is better; default the cost). Jobs with no agent left stay at -1."""
+    (lower is better; default the cost). Jobs with no agent left stay at -1. Regrets are
+    recomputed after every placement while that costs at most `REGRET_WORK` cell updates
+    in all and `deadline` (perf_counter) has not passed; otherwise the remaining jobs go
+    in the order of their regrets at that moment."""
     assign = assign.copy()
     score = core.C if score is None else score
     usable = arcs & core.allowed & open_[:, None]
     room = core.cap - loads(core, assign)
     todo = np.flatnonzero(assign < 0)
+    if len(todo) * len(todo) * core.m > REGRET_WORK:
+        return _fill_in_order(core, assign, usable, room, todo, score)
     while len(todo):
+        if len(todo) % 64 == 0 and time.perf_counter() > deadline:
+            return _fill_in_order(core, assign, usable, room, todo, score)
         fits = usable[:, todo] & (core.W[:, todo] <= room[:, None])
         c = np.where(fits, score[:, todo], INF)
         two = np.partition(c, 1, axis=0)[:2] if core.m > 1 else np.vstack([c, c])
@@ -76,6 +87,22 @@ def greedy_fill(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.ndar
         assign[j] = i
         room[i] -= core.W[i, j]
         todo = np.delete(todo, pick)
+    return assign
+
+
+def _fill_in_order(core: Core, assign: np.ndarray, usable: np.ndarray, room: np.ndarray,
+                   todo: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Jobs by their regret at the start (largest first), each to its best agent with room."""
+    c = np.where(usable[:, todo], score[:, todo], INF)
+    two = np.partition(c, 1, axis=0)[:2] if core.m > 1 else np.vstack([c, c])
+    regret = np.where(two[0] >= INF, -1, two[1] - two[0])
+    for j in todo[np.argsort(-regret, kind="stable")]:
+        ok = usable[:, j] & (core.W[:, j] <= room)
+        if not ok.any():
+            continue
+        i = int(np.argmin(np.where(ok, score[:, j], INF)))
+        assign[j] = i
+        room[i] -= core.W[i, j]
     return assign
 
 
@@ -103,9 +130,10 @@ def fill_empty_open(core: Core, assign: np.ndarray, arcs: np.ndarray,
 
 
 def local_search(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.ndarray,
-                 max_passes: int = 30) -> np.ndarray:
-    """Best-improvement shifts and swaps until none lowers the cost; never breaks capacity,
-    never empties an open agent. Unplaced jobs are left as they are."""
+                 max_passes: int = 30, deadline: float = math.inf) -> np.ndarray:
+    """Best-improvement shifts and swaps until none lowers the cost or `deadline`
+    (perf_counter, checked every 32 jobs); never breaks capacity, never empties an open
+    agent. Unplaced jobs are left as they are."""
     assign = assign.copy()
     usable = arcs & core.allowed & open_[:, None]
     W, C = core.W, core.C
@@ -114,7 +142,9 @@ def local_search(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.nda
     placed = np.flatnonzero(assign >= 0)
     for _ in range(max_passes):
         improved = False
-        for j in placed:
+        for t, j in enumerate(placed):
+            if t % 32 == 0 and time.perf_counter() > deadline:
+                return assign
             a = assign[j]
             # shift j to another agent
             can = usable[:, j] & (W[:, j] <= room)
@@ -155,25 +185,29 @@ def local_search(core: Core, assign: np.ndarray, arcs: np.ndarray, open_: np.nda
     return assign
 
 
-def construct_plan(core: Core, rel: Relaxation, arcs: np.ndarray) -> np.ndarray:
+def construct_plan(core: Core, rel: Relaxation, arcs: np.ndarray,
+                   deadline: float = math.inf) -> np.ndarray:
     """Round, fill and improve: an agent per job within capacity (-1 where none fits).
 
     Tries the LP rounding completed by cost, and greedy constructions from scratch by cost,
     by weight relative to capacity and by reduced cost; keeps the plan placing most jobs,
-    then the cheapest, after local search."""
+    then the cheapest, after local search. After `deadline` (perf_counter) no further start
+    is tried once one plan places every job, and local search stops where it is."""
     open_ = choose_open(core, rel)
     empty = np.full(core.n, -1, dtype=np.int64)
     rel_w = core.W / np.maximum(core.cap, 1)[:, None]
     scale = float(np.abs(core.C).max() + 1)
-    starts = [(round_relaxation(core, rel, arcs, open_), None),
-              (empty, None),
-              (empty, (rel_w * scale + core.C / scale)),
-              (empty, np.where(np.isfinite(rel.rc), rel.rc, INF))]
+    starts = [(lambda: round_relaxation(core, rel, arcs, open_), None),
+              (lambda: empty, None),
+              (lambda: empty, (rel_w * scale + core.C / scale)),
+              (lambda: empty, np.where(np.isfinite(rel.rc), rel.rc, INF))]
     best, best_key = empty, (core.n + 1, 0)
     for start, score in starts:
-        assign = greedy_fill(core, start, arcs, open_, score)
+        if best_key[0] == 0 and time.perf_counter() > deadline:
+            break
+        assign = greedy_fill(core, start(), arcs, open_, score, deadline)
         assign = fill_empty_open(core, assign, arcs, open_)
-        assign = local_search(core, assign, arcs, open_)
+        assign = local_search(core, assign, arcs, open_, deadline=deadline)
         placed = assign >= 0
         key = (int((~placed).sum()), int(core.C[assign[placed], np.flatnonzero(placed)].sum()))
         if key < best_key:
@@ -182,7 +216,7 @@ def construct_plan(core: Core, rel: Relaxation, arcs: np.ndarray) -> np.ndarray:
 
 
 def plan_from_knapsacks(core: Core, take: np.ndarray, chosen: np.ndarray,
-                        arcs: np.ndarray) -> np.ndarray:
+                        arcs: np.ndarray, deadline: float = math.inf) -> np.ndarray:
     """A plan from Lagrangian knapsack solutions: each job to the cheapest open agent whose
     knapsack took it, the rest placed greedily (-1 where none fits). Within capacity, since
     each knapsack is."""
@@ -190,5 +224,5 @@ def plan_from_knapsacks(core: Core, take: np.ndarray, chosen: np.ndarray,
     t = take & open_[:, None] & core.allowed
     c = np.where(t, core.C, INF)
     assign = np.where(t.any(axis=0), np.argmin(c, axis=0), -1).astype(np.int64)
-    assign = greedy_fill(core, assign, arcs | t, open_)
+    assign = greedy_fill(core, assign, arcs | t, open_, deadline=deadline)
     return fill_empty_open(core, assign, arcs | t, open_)

@@ -10,8 +10,9 @@ Subgradient steps raise it from the LP duals. It proves arcs useless: a plan usi
 bound exceeds a known plan's cost minus one leave the model. Each knapsack solution is
 also rounded into a plan (`plan_from_knapsacks`), a cheap source of good hints.
 
-Knapsacks are solved exactly by OR-Tools on profits scaled to integers and rounded up, so
-every value computed here is a valid lower bound on the true one.
+Knapsacks are solved on profits scaled to integers and rounded up, exactly by dynamic
+programming while small (`knapsack`), else by Dantzig's bound, so every value computed here
+is a valid lower bound on the true one and memory stays bounded at any size.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.algorithms.python import knapsack_solver as ks
 
 from .core import Core
+from .knapsack import EXACT_CELLS, best_knapsack
 
 PROFIT_SCALE = 1024.0  # knapsack profits are ceil(profit x this)
 
@@ -43,19 +44,21 @@ class Lagrangian:
 
 
 class Knapsacks:
-    """Exact 0-1 knapsacks of each agent for given job prices."""
+    """0-1 knapsacks of each agent for given job prices, in bounded memory (`knapsack`):
+    exact while small and before `deadline`, else Dantzig's bound, so values never fall
+    below the true ones. `exact` counts how many of the solved knapsacks were exact."""
 
-    def __init__(self, core: Core):
+    def __init__(self, core: Core, deadline: float = math.inf):
         self.core = core
-        self.dp = ks.KnapsackSolver(ks.SolverType.KNAPSACK_DYNAMIC_PROGRAMMING_SOLVER, "dp")
-        self.bb = ks.KnapsackSolver(
-            ks.SolverType.KNAPSACK_MULTIDIMENSION_BRANCH_AND_BOUND_SOLVER, "bb")
+        self.deadline = deadline
+        self.exact = 0
+        self.bounded = 0
 
     def solve(self, i: int, profit: np.ndarray, cap: int,
               exclude: int = -1) -> tuple[float, np.ndarray]:
         """(value, jobs taken) of agent i with `profit` per job (only positive ones count)
         and capacity `cap`, job `exclude` left out. Value is an upper bound (profits
-        rounded up)."""
+        rounded up; Dantzig's bound when the knapsack is too large or time is up)."""
         core = self.core
         items = np.flatnonzero((profit > 0) & core.allowed[i])
         if exclude >= 0:
@@ -66,13 +69,10 @@ class Knapsacks:
         if len(items) == 0 or cap < 0:
             return 0.0, items[:0]
         p = np.ceil(profit[items] * PROFIT_SCALE).astype(np.int64)
-        if w.sum() <= cap:
-            return float(p.sum()) / PROFIT_SCALE, items
-        solver = self.dp if cap * len(items) <= 2_000_000 else self.bb
-        solver.init(p.tolist(), [w.tolist()], [int(cap)])
-        val = solver.solve()
-        took = np.array([solver.best_solution_contains(k) for k in range(len(items))],
-                        dtype=bool)
+        cells = EXACT_CELLS if time.perf_counter() < self.deadline else 0
+        val, took, exact = best_knapsack(p, w, int(cap), cells)
+        self.exact += exact
+        self.bounded += not exact
         return float(val) / PROFIT_SCALE, items[took]
 
     def all(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,13 +104,14 @@ def subgradient(core: Core, u0: np.ndarray, upper: float, *, deadline: float,
                 on_take: Callable[[int, np.ndarray, np.ndarray], float | None] | None = None,
                 ) -> Lagrangian:
     """Raise L(u) from `u0` by subgradient steps (Polyak steps towards `upper`, or towards
-    2 % above the bound when `upper` is farther), until
+    the larger of 2 % above the bound and a tenth of the way to `upper` when `upper` is
+    farther), until
     `deadline`, `max_iter`, a bound within 1 of `upper`, steps too small to matter, or a
     bound that rose less than 1 % of the remaining gap in the last `stall` iterations.
     `on_take(iteration, take, chosen)` sees every knapsack solution (to build plans from)
     and may return a lower `upper` (a better plan's cost)."""
     t0 = time.perf_counter()
-    kn = Knapsacks(core)
+    kn = Knapsacks(core, deadline)
     u = u0.astype(float).copy()
     best: Lagrangian | None = None
     lam, idle = 2.0, 0
@@ -136,7 +137,9 @@ def subgradient(core: Core, u0: np.ndarray, upper: float, *, deadline: float,
             break
         history.append(best.bound)
         # aim the steps at a value just above the bound when the known plan is far off
-        target = min(upper, best.bound + 0.02 * max(1.0, abs(best.bound)))
+        # (or a tenth of the way to the plan, when the bound is far below it: from zero)
+        target = min(upper, best.bound + max(0.02 * max(1.0, abs(best.bound)),
+                                             0.1 * (upper - best.bound)))
         if len(history) > stall and history[-1] - history[-1 - stall] < 0.01 * (
                 target - history[-1]):
             break  # the bound has stalled
@@ -160,7 +163,7 @@ def arc_bounds(core: Core, lag: Lagrangian, upper: float, deadline: float,
     """
     L, u = lag.bound, lag.u
     out = np.full((core.m, core.n), math.inf)
-    kn = Knapsacks(core)
+    kn = Knapsacks(core, deadline)
     vals_sorted = np.sort(lag.value)
     solved = 0
     for i in range(core.m):
@@ -182,6 +185,8 @@ def arc_bounds(core: Core, lag: Lagrangian, upper: float, deadline: float,
         solved += len(check)
         Ki = -(lag.value[i] - (core.fixed[i] if core.facilities else 0.0))
         for j in check:
+            if time.perf_counter() > deadline:
+                break  # the cheap bound stands for the arcs not checked
             rest, _ = kn.solve(i, profit, int(core.cap[i] - core.W[i, j]), exclude=int(j))
             forced = profit[j] + rest  # K_i with j taken
             out[i, j] = max(cheap[j], base + Ki - forced)

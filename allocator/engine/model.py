@@ -86,15 +86,50 @@ def solve_sub(core: Core, sub: SubProblem, hint: np.ndarray | None, *, time_limi
     agent's room and, for facilities, opens exactly `open_count` agents, each serving a job.
     `objective` and `bound` count the sub-problem's arc and opening costs only. Stops early
     once a solution of cost <= `stop_at` is found, or when `stopper.stop()` is called.
+    The model's building counts against `time_limit`.
     """
     t0 = time.perf_counter()
     ap, jp = sub_arcs(sub)
-    ga, gj = sub.agents[ap], sub.jobs[jp]
-    m = cp_model.CpModel()
-    x = [m.new_bool_var("") for _ in range(len(ap))]
+    ga = sub.agents[ap]
     starts = np.searchsorted(jp, np.arange(len(sub.jobs) + 1))
     if np.any(starts[1:] == starts[:-1]):
         return CpOutcome("infeasible", None, None, None, time.perf_counter() - t0, len(ap))
+    m, x, y = build_sub_model(core, sub, ap, jp, starts)
+    if hint is not None:
+        hj = hint[jp]
+        for t, xv in enumerate(x):
+            m.add_hint(xv, bool(hj[t] == ga[t]))
+        used = set(hint[hint >= 0].tolist())
+        for a, ya in y.items():
+            m.add_hint(ya, int(sub.agents[a]) in used)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - t0))
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if stopper is not None:
+        stopper.attach(solver)
+    status = solver.solve(m, _StopAt(stop_at))
+    wall = time.perf_counter() - t0
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
+        return CpOutcome(name, None, None, None, wall, len(ap))
+    val = np.array(solver.response_proto.solution, dtype=bool)[: len(x)]  # x come first
+    assign = np.full(len(sub.jobs), -1, dtype=np.int64)
+    assign[jp[val]] = ga[val]
+    return CpOutcome("optimal" if status == cp_model.OPTIMAL else "feasible", assign,
+                     int(round(solver.objective_value)), int(round(solver.best_objective_bound)),
+                     wall, len(ap))
+
+
+def build_sub_model(core: Core, sub: SubProblem, ap: np.ndarray, jp: np.ndarray,
+                    starts: np.ndarray) -> tuple[cp_model.CpModel, list, dict]:
+    """(model, arc variables in `sub_arcs` order, open variable per agent position) of
+    `sub`: each job on exactly one arc, every agent within its room, for facilities an
+    agent open exactly when it serves a job and `open_count` open; minimise arc and
+    opening costs. `starts` are each job's first arc (arcs sorted by job)."""
+    ga, gj = sub.agents[ap], sub.jobs[jp]
+    m = cp_model.CpModel()
+    x = [m.new_bool_var("") for _ in range(len(ap))]
     for k in range(len(sub.jobs)):
         m.add_exactly_one(x[starts[k]: starts[k + 1]])
     by_agent = np.argsort(ap, kind="stable")
@@ -125,30 +160,7 @@ def solve_sub(core: Core, sub: SubProblem, hint: np.ndarray | None, *, time_limi
         obj += cp_model.LinearExpr.weighted_sum(
             list(y.values()), [int(core.fixed[sub.agents[a]]) for a in y])
     m.minimize(obj)
-    if hint is not None:
-        hj = hint[jp]
-        for t, xv in enumerate(x):
-            m.add_hint(xv, bool(hj[t] == ga[t]))
-        used = set(hint[hint >= 0].tolist())
-        for a, ya in y.items():
-            m.add_hint(ya, int(sub.agents[a]) in used)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - t0))
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if stopper is not None:
-        stopper.attach(solver)
-    status = solver.solve(m, _StopAt(stop_at))
-    wall = time.perf_counter() - t0
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
-        return CpOutcome(name, None, None, None, wall, len(ap))
-    val = np.array(solver.response_proto.solution, dtype=bool)[: len(x)]  # x come first
-    assign = np.full(len(sub.jobs), -1, dtype=np.int64)
-    assign[jp[val]] = ga[val]
-    return CpOutcome("optimal" if status == cp_model.OPTIMAL else "feasible", assign,
-                     int(round(solver.objective_value)), int(round(solver.best_objective_bound)),
-                     wall, len(ap))
+    return m, x, y
 
 
 def whole(core: Core, arcs: np.ndarray) -> SubProblem:

@@ -42,6 +42,7 @@ class Relaxation:
     artificial: float  # LP mass still on artificial columns (> 0: LP found no placement)
     rounds: int
     wall_s: float
+    method: str = "lp"  # lp | cheapest (the LP found no optimum in time: see `cheapest_bound`)
 
     def int_bound(self) -> int:
         """The bound rounded up (plans have integer cost), with a margin for float error."""
@@ -179,9 +180,15 @@ def relax(core: Core, arcs: np.ndarray, time_limit: float, per_job: int = 4,
     """Solve the LP on `arcs`, growing them by pricing until no arc has negative reduced cost,
     the bound is within `close` (relative) of the LP value, `max_rounds` or the time limit.
     Every round's Lagrangian bound is valid for all allowed arcs; the best round is kept
-    (a solve cut short by the time limit gives no duals and is ignored)."""
+    (a solve cut short by the time limit gives no duals and is ignored). When no round
+    finishes in time, or `time_limit` <= 0, the result is `cheapest_bound` (method
+    "cheapest"), never an error."""
     t0 = time.perf_counter()
     big = float(core.C.max() + core.fixed.max() + 1) * 4.0
+    if time_limit <= 0:  # no time for the LP: its stand-in at once
+        best = cheapest_bound(core, arcs & core.allowed, big)
+        best.wall_s = time.perf_counter() - t0
+        return best
     big_limit = big * 1e6
     lp = _LP(core, big)
     lp.add_arcs(arcs & core.allowed)
@@ -213,9 +220,33 @@ def relax(core: Core, arcs: np.ndarray, time_limit: float, per_job: int = 4,
             continue
         break
     if best is None:
-        raise RuntimeError(f"the LP relaxation found no optimum within {time_limit:.1f} s")
+        best = cheapest_bound(core, lp.has, big)
     best.rounds, best.wall_s = rounds, time.perf_counter() - t0
     return best
+
+
+def cheapest_bound(core: Core, arcs: np.ndarray, big: float) -> Relaxation:
+    """The relaxation's stand-in when the LP finds no optimum in time: each job priced at its
+    cheapest allowed arc, every other dual zero. Its Lagrangian value (every job at its
+    cheapest agent, capacities ignored) is a valid bound; x puts each job on that arc and,
+    for facilities, y is the weight of the jobs whose candidate arcs reach an agent (each
+    job spread evenly over them) as a share of its capacity, so the most wanted agents
+    open first. The Lagrangian relaxation then raises the bound from these prices."""
+    c = np.where(core.allowed, core.C, np.iinfo(np.int64).max)
+    best = np.argmin(c, axis=0)
+    jobs = np.arange(core.n)
+    u = core.C[best, jobs].astype(float)
+    zero_m = np.zeros(core.m)
+    bound, rc = lagrangian(core, u, zero_m, np.zeros((core.m, core.n)), 0.0, big)
+    x = np.zeros((core.m, core.n))
+    x[best, jobs] = 1.0
+    y = np.ones(core.m)
+    if core.facilities:  # each job's weight spread over its candidate arcs
+        share = (arcs & core.allowed) / np.maximum(1, (arcs & core.allowed).sum(axis=0))
+        load = (share * core.W).sum(axis=1)
+        y = np.minimum(1.0, load / np.maximum(core.cap, 1))
+    return Relaxation(value=bound, bound=bound, x=x, y=y, rc=rc, arcs=arcs | (x > 0),
+                      u=u, artificial=0.0, rounds=0, wall_s=0.0, method="cheapest")
 
 
 def arc_bounds(core: Core, rel: Relaxation) -> np.ndarray:

@@ -18,12 +18,20 @@ The same design as the planner's student solve, for any jobs-to-agents problem:
    then CP-SAT again from the best plan, over re-pruned arcs, to raise the bound.
 The reported bound is valid for the unpruned problem: CP-SAT's bound on the working arcs
 counts only up to the least bound of a plan that uses an arc outside them.
+
+The time limit is kept at any size (a solve returns within it plus the last step's check
+interval): every long loop reads the clock, each step has its share (LP 20 %, construction
+to 15-30 %, Lagrangian to 35 %, the search the rest). When a step cannot finish, a cheaper
+one stands in and `stats` says which: `lp_method` "cheapest" (the LP found no optimum in
+time, or a facility LP over more than `FACILITY_LP_ARCS` arcs is not tried: each job priced
+at its cheapest arc, raised by the Lagrangian), `repair` "greedy" (CP-SAT's repair was
+too large or too late). Memory stays bounded: knapsacks are exact only up to
+`knapsack.EXACT_CELLS` cells, then Dantzig's bound.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,19 +39,33 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import lagrange
-from .construct import choose_open, construct_plan, local_search, plan_from_knapsacks
+from .construct import (
+    choose_open,
+    construct_plan,
+    fill_empty_open,
+    greedy_fill,
+    local_search,
+    plan_from_knapsacks,
+)
 from .core import Core, build_core, is_feasible, opened, plan_cost
-from .model import CpOutcome, Stopper, solve_sub, whole
+from .model import solve_sub, whole
 from .neighbourhood import improve_by_neighbourhoods
 from .problem import AssignmentProblem, evaluate
-from .relax import Relaxation, arc_bounds, excluded_bound, prune_arcs, relax
+from .relax import Relaxation, arc_bounds, relax
 from .swap import assign_to, swap_search, uniform_weights
-from .tabu import tabu_search
+from .working import (
+    TINY_ARCS,
+    WHOLE_FIRST_ARCS,
+    cheapest_arcs,
+    race,
+    take_outcome,
+    working_arcs,
+)
 
 DENSE_ARCS = 20_000  # up to this many allowed arcs the LP starts from all of them
 WHOLE_ONLY_ARCS = 1_500  # up to this many working arcs CP-SAT on the whole model gets all time
-WHOLE_FIRST_ARCS = 12_000  # up to this many, CP-SAT on the whole model runs first, briefly
-TINY_ARCS = 400  # models this small are proved fastest by a single CP-SAT worker
+FACILITY_LP_ARCS = 50_000  # facility LPs with more candidate arcs are not solved
+REPAIR_ARCS = 200_000  # larger arc sets are not modelled for CP-SAT's repair
 
 
 @dataclass
@@ -57,39 +79,6 @@ class AssignmentResult:
     gap: float | None  # (objective - bound) / objective
     wall_s: float
     stats: dict = field(default_factory=dict)
-
-
-def cheapest_arcs(core: Core, k: int) -> np.ndarray:
-    """(m, n) bool: the k cheapest allowed agents of every job."""
-    if k >= core.m:
-        return core.allowed.copy()
-    c = np.where(core.allowed, core.C, np.iinfo(np.int64).max)
-    idx = np.argpartition(c, k - 1, axis=0)[:k]
-    out = np.zeros((core.m, core.n), dtype=bool)
-    out[idx, np.broadcast_to(np.arange(core.n), idx.shape)] = True
-    return out & core.allowed
-
-
-def working_arcs(core: Core, arc_lb: np.ndarray, rel: Relaxation, upper: int,
-                 assign: np.ndarray, per_job: int) -> np.ndarray:
-    """Arcs that can appear in a plan cheaper than `upper`, plus the plan's own; when more
-    than `per_job` per job on average, each job keeps its `per_job` cheapest arcs, its
-    `per_job // 2` best by reduced cost and its LP arcs."""
-    keep = prune_arcs(core, arc_lb, upper)
-    jobs = np.arange(core.n)
-    if keep.sum() > per_job * core.n:
-        cut = np.zeros_like(keep)
-        for score, t in ((core.C.astype(float), per_job), (rel.rc, max(1, per_job // 2))):
-            s = np.where(keep, score, np.inf)
-            t = min(t, core.m)
-            idx = np.argpartition(s, t - 1, axis=0)[:t]
-            cols = np.broadcast_to(jobs, idx.shape)
-            ok = np.isfinite(s[idx, cols])
-            cut[idx[ok], cols[ok]] = True
-        keep = cut | (keep & (rel.x > 1e-9))
-    ok = assign >= 0
-    keep[assign[ok], jobs[ok]] = True
-    return keep
 
 
 class _Best:
@@ -123,142 +112,157 @@ def solve_assignment(
     `open_count` agents (checked by `problem.evaluate`); status `optimal` means its cost
     equals the bound (for real costs: of the integer-scaled costs, see `problem`).
     """
-    t0 = time.perf_counter()
-    deadline = t0 + time_limit
-    say = log or (lambda _m: None)
-    core = build_core(problem, scale)
-    stats: dict = {"agents": core.m, "jobs": core.n, "scale": core.scale}
-
-    def left() -> float:
-        return deadline - time.perf_counter()
-
+    run = _Run(problem, build_core(problem, scale), time.perf_counter(), time_limit, k,
+               workers, seed, log or (lambda _m: None))
+    core, stats, say = run.core, run.stats, run.say
     dense = int(core.allowed.sum()) <= DENSE_ARCS
-    # facilities: one pricing round; the Lagrangian bound (over every arc) does the rest
-    rel = relax(core, core.allowed.copy() if dense else cheapest_arcs(core, k),
-                time_limit=max(0.2, 0.2 * time_limit), max_rounds=2 if core.facilities else 60)
+    start = core.allowed.copy() if dense else cheapest_arcs(core, k)
+    # facilities: one pricing round; the Lagrangian bound (over every arc) does the rest.
+    # Large facility LPs (a link row per arc) do not finish in time: the Lagrangian starts
+    # from the cheapest-arc prices instead
+    lp_time = 0.0 if core.facilities and int(start.sum()) > FACILITY_LP_ARCS else max(
+        0.2, 0.2 * time_limit)
+    rel = relax(core, start, time_limit=lp_time, max_rounds=2 if core.facilities else 60)
     lb = rel.int_bound()
     stats.update(lp_bound=rel.bound / core.scale, lp_rounds=rel.rounds,
-                 lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3))
+                 lp_arcs=int(rel.arcs.sum()), lp_s=round(rel.wall_s, 3), lp_method=rel.method)
     say(f"LP bound {rel.bound / core.scale:.2f} ({rel.rounds} rounds, {rel.arcs.sum()} arcs)")
-    assign = construct_plan(core, rel, rel.arcs)
+    assign = _first_plan(run, rel)
+    if assign is None:
+        return _finish(problem, core, None, lb, "infeasible" if rel.artificial > 1e-6
+                       else "unknown", run.t0, stats)
+    best = _Best(core, assign)
+    stats["hint"] = best.cost / core.scale
+    lb, arc_lb, attractive = _bound_by_lagrangian(run, rel, best, lb)
+    say(f"hint {best.cost / core.scale:.2f}, bound {lb / core.scale:.2f}")
+    assign, ub, bound = best.assign, best.cost, lb
+    stats["working_arcs"] = int(working_arcs(core, arc_lb, rel, ub, assign, k).sum())
+    if not core.facilities:
+        assign, ub, bound = race(core, rel, arc_lb, assign, ub, bound, run.deadline, k,
+                                  race_workers, seed, stats)
+        say(f"tabu search and CP-SAT: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
+        return _finish(problem, core, assign, bound, None, run.t0, stats)
+    assign, bound = _facility_search(run, rel, arc_lb, assign, bound, attractive, lns_workers)
+    return _finish(problem, core, assign, bound, None, run.t0, stats)
+
+
+@dataclass
+class _Run:
+    """One solve: the problem, its integer form, the clock and the search settings."""
+
+    problem: AssignmentProblem
+    core: Core
+    t0: float
+    time_limit: float
+    k: int
+    workers: int
+    seed: int
+    say: Callable[[str], None]
+    stats: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.stats.update(agents=self.core.m, jobs=self.core.n, scale=self.core.scale)
+
+    @property
+    def deadline(self) -> float:
+        return self.t0 + self.time_limit
+
+    def at(self, share: float) -> float:
+        """The moment `share` of the time limit has passed (perf_counter)."""
+        return self.t0 + share * self.time_limit
+
+    def left(self) -> float:
+        """Seconds left before the deadline."""
+        return self.deadline - time.perf_counter()
+
+
+def _first_plan(run: _Run, rel: Relaxation) -> np.ndarray | None:
+    """A complete feasible plan: constructed from the relaxation (facilities with uniform
+    weights: also the LP's open set assigned by CP-SAT), else repaired; None when no plan
+    was found (by the repair's deadline, half the time limit)."""
+    core, t = run.core, run.time_limit
+    build_end = min(run.at(0.3), max(run.at(0.15), time.perf_counter() + 0.1 * t))
+    assign = construct_plan(core, rel, rel.arcs, deadline=build_end)
     if core.facilities and uniform_weights(core):  # the LP's open set, assigned by CP-SAT
         plan = assign_to(core, np.flatnonzero(choose_open(core, rel)), assign, rel.arcs,
-                         min(2.0, 0.05 * time_limit), workers, seed)
+                         min(2.0, 0.05 * t), run.workers, run.seed)
         if plan is not None and (not is_feasible(core, assign)
                                  or plan_cost(core, plan) < plan_cost(core, assign)):
             assign = plan
-    if not is_feasible(core, assign):
-        assign = _repair(core, rel, assign, left(), workers, seed, stats)
-        if assign is None:
-            return _finish(problem, core, None, lb, "infeasible" if rel.artificial > 1e-6
-                           else "unknown", t0, stats)
-        assign = local_search(core, assign, rel.arcs | _plan_arcs(core, assign),
-                              opened(core, assign))
-    best = _Best(core, assign)
-    stats["hint"] = best.cost / core.scale
+    if is_feasible(core, assign):
+        return assign
+    assign = _repair(core, rel, assign, run.at(0.5), run.workers, run.seed, run.stats)
+    if assign is None:
+        return None
+    return local_search(core, assign, rel.arcs | _plan_arcs(core, assign),
+                        opened(core, assign), deadline=run.at(0.3))
+
+
+def _bound_by_lagrangian(run: _Run, rel: Relaxation, best: _Best,
+                         lb: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+    """(bound, lower bound per arc, Lagrangian value per agent or None): the LP's, raised
+    by the Lagrangian relaxation while the plan is above the bound (until about a third of
+    the time limit; a late start still gets a share, more when the LP fell back)."""
+    core = run.core
     arc_lb = arc_bounds(core, rel)
-    attractive = None
+    if best.cost <= lb:
+        return lb, arc_lb, None
+    now = time.perf_counter()
+    lag_end = min(run.at(0.35), max(run.at(0.25), now + 0.1 * run.time_limit))
+    lag_end = max(lag_end, now + (0.15 if rel.method == "cheapest" else 0.05) * run.time_limit)
+    lag = _lagrangian(core, rel, best, lag_end, run.stats)
+    lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
     if best.cost > lb:
-        now = time.perf_counter()
-        lag = _lagrangian(core, rel, best, min(t0 + 0.35 * time_limit, max(
-            t0 + 0.25 * time_limit, now + 0.1 * time_limit)), stats)
-        lb = max(lb, math.ceil(lag.bound - 1e-6 * max(1.0, abs(lag.bound))))
-        attractive = lag.value
-        if best.cost > lb:
-            arc_lb = np.maximum(arc_lb, lagrange.arc_bounds(
-                core, lag, best.cost, t0 + 0.35 * time_limit))
-    say(f"hint {best.cost / core.scale:.2f}, bound {lb / core.scale:.2f}")
-    assign, ub, bound = best.assign, best.cost, lb
+        arc_lb = np.maximum(arc_lb, lagrange.arc_bounds(core, lag, best.cost,
+                                                        max(run.at(0.35), lag_end)))
+    return lb, arc_lb, lag.value
+
+
+def _facility_search(run: _Run, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray,
+                     bound: int, attractive: np.ndarray | None,
+                     lns_workers: int) -> tuple[np.ndarray, int]:
+    """(plan, bound) after swaps of open agents, CP-SAT on the whole working model when
+    small, neighbourhoods, then CP-SAT again from the best plan; never a worse plan."""
+    core, stats, say, k, seed = run.core, run.stats, run.say, run.k, run.seed
+    ub = plan_cost(core, assign)
     work = working_arcs(core, arc_lb, rel, ub, assign, k)
-    n_work = int(work.sum())
-    stats["working_arcs"] = n_work
-    if not core.facilities:
-        assign, ub, bound = _race(core, rel, arc_lb, assign, ub, bound, deadline, k,
-                                  race_workers, seed, stats)
-        say(f"tabu search and CP-SAT: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
-        return _finish(problem, core, assign, bound, None, t0, stats)
-    if ub > bound and left() > 0.1 and uniform_weights(core):
-        found, sstats = swap_search(core, work, assign, deadline=t0 + 0.75 * time_limit,
-                                    workers=workers, seed=seed, attractive=attractive,
+    if ub > bound and run.left() > 0.1 and uniform_weights(core):
+        found, sstats = swap_search(core, work, assign, deadline=run.at(0.75),
+                                    workers=run.workers, seed=seed, attractive=attractive,
                                     exact_time=min(4.0, max(1.0, core.n / 100)))
         if plan_cost(core, found) < ub:
             assign, ub = found, plan_cost(core, found)
             work = working_arcs(core, arc_lb, rel, ub, assign, k)
-            n_work = int(work.sum())
         stats.update(swap_sweeps=sstats.sweeps, swap_flows=sstats.flows,
                      swap_exact=sstats.exact, swap_improved=sstats.improved)
         say(f"swaps: {ub / core.scale:.2f} ({sstats.improved} in {sstats.sweeps} sweeps)")
-    if ub > bound and n_work <= WHOLE_FIRST_ARCS and left() > 0.02:
+    n_work = int(work.sum())
+    if ub > bound and n_work <= WHOLE_FIRST_ARCS and run.left() > 0.02:
         # CP-SAT on the whole working model: the proof for small problems
-        share = left() if n_work <= WHOLE_ONLY_ARCS else 0.3 * left()
+        share = run.left() if n_work <= WHOLE_ONLY_ARCS else 0.3 * run.left()
         out = solve_sub(core, whole(core, work), assign, time_limit=share,
-                        workers=1 if n_work <= TINY_ARCS else workers, seed=seed,
+                        workers=1 if n_work <= TINY_ARCS else run.workers, seed=seed,
                         stop_at=bound)
-        assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
+        assign, ub, bound = take_outcome(core, arc_lb, work, out, assign, ub, bound)
         stats["cp_first"] = out.status
         say(f"CP-SAT {out.status}: {ub / core.scale:.2f}, bound {bound / core.scale:.2f}")
-    if ub > bound and left() > 0.05:
-        reserve = 0.15 * left() if n_work <= WHOLE_FIRST_ARCS else 0.0
+    if ub > bound and run.left() > 0.05:
+        reserve = 0.15 * run.left() if n_work <= WHOLE_FIRST_ARCS else 0.0
         assign, lstats = improve_by_neighbourhoods(
-            core, work, assign, deadline=deadline - reserve, workers=lns_workers, seed=seed,
-            start_size=3, target=bound, rc=rel.rc, sub_time=1.0)
+            core, work, assign, deadline=run.deadline - reserve, workers=lns_workers,
+            seed=seed, start_size=3, target=bound, rc=rel.rc, sub_time=1.0)
         ub = plan_cost(core, assign)
         stats.update(lns_solved=lstats.solved, lns_improved=lstats.improved,
                      lns_sizes=lstats.sizes)
         say(f"neighbourhoods: {ub / core.scale:.2f} ({lstats.improved}/{lstats.solved})")
-    if ub > bound and left() > 0.05:
+    if ub > bound and run.left() > 0.05:
         work = working_arcs(core, arc_lb, rel, ub, assign, k)
         if int(work.sum()) <= WHOLE_FIRST_ARCS:
-            out = solve_sub(core, whole(core, work), assign, time_limit=left(),
-                            workers=workers, seed=seed + 1, stop_at=bound)
-            assign, ub, bound = _take(core, arc_lb, work, out, assign, ub, bound)
+            out = solve_sub(core, whole(core, work), assign, time_limit=run.left(),
+                            workers=run.workers, seed=seed + 1, stop_at=bound)
+            assign, ub, bound = take_outcome(core, arc_lb, work, out, assign, ub, bound)
             stats["cp_last"] = out.status
-    return _finish(problem, core, assign, bound, None, t0, stats)
-
-
-def _race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, ub: int,
-          bound: int, deadline: float, k: int, workers: int, seed: int,
-          stats: dict) -> tuple[np.ndarray, int, int]:
-    """Tabu search in this thread while CP-SAT solves the whole working model in another
-    (it releases the GIL), in two rounds: the second starts CP-SAT from the better plan,
-    over arcs re-pruned by its cost. Either finishing the proof ends the round."""
-    tabu_its = tabu_better = 0
-    for r in range(2):
-        now = time.perf_counter()
-        if ub <= bound or deadline - now <= 0.05:
-            break
-        round_end = now + (deadline - now) * (0.5 if r == 0 else 1.0)
-        work = working_arcs(core, arc_lb, rel, ub, assign, k)
-        n_work = int(work.sum())
-        box: dict[str, CpOutcome] = {}
-        stopper = Stopper()
-        thread = None
-        if n_work <= WHOLE_FIRST_ARCS:
-            thread = threading.Thread(target=_solve_into, daemon=True, args=(
-                box, core, whole(core, work), assign.copy(),
-                dict(time_limit=round_end - now, workers=1 if n_work <= TINY_ARCS else workers,
-                     seed=seed + r, stop_at=bound, stopper=stopper)))
-            thread.start()
-        found, tstats = tabu_search(
-            core, work, assign, deadline=round_end, seed=seed + r, target=bound,
-            should_stop=None if thread is None else (lambda t=thread: not t.is_alive()))
-        tabu_its += tstats.iterations
-        tabu_better += tstats.improved
-        if thread is not None:
-            if plan_cost(core, found) <= bound:
-                stopper.stop()  # the tabu plan meets the bound: nothing left to prove
-            thread.join()  # else CP-SAT keeps its time even if the tabu search ran dry
-        if plan_cost(core, found) < ub:
-            assign, ub = found, plan_cost(core, found)
-        if "out" in box:
-            assign, ub, bound = _take(core, arc_lb, work, box["out"], assign, ub, bound)
-            stats[f"cp_round{r + 1}"] = box["out"].status
-    stats.update(tabu_iterations=tabu_its, tabu_improved=tabu_better)
-    return assign, ub, bound
-
-
-def _solve_into(box: dict, core: Core, sub, hint: np.ndarray, kw: dict) -> None:
-    box["out"] = solve_sub(core, sub, hint, **kw)
+    return assign, bound
 
 
 def _lagrangian(core: Core, rel: Relaxation, best: _Best, deadline: float,
@@ -267,15 +271,16 @@ def _lagrangian(core: Core, rel: Relaxation, best: _Best, deadline: float,
     plans = {"tried": 0, "better": 0}
 
     def on_take(it: int, take: np.ndarray, chosen: np.ndarray) -> float | None:
-        if it % 2 != 1:
+        if it % 2 != 1 or time.perf_counter() >= deadline:
             return None
-        plan = plan_from_knapsacks(core, take, chosen, rel.arcs)
+        plan = plan_from_knapsacks(core, take, chosen, rel.arcs, deadline)
         if (plan < 0).any():
             return None
         plans["tried"] += 1
         cost = plan_cost(core, plan)
         if cost < best.cost or (it % 10 == 1 and cost <= best.cost * 1.01):
-            plan = local_search(core, plan, rel.arcs | take, opened(core, plan))
+            plan = local_search(core, plan, rel.arcs | take, opened(core, plan),
+                                deadline=deadline)
             if best.offer(plan):
                 plans["better"] += 1
                 return float(best.cost)
@@ -289,31 +294,29 @@ def _lagrangian(core: Core, rel: Relaxation, best: _Best, deadline: float,
     return lag
 
 
-def _take(core: Core, arc_lb: np.ndarray, work: np.ndarray, out: CpOutcome,
-          assign: np.ndarray, ub: int, bound: int) -> tuple[np.ndarray, int, int]:
-    """Adopt a CP-SAT outcome on the whole working model: a better plan, a higher bound."""
-    if out.assign is not None and out.objective is not None and out.objective < ub:
-        assign, ub = out.assign, plan_cost(core, out.assign)
-    if out.bound is not None:
-        outside = excluded_bound(core, arc_lb, work)
-        outside_int = math.inf if math.isinf(outside) else math.ceil(
-            outside - 1e-6 * max(1.0, abs(outside)))
-        bound = max(bound, int(min(out.bound, outside_int, ub)))
-    return assign, ub, bound
-
-
-def _repair(core: Core, rel: Relaxation, assign: np.ndarray, time_left: float, workers: int,
+def _repair(core: Core, rel: Relaxation, assign: np.ndarray, deadline: float, workers: int,
             seed: int, stats: dict) -> np.ndarray | None:
-    """A complete plan from CP-SAT on the LP's arcs (then every allowed arc), first found."""
+    """A complete plan from CP-SAT on the LP's arcs (then every allowed arc), first found;
+    an arc set larger than `REPAIR_ARCS` is not modelled, and no try starts after
+    `deadline`. Then, failing that, jobs still unplaced go greedily to any allowed agent
+    with room (`greedy_fill`); None when even that leaves a job without an agent."""
     for arcs in (rel.arcs, core.allowed):
+        use = arcs | _plan_arcs(core, assign)
+        left = deadline - time.perf_counter()
+        if int(use.sum()) > REPAIR_ARCS or left < 0.1:
+            stats["repair"] = "skipped"
+            continue
         hint = np.where(assign >= 0, assign, -1)
-        out = solve_sub(core, whole(core, arcs | _plan_arcs(core, assign)), hint,
-                        time_limit=max(0.1, 0.5 * time_left), workers=workers, seed=seed,
-                        stop_at=np.iinfo(np.int64).max // 4)
+        out = solve_sub(core, whole(core, use), hint, time_limit=0.5 * left,
+                        workers=workers, seed=seed, stop_at=np.iinfo(np.int64).max // 4)
         stats["repair"] = out.status
         if out.assign is not None:
             return out.assign
-    return None
+    open_ = choose_open(core, rel)  # the agents `construct_plan` opened
+    plan = fill_empty_open(core, greedy_fill(core, assign, core.allowed, open_),
+                           core.allowed, open_)
+    stats["repair"] = "greedy"
+    return plan if is_feasible(core, plan) else None
 
 
 def _plan_arcs(core: Core, assign: np.ndarray) -> np.ndarray:

@@ -110,8 +110,7 @@ def swap_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     if not core.facilities or not uniform_weights(core):
         return assign, stats
     rng = np.random.default_rng(seed)
-    proxy = FlowProxy(core)
-    related = relatedness(core, arcs)
+    sw = _Swaps(core, FlowProxy(core), relatedness(core, arcs), per_candidate, deadline)
     best, best_cost = assign.copy(), plan_cost(core, assign)
     agents = np.flatnonzero(opened(core, best))
     plan = assign_to(core, agents, best, arcs, min(exact_time, deadline - time.perf_counter()),
@@ -121,33 +120,8 @@ def swap_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
         stats.improved += 1
     while time.perf_counter() < deadline:
         stats.sweeps += 1
-        open_ = opened(core, best)
-        agents = np.flatnonzero(open_)
-        base = proxy.cost(agents)
-        removal = np.array([proxy.cost(np.delete(agents, k)) for k in range(len(agents))])
-        stats.flows += len(agents) + 1
-        useless = agents[np.argsort(removal, kind="stable")[:per_candidate]]
-        closed = ~open_ & core.allowed.any(axis=1)
-        cand = np.zeros(core.m, dtype=bool)
-        for i in agents:  # the closed agents most related to each open one
-            r = np.where(closed, related[i], -1)
-            cand[np.argsort(-r)[:2]] = True
-        if attractive is not None:
-            a = np.where(closed, attractive, np.inf)
-            cand[np.argsort(a)[:20]] = True
-        cand &= closed
-        scored = []
-        for j in rng.permutation(np.flatnonzero(cand)):
-            if time.perf_counter() >= deadline:
-                break
-            near = agents[np.argsort(-related[j, agents])[:per_candidate]]
-            for i in np.unique(np.concatenate([near, useless])):
-                trial = np.where(agents == i, j, agents)
-                v = proxy.cost(trial)
-                stats.flows += 1
-                if v < base - 1e-9:
-                    scored.append((v, int(i), int(j)))
-        scored.sort()
+        agents = np.flatnonzero(opened(core, best))
+        scored = sw.score(agents, attractive, rng, stats)
         moved = False
         for _, i, j in scored[:tries]:
             left = deadline - time.perf_counter()
@@ -166,3 +140,51 @@ def swap_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
         if not moved:
             break
     return best, stats
+
+
+@dataclass
+class _Swaps:
+    """What a sweep of swaps scores with: the flow proxy and agent relatedness."""
+
+    core: Core
+    proxy: FlowProxy
+    related: np.ndarray
+    per_candidate: int
+    deadline: float
+
+    def score(self, agents: np.ndarray, attractive: np.ndarray | None,
+              rng: np.random.Generator, stats: SwapStats) -> list[tuple[float, int, int]]:
+        """(flow value, open agent to close, closed agent to open) of every scored swap that
+        lowers the flow value of the open `agents`, best first; stops at the deadline."""
+        core, proxy, related, k = self.core, self.proxy, self.related, self.per_candidate
+        open_ = np.zeros(core.m, dtype=bool)
+        open_[agents] = True
+        base = proxy.cost(agents)
+        removal = []
+        for q in range(len(agents)):
+            if time.perf_counter() >= self.deadline:
+                return []
+            removal.append(proxy.cost(np.delete(agents, q)))
+        stats.flows += len(agents) + 1
+        useless = agents[np.argsort(np.array(removal), kind="stable")[:k]]
+        closed = ~open_ & core.allowed.any(axis=1)
+        cand = np.zeros(core.m, dtype=bool)
+        for i in agents:  # the closed agents most related to each open one
+            r = np.where(closed, related[i], -1)
+            cand[np.argsort(-r)[:2]] = True
+        if attractive is not None:
+            a = np.where(closed, attractive, np.inf)
+            cand[np.argsort(a)[:20]] = True
+        cand &= closed
+        scored = []
+        for j in rng.permutation(np.flatnonzero(cand)):
+            if time.perf_counter() >= self.deadline:
+                break
+            near = agents[np.argsort(-related[j, agents])[:k]]
+            for i in np.unique(np.concatenate([near, useless])):
+                v = proxy.cost(np.where(agents == i, j, agents))
+                stats.flows += 1
+                if v < base - 1e-9:
+                    scored.append((v, int(i), int(j)))
+        scored.sort()
+        return scored

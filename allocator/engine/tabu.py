@@ -56,6 +56,23 @@ def _swap_deltas(C, W, cap, load, a, js, ks):
     return dc, dx
 
 
+@dataclass
+class _Walk:
+    """The current plan of a tabu walk: agent per job, loads, job counts, arc cost."""
+
+    a: np.ndarray
+    load: np.ndarray
+    count: np.ndarray
+    cost: float
+
+    @classmethod
+    def of(cls, core: Core, C: np.ndarray, assign: np.ndarray) -> _Walk:
+        """The walk at plan `assign`."""
+        a = assign.copy()
+        return cls(a, loads(core, a), np.bincount(a, minlength=core.m),
+                   float(C[a, np.arange(core.n)].sum()))
+
+
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,
                 seed: int = 0, target: int | None = None, max_idle: int = 20000,
                 swap_rows: int = 64, restart: int = 100, tenure: int = 3,
@@ -68,21 +85,15 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     agent stays off it for 3 to 3 + `tenure` iterations; `alpha` changes by `alpha_rate`.
     `should_stop()` is polled every few iterations (another search may have finished)."""
     rng = np.random.default_rng(seed)
-    m, n = core.m, core.n
-    jobs = np.arange(n)
-    open_ = opened(core, assign) if core.facilities else np.ones(m, dtype=bool)
+    open_ = opened(core, assign) if core.facilities else np.ones(core.m, dtype=bool)
     usable = arcs & core.allowed & open_[:, None]
     C = core.C.astype(np.float64)
     W = core.W.astype(np.int64)
-    cap = core.cap.astype(np.int64)
-    a = assign.copy()
-    load = loads(core, a)
-    count = np.bincount(a, minlength=m)
-    cost = float(C[a, jobs].sum())
-    best, best_cost = a.copy(), plan_cost(core, a)
-    fixed = best_cost - cost  # opening costs do not change: agents never open or close
+    walk = _Walk.of(core, C, assign)
+    best, best_cost = assign.copy(), plan_cost(core, assign)
+    fixed = best_cost - walk.cost  # opening costs do not change: agents never open or close
     stats = TabuStats(best=best_cost)
-    tabu = np.zeros((m, n), dtype=np.int64)
+    tabu = np.zeros((core.m, core.n), dtype=np.int64)
     alpha = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
     it, idle = 0, 0
     while idle < max_idle and (target is None or best_cost > target):
@@ -90,64 +101,74 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
                 should_stop is not None and should_stop())):
             break
         it += 1
-        total_ex = int(np.maximum(0, load - cap).sum())
-        dc, dx = _shift_deltas(C, W, cap, load, a, jobs, alpha)
-        ok = usable.copy()
-        ok[a, jobs] = False
-        if core.facilities:
-            ok[:, count[a] <= 1] = False
-        free = tabu <= it
-        asp = ((total_ex + dx) == 0) & (cost + dc + fixed < best_cost)
-        val = np.where(ok & (free | asp), dc + alpha * dx, BIG)
-        s_flat = int(np.argmin(val))
-        s_val = val.flat[s_flat]
-        js = jobs if n <= swap_rows else rng.choice(n, swap_rows, replace=False)
-        wc, wx = _swap_deltas(C, W, cap, load, a, js, jobs)
-        aj, ak = a[js][:, None], a[None, :]
-        wok = (aj != ak) & usable[ak, js[:, None]] & usable[aj, jobs[None, :]]
-        wfree = (tabu[ak, js[:, None]] <= it) & (tabu[aj, jobs[None, :]] <= it)
-        wasp = ((total_ex + wx) == 0) & (cost + wc + fixed < best_cost)
-        wval = np.where(wok & (wfree | wasp), wc + alpha * wx, BIG)
-        w_flat = int(np.argmin(wval))
-        w_val = wval.flat[w_flat]
-        if min(s_val, w_val) >= BIG:
+        if not _move(core, C, W, usable, walk, tabu, it, alpha, best_cost - fixed, rng,
+                     swap_rows, tenure):
             break
-        hold = int(rng.integers(3, 3 + tenure))
-        if s_val <= w_val:
-            i, j = divmod(s_flat, n)
-            src = a[j]
-            load[src] -= W[src, j]
-            load[i] += W[i, j]
-            count[src] -= 1
-            count[i] += 1
-            cost += dc[i, j]
-            tabu[src, j] = it + hold
-            a[j] = i
-        else:
-            r, k = divmod(w_flat, n)
-            j = js[r]
-            p, q = a[j], a[k]
-            load[p] += W[p, k] - W[p, j]
-            load[q] += W[q, j] - W[q, k]
-            cost += wc[r, k]
-            tabu[p, j] = it + hold
-            tabu[q, k] = it + hold
-            a[j], a[k] = q, p
-        over = int(np.maximum(0, load - cap).sum())
+        over = int(np.maximum(0, walk.load - core.cap).sum())
         alpha = max(1e-3, alpha / alpha_rate) if over == 0 else alpha * alpha_rate
-        if over == 0 and cost + fixed < best_cost - 1e-9:
-            best, best_cost = a.copy(), int(round(cost + fixed))
+        if over == 0 and walk.cost + fixed < best_cost - 1e-9:
+            best, best_cost = walk.a.copy(), int(round(walk.cost + fixed))
             stats.improved += 1
             idle = 0
             continue
         idle += 1
         if restart and idle % restart == 0:  # back to the best plan, fresh tabu list
-            a = best.copy()
-            load = loads(core, a)
-            count = np.bincount(a, minlength=m)
-            cost = float(C[a, jobs].sum())
+            walk = _Walk.of(core, C, best)
             tabu[:] = 0
     stats.iterations, stats.best = it, best_cost
     if not is_feasible(core, best):  # cannot happen: only overload-free plans are kept
         raise RuntimeError("tabu search kept an infeasible plan")
     return best, stats
+
+
+def _move(core: Core, C: np.ndarray, W: np.ndarray, usable: np.ndarray, walk: _Walk,
+          tabu: np.ndarray, it: int, alpha: float, best_arc_cost: float,
+          rng: np.random.Generator, swap_rows: int, tenure: int) -> bool:
+    """Make the best non-tabu shift or swap (a tabu one when it gives a feasible plan with
+    arc cost below `best_arc_cost`), priced as cost + alpha x overload; the moved jobs
+    stay off their agents for 3 to 3 + `tenure` iterations. False when no move is
+    allowed."""
+    n, a, load, cap = core.n, walk.a, walk.load, core.cap
+    jobs = np.arange(n)
+    total_ex = int(np.maximum(0, load - cap).sum())
+    dc, dx = _shift_deltas(C, W, cap, load, a, jobs, alpha)
+    ok = usable.copy()
+    ok[a, jobs] = False
+    if core.facilities:
+        ok[:, walk.count[a] <= 1] = False
+    asp = ((total_ex + dx) == 0) & (walk.cost + dc < best_arc_cost)
+    val = np.where(ok & ((tabu <= it) | asp), dc + alpha * dx, BIG)
+    s_flat = int(np.argmin(val))
+    s_val = val.flat[s_flat]
+    js = jobs if n <= swap_rows else rng.choice(n, swap_rows, replace=False)
+    wc, wx = _swap_deltas(C, W, cap, load, a, js, jobs)
+    aj, ak = a[js][:, None], a[None, :]
+    wok = (aj != ak) & usable[ak, js[:, None]] & usable[aj, jobs[None, :]]
+    wfree = (tabu[ak, js[:, None]] <= it) & (tabu[aj, jobs[None, :]] <= it)
+    wasp = ((total_ex + wx) == 0) & (walk.cost + wc < best_arc_cost)
+    wval = np.where(wok & (wfree | wasp), wc + alpha * wx, BIG)
+    w_flat = int(np.argmin(wval))
+    if min(s_val, wval.flat[w_flat]) >= BIG:
+        return False
+    hold = int(rng.integers(3, 3 + tenure))
+    if s_val <= wval.flat[w_flat]:
+        i, j = divmod(s_flat, n)
+        src = a[j]
+        load[src] -= W[src, j]
+        load[i] += W[i, j]
+        walk.count[src] -= 1
+        walk.count[i] += 1
+        walk.cost += dc[i, j]
+        tabu[src, j] = it + hold
+        a[j] = i
+        return True
+    r, k = divmod(w_flat, n)
+    j = js[r]
+    p, q = a[j], a[k]
+    load[p] += W[p, k] - W[p, j]
+    load[q] += W[q, j] - W[q, k]
+    walk.cost += wc[r, k]
+    tabu[p, j] = it + hold
+    tabu[q, k] = it + hold
+    a[j], a[k] = q, p
+    return True

@@ -21,10 +21,12 @@ from .repair import Loads, improve_plan, round_flow, search_penalties, shrink_fo
 def warm_start(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, strict: bool,
                rounds: int = 8, patience: int = 3, time_limit: float = 30.0) -> np.ndarray:
     """The best plan over up to `rounds` shrink-and-reflow rounds (a candidate arc per unit),
-    stopping after `patience` rounds without improvement or after `time_limit` seconds."""
+    stopping after `patience` rounds without improvement or after `time_limit` seconds
+    (the local search of a round stops there too: the plan is complete either way)."""
     t_end = time.perf_counter() + time_limit
     pen = search_penalties(inst, strict)
-    plan = improve_plan(inst, units, arcs, round_flow(units, arcs, rel.arc_flow), strict)
+    plan = improve_plan(inst, units, arcs, round_flow(units, arcs, rel.arc_flow), strict,
+                        deadline=t_end)
     loads = Loads(inst, units, arcs, plan, pen)
     best, best_cost = plan, int(arcs.cost[plan].sum() + loads.penalty.sum())
     shrink = np.zeros((inst.n_schools, 3), dtype=np.int64)
@@ -34,7 +36,8 @@ def warm_start(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, st
             break
         shrink += shrink_for(loads)
         flow = solve_relaxation(inst, units, arcs, elastic=True, shrink=shrink)
-        plan = improve_plan(inst, units, arcs, round_flow(units, arcs, flow.arc_flow), strict)
+        plan = improve_plan(inst, units, arcs, round_flow(units, arcs, flow.arc_flow), strict,
+                            deadline=t_end)
         loads = Loads(inst, units, arcs, plan, pen)
         cost = int(arcs.cost[plan].sum() + loads.penalty.sum())
         idle += 1

@@ -9,6 +9,9 @@ penalties from `classes.plan_classes` - goes down. In strict mode the penalties 
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
 from allocator.rules.classes import load_penalty, plan_classes
@@ -106,10 +109,11 @@ def loads_cost(loads: Loads, choice: np.ndarray) -> int:
 
 
 def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
-                 strict: bool, max_passes: int = 20) -> np.ndarray:
+                 strict: bool, max_passes: int = 20, deadline: float = math.inf) -> np.ndarray:
     """Local search over single-unit moves; returns a plan whose cost is no higher.
 
-    Units in segment links are left as they are (their moves must be joint).
+    Units in segment links are left as they are (their moves must be joint). Stops at
+    `deadline` (perf_counter, checked every 64 moves) with the plan reached so far.
     """
     pen = search_penalties(inst, strict)
     loads = Loads(inst, units, arcs, choice, pen)
@@ -124,7 +128,9 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
         movers = np.flatnonzero(np.isin(s_of, hot) & ~linked & (units.locked < 0))
         movers = movers[np.argsort(-units.total[movers], kind="stable")]
         improved = False
-        for u in movers:
+        for t, u in enumerate(movers):
+            if t % 64 == 0 and time.perf_counter() > deadline:
+                return choice
             a = choice[u]
             j = arcs.school[a]
             if loads.penalty[j] == 0:
