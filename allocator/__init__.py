@@ -43,6 +43,10 @@ from .horizon import (
     write_plan,
     write_plan_comparison,
 )
+from .horizon.checks import check_plan, plan_years
+from .horizon.page import timeline_html
+from .horizon.timeline import targets_table as plan_targets
+from .horizon.timeline import timeline_json
 from .i18n import LANGUAGES, catalog, normalize_lang, resolve_lang, translate
 from .io.generate import generate_county as generate_scenario
 from .io.importer import import_scenario
@@ -139,7 +143,8 @@ __all__ = [
     # multi-year horizon plans
     "plan_horizon", "Plan", "write_plan", "read_plan", "is_plan_folder", "verify_plan",
     "PlanVerifyReport", "compare_plans", "PlanComparison", "write_plan_comparison",
-    "horizon_totals",
+    "horizon_totals", "plan_years", "check_plan", "plan_targets", "timeline_json",
+    "timeline_html",
     # languages (zh-CN, en)
     "LANGUAGES", "resolve_lang", "normalize_lang", "translate", "rule_title", "map_labels",
     "catalog_texts",

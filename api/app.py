@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from .deps import owner_of
 from .errors import install_error_handlers
 from .jobs import JobStore
-from .routes import compare, edits, jobs, meta, outputs, scenarios, workbooks
+from .routes import compare, edits, jobs, meta, outputs, plans, scenarios, workbooks
 from .routes.workbench import mount_workbench
 from .schemas import scenario_components
 from .settings import Settings
@@ -35,7 +35,7 @@ log = logging.getLogger("api")
 # routers mounted under /v1 (all need a token when tokens are configured); a new area is one
 # more module with an APIRouter added here
 V1_ROUTERS: list[APIRouter] = [scenarios.router, workbooks.router, jobs.router, edits.router,
-                               outputs.router, compare.router, meta.policies_router]
+                               plans.router, outputs.router, compare.router, meta.policies_router]
 
 DESCRIPTION = """\
 Solve school-district allocation scenarios over HTTP: which school every residential block's

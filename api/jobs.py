@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   error TEXT,
   scenario TEXT NOT NULL,
   result TEXT,
-  solve_stage TEXT
+  solve_stage TEXT,
+  kind TEXT NOT NULL DEFAULT 'solve',
+  years TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, created_at);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_at);
@@ -64,7 +66,7 @@ CREATE TABLE IF NOT EXISTS edits (
 
 _COLUMNS = ("id, owner, status, name, time_limit, strict, created_at, started_at, finished_at, "
             "updated_at, attempts, stage, message, objective, bound, gap, result_status, error, "
-            "solve_stage")
+            "solve_stage, kind, years")
 
 
 def add_missing_columns(db: sqlite3.Connection) -> None:
@@ -72,6 +74,10 @@ def add_missing_columns(db: sqlite3.Connection) -> None:
     have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
     if "solve_stage" not in have:
         db.execute("ALTER TABLE jobs ADD COLUMN solve_stage TEXT")
+    if "kind" not in have:
+        db.execute("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'solve'")
+    if "years" not in have:
+        db.execute("ALTER TABLE jobs ADD COLUMN years TEXT")
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,15 @@ class Job:
     result_status: str | None
     error: dict[str, Any] | None
     solve_stage: str | None = None  # the stage asked for (None: the scenario's default)
+    kind: str = "solve"  # solve: one result.json; plan: a horizon plan (timeline + years)
+    years: str | None = None  # a plan's school years, "first-last"
+
+    def year_span(self) -> tuple[int, int] | None:
+        """A plan job's (first, last) school year; None for a solve job."""
+        if not self.years:
+            return None
+        first, _, last = self.years.partition("-")
+        return int(first), int(last or first)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -146,17 +161,19 @@ class JobStore:
     # -- creating and reading ---------------------------------------------------------------
 
     def create(self, owner: str, name: str, scenario_text: str, time_limit: float,
-               strict: bool | None, stage: str | None = None) -> Job:
-        """Queue a new job (solving `stage`, default the scenario's); returns it (queued)."""
+               strict: bool | None, stage: str | None = None, kind: str = "solve",
+               years: str | None = None) -> Job:
+        """Queue a new job (solving `stage`, default the scenario's; a `plan` job solves the
+        school `years` "first-last" with `time_limit` for them all); returns it (queued)."""
         now = time.time()
         job_id = uuid.uuid4().hex
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO jobs (id, owner, status, name, time_limit, strict, created_at, "
-                "updated_at, stage, scenario, solve_stage) VALUES (?, ?, 'queued', ?, ?, ?, ?, "
-                "?, 'queued', ?, ?)",
+                "updated_at, stage, scenario, solve_stage, kind, years) VALUES (?, ?, 'queued', "
+                "?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
                 (job_id, owner, name, time_limit, None if strict is None else int(strict), now,
-                 now, scenario_text, stage))
+                 now, scenario_text, stage, kind, years))
         job = self.get(job_id)
         assert job is not None
         return job

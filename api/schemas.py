@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from allocator import Finding, Scenario
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+JobKind = Literal["solve", "plan"]
 
 
 def json_path(path: str | None) -> str | None:
@@ -88,6 +89,9 @@ class JobLinks(BaseModel):
     assignments_csv: str
     catchments_geojson: str
     map: str
+    timeline: str | None = Field(None, description="a plan job's timeline.json")
+    timeline_html: str | None = Field(None, description="a plan job's timeline page")
+    years: str | None = Field(None, description="a plan job's result of one year (template)")
 
 
 class JobStatus(BaseModel):
@@ -114,6 +118,8 @@ class JobStatus(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: Problem | None = Field(None, description="why a failed job failed")
+    kind: JobKind = Field("solve", description="solve: one result; plan: a horizon plan")
+    years: list[int] | None = Field(None, description="a plan job's school years")
     links: JobLinks
 
 

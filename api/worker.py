@@ -34,6 +34,7 @@ from typing import Any
 from allocator import ScenarioError, parse_scenario, result_to_json, solve, validate
 
 from .jobs import JobStore
+from .plans import PLAN, solve_plan
 
 log = logging.getLogger("api.worker")
 
@@ -136,7 +137,8 @@ class ProgressWriter:
 
 def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
             memory_mb: int = 0) -> None:
-    """Child entry: solve one job and store its result or its failure."""
+    """Child entry: solve one job (a scenario, or a plan's years) and store its result or
+    its failure."""
     watch_server(server_pid)
     limit_memory(memory_mb)
 
@@ -147,6 +149,12 @@ def run_job(db_path: str, job_id: str, attempt: int, server_pid: int,
         return
     try:
         scenario = parse_scenario(json.loads(text))
+        span = job.year_span()
+        if job.kind == PLAN and span is not None:
+            doc, status, message = solve_plan(scenario, span, job.time_limit,
+                                              ProgressWriter(store, job_id, attempt))
+            store.finish(job_id, attempt, doc, status, None, None, None, message)
+            return
         result = solve(scenario, time_limit=job.time_limit, strict=job.strict,
                        stage=job.solve_stage,  # type: ignore[arg-type]
                        progress=ProgressWriter(store, job_id, attempt))

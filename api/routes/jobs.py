@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from allocator import (
     Result,
+    Scenario,
     ScenarioError,
     assignments_frame,
     map_labels,
@@ -30,13 +31,20 @@ from geo.webmap import map_page, to_geojson
 from ..deps import DispatcherDep, Owner, SettingsDep, StoreDep, decode_scenario, read_body
 from ..errors import ApiError, problem_of, request_lang
 from ..jobs import Job, JobStore
-from ..schemas import JobList, JobState, JobStatus, scenario_request_body
+from ..plans import PLAN, YEARS_PATTERN, check_plan_years
+from ..schemas import JobKind, JobLinks, JobList, JobState, JobStatus, scenario_request_body
 from . import problems
 from .scenarios import Strict, TimeLimit
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 JobId = Annotated[str, Path(description="the id POST /v1/jobs answered", max_length=64)]
+KindQuery = Annotated[JobKind, Query(
+    description="solve: one solve of the scenario; plan: a multi-year horizon plan "
+                "(`allocator plan`), the time limit applying to each year")]
+YearsQuery = Annotated[str | None, Query(
+    pattern=YEARS_PATTERN, description="a plan's school years, e.g. 2026-2031 (default: "
+    "the years of the blocks' students_by_year)")]
 StageQuery = Annotated[Literal["students", "teachers", "all"] | None, Query(
     description="students: the pupils' plan; teachers: the rotation for today's enrolment; "
                 "all: both (default: the scenario's, all when it has a roster)")]
@@ -54,7 +62,7 @@ def status_of(job: Job, store: JobStore) -> JobStatus:
         progress = min(0.99, max(0.0, (time.time() - job.started_at) / job.time_limit))
     else:
         progress = 0.0
-    base = f"/v1/jobs/{job.id}"
+    span = job.year_span()
     return JobStatus(
         id=job.id, name=job.name, status=job.status, stage=job.stage, message=job.message,
         progress=round(progress, 3), objective=job.objective, bound=job.bound, gap=job.gap,
@@ -63,10 +71,20 @@ def status_of(job: Job, store: JobStore) -> JobStatus:
         queue_position=store.queue_position(job) if job.status == "queued" else None,
         created_at=_time(job.created_at), started_at=_time(job.started_at),
         finished_at=_time(job.finished_at),
-        error=problem_of(job.error) if job.error else None,
-        links={"self": base, "result": f"{base}/result",
-               "assignments_csv": f"{base}/assignments.csv",
-               "catchments_geojson": f"{base}/catchments.geojson", "map": f"{base}/map"})
+        error=problem_of(job.error) if job.error else None, kind=job.kind,
+        years=list(range(span[0], span[1] + 1)) if span else None, links=links_of(job))
+
+
+def links_of(job: Job) -> JobLinks:
+    """Where a job's outputs are (a plan job's timeline too)."""
+    base = f"/v1/jobs/{job.id}"
+    plan = job.kind == PLAN
+    return JobLinks(self=base, result=f"{base}/result",
+                    assignments_csv=f"{base}/assignments.csv",
+                    catchments_geojson=f"{base}/catchments.geojson", map=f"{base}/map",
+                    timeline=f"{base}/timeline" if plan else None,
+                    timeline_html=f"{base}/timeline.html" if plan else None,
+                    years=f"{base}/years/{{year}}/result" if plan else None)
 
 
 def find_job(store: JobStore, job_id: str, owner: str) -> Job:
@@ -78,8 +96,18 @@ def find_job(store: JobStore, job_id: str, owner: str) -> Job:
 
 
 def load_result_text(store: JobStore, job_id: str, owner: str) -> str:
-    """result.json of the caller's finished job; 404 unknown, 409 not done (says why)."""
+    """result.json of the caller's finished job; 404 unknown, 409 not done (says why) or a
+    plan job (whose years have one result each)."""
     job = find_job(store, job_id, owner)
+    if job.kind == PLAN:
+        raise ApiError(409, "job_is_plan", f"job '{job_id}' is a plan of several years: see "
+                       f"/v1/jobs/{job_id}/timeline and /v1/jobs/{job_id}/years/{{year}}/result")
+    return stored_text(store, job)
+
+
+def stored_text(store: JobStore, job: Job) -> str:
+    """The stored result text of a finished job; 409 when not done (says why)."""
+    job_id = job.id
     if job.status != "done":
         why = {"queued": "is queued", "running": "is still running",
                "cancelled": "was cancelled",
@@ -113,22 +141,41 @@ def load_layers(store: JobStore, job_id: str, owner: str) -> tuple[dict, str]:
     summary="Submit a scenario to solve in the background",
     description="Checks size, JSON and schema at once (413 / 422), queues the job and "
                 "answers 202 with its id and a Location header. Cross-record problems found "
-                "when the job runs end it `failed` with the findings in `error`.",
+                "when the job runs end it `failed` with the findings in `error`. With "
+                "`kind=plan` the job solves the school `years` in order (a horizon plan, "
+                "each year within the time limit, the job's `time_limit_s` the total); "
+                "years the scenario cannot plan answer 422 with the findings and nothing is "
+                "queued. A plan's outputs: `/timeline`, `/timeline.html`, "
+                "`/years/{year}/result`.",
     responses=problems(401, 413, 422),
     openapi_extra=scenario_request_body("the scenario to solve"))
 async def create_job(request: Request, settings: SettingsDep, store: StoreDep,
                      dispatcher: DispatcherDep, owner: Owner, time_limit: TimeLimit = None,
-                     strict: Strict = None, stage: StageQuery = None) -> JSONResponse:
+                     strict: Strict = None, stage: StageQuery = None,
+                     kind: KindQuery = "solve", years: YearsQuery = None) -> JSONResponse:
     body = await read_body(request, settings)
     decoded = await run_in_threadpool(decode_scenario, body, settings, sync=False,
                                       time_limit=time_limit)
+    limit, span = decoded.time_limit, None
+    if kind == PLAN:
+        plan_span = await run_in_threadpool(plan_span_or_422, decoded.scenario, years)
+        limit, span = decoded.time_limit * len(plan_span), f"{plan_span[0]}-{plan_span[-1]}"
     job = await run_in_threadpool(store.create, owner, decoded.scenario.name, decoded.text,
-                                  decoded.time_limit, strict, stage)
+                                  limit, strict, stage, kind, span)
     if dispatcher is not None:
         dispatcher.wake()
     status = await run_in_threadpool(status_of, job, store)
     return JSONResponse(status.model_dump(mode="json"), status_code=202,
                         headers={"Location": status.links.self})
+
+
+def plan_span_or_422(sc: Scenario, years: str | None) -> list[int]:
+    """The years a plan job of `sc` solves; 422 with the horizon's findings otherwise."""
+    try:
+        return check_plan_years(sc, years)
+    except ScenarioError as exc:
+        raise ApiError(422, "invalid_plan", f"the plan cannot be solved "
+                       f"({len(exc.findings)} problem(s))", findings=exc.findings) from None
 
 
 @router.get("", response_model=JobList, summary="List your jobs, newest first",

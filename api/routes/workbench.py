@@ -29,7 +29,8 @@ ASSETS = Path(str(files("api") / "workbench"))
 LEAFLET = Path(str(files("geo") / "static" / "leaflet"))
 # the catalogs the page reads: its own labels, the rule titles (violations) and the map's
 # utilisation classes (legend)
-PAGE_PREFIXES = ("wb.", "rule.", "map.util.", "map.util_title")
+PAGE_PREFIXES = ("wb.", "rule.", "map.util.", "map.util_title", "horizon.col.",
+                 "horizon.target.")
 
 
 @router.get("/")

@@ -9,6 +9,7 @@ const MAX_PICKED = 4;
 
 export async function listJobs() {
   const answer = await call("/v1/jobs?status=done&limit=50");
+  answer.jobs = answer.jobs.filter((j) => j.kind !== "plan");  // a plan has no single result
   const table = $("jobs-table");
   table.replaceChildren();
   const head = table.createTHead().insertRow();

@@ -4,21 +4,25 @@ import { call } from "./api.js";
 import { fmt, hasText, pct, t } from "./i18n.js";
 import { $, notify, showTab, state } from "./state.js";
 import { renderFindings } from "./tables.js";
+import { planQuery } from "./timeline.js";
 
 const POLL_MS = 400;
 
-export function solveQuery() {
+// the query of a job; with `plan`, a plan of several years when the plan option is on
+export function solveQuery(plan = false) {
   const params = new URLSearchParams();
   const limit = Number($("time-limit").value);
   if (limit > 0) params.set("time_limit", String(limit));
   if ($("strict").checked) params.set("strict", "true");
   if ($("stage").value) params.set("stage", $("stage").value);
+  if (plan) planQuery(params);
   return params.toString();
 }
 
-// submit `scenario`; resolves with the finished job's status (done, failed or cancelled)
-export async function submit(scenario) {
-  const job = await call(`/v1/jobs?${solveQuery()}`, { method: "POST", body: scenario });
+// submit `scenario` (with `plan`, as a plan when the plan option is on); resolves with the
+// finished job's status (done, failed or cancelled)
+export async function submit(scenario, plan = false) {
+  const job = await call(`/v1/jobs?${solveQuery(plan)}`, { method: "POST", body: scenario });
   return follow(job);
 }
 

@@ -11,6 +11,9 @@ import { renderResult, showJob } from "./result.js";
 import { openBlock, wireEdits } from "./edits.js";
 import { renderLayout, wireLayout } from "./layout.js";
 import { listJobs, wireCompare } from "./compare.js";
+import {
+  loadTimelinePage, offerPlan, renderTimeline, showTimeline, wireTimeline,
+} from "./timeline.js";
 
 function showFindings(findings) {
   $("findings").hidden = !findings.length;
@@ -68,14 +71,18 @@ function accept(scenario, source) {
   const limit = scenario.options && scenario.options.time_limit_s;
   if (limit) $("time-limit").value = String(Math.min(limit, state.config.max_time_limit_s));
   renderLayout();
+  offerPlan(scenario);
   notify(t("wb.data.ok", { file: source }));
 }
 
 async function solveBase() {
   $("solve-button").disabled = true;
   try {
-    const job = await submit(state.scenario);
-    if (job.status === "done") {
+    const job = await submit(state.scenario, true);
+    if (job.status === "done" && job.kind === "plan") {
+      await showTimeline(job.id);
+      notify(t("wb.job.done_in", { name: job.name }));
+    } else if (job.status === "done") {
       state.baseJob = job.id;
       renderLayout();
       await showJob(job.id);
@@ -107,6 +114,8 @@ function switchLanguage(lang) {
   $("map-note").textContent = mapNote(state.config);
   if (state.scenario) renderLayout();
   if (state.result) renderResult(true);
+  renderTimeline();
+  loadTimelinePage().catch((err) => notify(err.message, "error"));
 }
 
 function wire() {
@@ -136,6 +145,7 @@ function wire() {
   wireEdits();
   wireLayout();
   wireCompare();
+  wireTimeline();
 }
 
 async function start() {

@@ -14,6 +14,8 @@ export const state = {
   picked: [],
   polling: null,
   runningJob: null,
+  timelineJob: null,
+  timeline: null,
 };
 
 export function $(id) { return document.getElementById(id); }
