@@ -9,6 +9,7 @@ arc can appear in a better plan.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
 
 from .arcs import Arcs, Units, price_units
+from .class_bound import class_bound
 from .contiguity import build_rule, repair_plan
 from .flow_bound import FlowRelaxation
 from .hint import warm_start
@@ -24,6 +26,8 @@ from .instance import Instance
 from .problem import StudentProblem
 from .rows import build_schools
 from .search import search_plan
+
+CLASS_BOUND_SHARE = 0.25  # of the time left after the warm start
 
 
 @dataclass
@@ -60,6 +64,29 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
     return bool((best < 0).all())
 
 
+def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
+                upper: int, budget: Budget, stats: dict) -> tuple[int, dict]:
+    """The flow bound raised by the decomposition by school (`class_bound`) within
+    `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way. The
+    stats say which bound is reported (`bound_method`) and, on a fallback, why."""
+    budget.say("bound", "decomposition by school: whole classes, rooms, beds")
+    left = max(0.0, budget.remaining())
+    now = time.perf_counter()
+    cb = class_bound(problem.instance, problem.units, arcs, rel, strict=strict, upper=upper,
+                     deadline=now + CLASS_BOUND_SHARE * left,
+                     hard_deadline=now + 2 * CLASS_BOUND_SHARE * left)
+    stats = {**stats, **cb.stats}
+    if cb.bound is None:
+        stats["bound_method"] = "flow (the decomposition had no time for one evaluation)"
+        return rel.bound, stats
+    stats["class_bound"] = cb.bound / SCALE
+    if cb.bound <= rel.bound:
+        stats["bound_method"] = "flow"
+        return rel.bound, stats
+    stats["bound_method"] = "decomposition by school"
+    return cb.bound, stats
+
+
 def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *, strict: bool,
                     budget: Budget, laps) -> StudentOutcome:
     """Hint, then CP-SAT and regions within `budget` (see the module docstring). `arcs` are
@@ -75,7 +102,8 @@ def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
     _, _, hint_pen = build_schools(inst, units, arcs, hint)
     hint_cost = int(arcs.cost[hint].sum()) + hint_pen
     laps("hint")
-    bound = rel.bound
+    bound, stats = raise_bound(problem, arcs, rel, strict, hint_cost, budget, stats)
+    laps("class_bound")
     budget.say("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
                relative_gap(hint_cost, bound))
     budget.say("search", f"improving, {budget.remaining():.0f} s left")
