@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 from allocator.io.generate import generate_county
-from allocator.model.budget import Budget
 from allocator.model.loading import parse_scenario
 from allocator.model.scenario import Scenario
 from allocator.pipeline.assemble import assemble_result
@@ -175,7 +174,7 @@ def run_instance(entry: dict, time_scale: float = 1.0, workers: int | None = Non
     limit = float(entry["target_time_limit_s"]) * time_scale
     sc = build_scenario(entry, time_limit=limit, workers=workers)
     t = time.perf_counter()
-    res = solve(sc, stage="students", budget=Budget.from_options(sc.options))
+    res = solve(sc, stage="students")
     wall = time.perf_counter() - t
     best = (entry.get("best_plan") or {}).get("objective")
     proven = (entry.get("best_bound") or {}).get("value")
