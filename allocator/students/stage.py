@@ -25,9 +25,10 @@ from .hint import warm_start
 from .instance import Instance
 from .problem import StudentProblem
 from .rows import build_schools
-from .search import search_plan
+from .search import WHOLE_TIME_UNITS, search_plan
 
 CLASS_BOUND_SHARE = 0.25  # of the time left after the warm start
+SMALL_MODEL_SECONDS = 2.0  # at most, where CP-SAT solves the whole model (and proves)
 
 
 @dataclass
@@ -67,14 +68,17 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
 def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
                 upper: int, budget: Budget, stats: dict) -> tuple[int, dict]:
     """The flow bound raised by the decomposition by school (`class_bound`) within
-    `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way. The
+    `CLASS_BOUND_SHARE` of the time left (small models, which CP-SAT solves whole and can
+    prove: 5%, at most `SMALL_MODEL_SECONDS`); valid for the unpruned problem either way. The
     stats say which bound is reported (`bound_method`) and, on a fallback, why."""
     budget.say("bound", "decomposition by school: whole classes, rooms, beds")
     left = max(0.0, budget.remaining())
+    share = CLASS_BOUND_SHARE * left
+    if len(problem.units) <= WHOLE_TIME_UNITS:  # CP-SAT takes the whole model: its time
+        share = min(SMALL_MODEL_SECONDS, 0.05 * left)
     now = time.perf_counter()
     cb = class_bound(problem.instance, problem.units, arcs, rel, strict=strict, upper=upper,
-                     deadline=now + CLASS_BOUND_SHARE * left,
-                     hard_deadline=now + 2 * CLASS_BOUND_SHARE * left)
+                     deadline=now + share, hard_deadline=now + 2 * share)
     stats = {**stats, **cb.stats}
     if cb.bound is None:
         stats["bound_method"] = "flow (the decomposition had no time for one evaluation)"
