@@ -28,7 +28,6 @@ from .rows import build_schools
 from .search import WHOLE_TIME_UNITS, search_plan
 
 CLASS_BOUND_SHARE = 0.25  # of the time left after the warm start
-SMALL_MODEL_SECONDS = 2.0  # at most, where CP-SAT solves the whole model (and proves)
 
 
 @dataclass
@@ -68,14 +67,14 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
 def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
                 upper: int, budget: Budget, stats: dict) -> tuple[int, dict]:
     """The flow bound raised by the decomposition by school (`class_bound`) within
-    `CLASS_BOUND_SHARE` of the time left (small models, which CP-SAT solves whole and can
-    prove: 5%, at most `SMALL_MODEL_SECONDS`); valid for the unpruned problem either way. The
-    stats say which bound is reported (`bound_method`) and, on a fallback, why."""
+    `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way. Small
+    models (CP-SAT solves them whole with all the time; its bound, raised as far as
+    reduced costs allow, is reported) keep the flow bound here and add no stats. Otherwise
+    the stats say which bound is reported (`bound_method`) and, on a fallback, why."""
+    if len(problem.units) <= WHOLE_TIME_UNITS:
+        return rel.bound, stats
     budget.say("bound", "decomposition by school: whole classes, rooms, beds")
-    left = max(0.0, budget.remaining())
-    share = CLASS_BOUND_SHARE * left
-    if len(problem.units) <= WHOLE_TIME_UNITS:  # CP-SAT takes the whole model: its time
-        share = min(SMALL_MODEL_SECONDS, 0.05 * left)
+    share = CLASS_BOUND_SHARE * max(0.0, budget.remaining())
     now = time.perf_counter()
     cb = class_bound(problem.instance, problem.units, arcs, rel, strict=strict, upper=upper,
                      deadline=now + share, hard_deadline=now + 2 * share)
