@@ -28,6 +28,8 @@ from .rows import build_schools
 from .search import WHOLE_TIME_UNITS, search_plan
 
 CLASS_BOUND_SHARE = 0.25  # of the time left after the warm start
+CLASS_BOUND_KEYS = ("class_bound", "bound_method", "class_bound_steps", "class_bound_models",
+                    "class_bound_inexact", "class_bound_s", "class_bound_arcs")
 
 
 @dataclass
@@ -113,6 +115,8 @@ def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
     found = search_plan(inst, units, arcs, hint, bound=bound, strict=strict, budget=budget,
                         contiguity=rule)
     laps("search")
+    if found.cp_status == "optimal":  # CP-SAT's proof supersedes the decomposition's figures
+        stats = {k: v for k, v in stats.items() if k not in CLASS_BOUND_KEYS}
     out = StudentOutcome(arcs=arcs, choice=found.choice, bound=bound,
                          cp_status=found.cp_status, stats={**stats, "cp_status":
                                                            found.cp_status, **found.stats})
