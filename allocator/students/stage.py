@@ -28,6 +28,7 @@ from .rows import build_schools
 from .search import WHOLE_TIME_UNITS, search_plan
 
 CLASS_BOUND_SHARE = 0.25  # of the time left after the warm start
+CLASS_BOUND_MAX_UNITS = 3000  # M (10,000 units): no gain in 60 s, 9 s of search lost
 CLASS_BOUND_KEYS = ("class_bound", "bound_method", "class_bound_steps", "class_bound_models",
                     "class_bound_inexact", "class_bound_s", "class_bound_arcs")
 
@@ -75,6 +76,10 @@ def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict
     the stats say which bound is reported (`bound_method`) and, on a fallback, why."""
     if len(problem.units) <= WHOLE_TIME_UNITS:
         return rel.bound, stats
+    if len(problem.units) > CLASS_BOUND_MAX_UNITS:
+        return rel.bound, {**stats, "bound_method": "flow (the decomposition runs up to "
+                           f"{CLASS_BOUND_MAX_UNITS} units; above, measured, it cost the "
+                           "search time without raising the bound)"}
     budget.say("bound", "decomposition by school: whole classes, rooms, beds")
     share = CLASS_BOUND_SHARE * max(0.0, budget.remaining())
     now = time.perf_counter()
