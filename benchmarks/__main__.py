@@ -1,4 +1,4 @@
-"""`python -m benchmarks run [--suite orlib|counties|peers] [--time-limit S] [...]`.
+"""`python -m benchmarks run [--suite orlib|counties|peers|reference] [--time-limit S] [...]`.
 
 Writes benchmarks/results/<date>-<suite>.json, prints a Markdown table, and (for a full run
 of a suite) replaces that suite's table in BENCHMARKS.md. Exit codes: 0 done; 1 an
@@ -26,7 +26,7 @@ from .report import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("orlib", "counties", "peers")
+SUITES = ("orlib", "counties", "peers", "reference")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--no-tight", action="store_true", help="counties: skip --tight ones")
     run.add_argument("--peers", default="cpsat,highs,cbc", help="peer solvers to run")
     run.add_argument("--workers", type=int, default=8)
+    run.add_argument("--time-scale", type=float, default=1.0,
+                     help="reference: each instance's target time limit times this")
     run.add_argument("--no-save", action="store_true",
                      help="print only: no results file, no BENCHMARKS.md update")
     return ap.parse_args(argv)
@@ -109,6 +111,26 @@ def run_peers_suite(args, data_dir: Path) -> tuple[list[dict], str, dict]:
     return rows, peers_markdown(rows, peers), {"peers": peers}
 
 
+def run_reference(args) -> tuple[list[dict], str, dict]:
+    """Rows and Markdown of the reference suite (benchmarks/reference, frozen values)."""
+    from .reference_suite import load_reference, reference_markdown, run_instance
+
+    entries = load_reference()["instances"]
+    names = _names(args.only)
+    if names:
+        known = {e["name"] for e in entries}
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise InstanceError(f"unknown reference instance(s) {bad}; use "
+                                f"{', '.join(sorted(known))}")
+        entries = [e for e in entries if e["name"] in names]
+    rows = []
+    for e in entries:
+        print(f"{e['name']}: {e['target_time_limit_s'] * args.time_scale:g} s", flush=True)
+        rows.append(run_instance(e, args.time_scale, args.workers))
+    return rows, reference_markdown(rows), {"time_scale": args.time_scale}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a suite; the exit code says whether every plan was verified (see module)."""
     args = parse_args(argv)
@@ -121,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             rows, md, extra = run_orlib(args, data_dir)
         elif args.suite == "counties":
             rows, md, extra = run_counties_suite(args)
+        elif args.suite == "reference":
+            rows, md, extra = run_reference(args)
         else:
             rows, md, extra = run_peers_suite(args, data_dir)
     except (InstanceError, CheckerMissing) as exc:
@@ -132,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     total = round(time.perf_counter() - t0, 1)
     partial = bool(args.only or args.file or args.time_limit is not None
+                   or args.time_scale != 1.0
                    or (args.suite == "counties" and (args.sizes != "S,M,L" or args.no_tight))
                    or (args.suite == "peers" and args.peers != "cpsat,highs,cbc"))
     who = machine()

@@ -122,12 +122,13 @@ def county_milp(inst, units, arcs, pen: dict[str, int], elastic: bool = True) ->
                 b.add_row(np.r_[x[idx], z], np.r_[tot, -1.0], -INF, size_cap)
             else:
                 b.add_row(x[idx], tot, -INF, size_cap)
-        board = arcs.board[idx]
-        if board.any() and tot[board].sum() > inst.beds[j]:
+        bd = arcs.boarders[idx].astype(float)  # young pupils beyond the radius never board
+        board = bd > 0
+        if board.any() and bd.sum() > inst.beds[j]:
             bi = idx[board]
             if elastic:
-                d = slack(float(tot[board].sum()), pen["boarding_beds"])
-                b.add_row(np.r_[x[bi], d], np.r_[tot[board], -1.0], -INF, float(inst.beds[j]))
+                d = slack(float(bd.sum()), pen["boarding_beds"])
+                b.add_row(np.r_[x[bi], d], np.r_[bd[board], -1.0], -INF, float(inst.beds[j]))
             else:
-                b.add_row(x[bi], tot[board], -INF, float(inst.beds[j]))
+                b.add_row(x[bi], bd[board], -INF, float(inst.beds[j]))
     return b.build(inst.scenario.name, arcs.unit, arcs.school, 1)

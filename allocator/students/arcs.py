@@ -321,11 +321,13 @@ def price_units(inst: Instance, units: Units, school_value: np.ndarray,
 
 def improving_arcs(inst: Instance, units: Units, school_value: np.ndarray,
                    board_value: np.ndarray, threshold: np.ndarray, per_unit: int = 4,
-                   chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+                   chunk: int = 2048, exclude: Arcs | None = None,
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(unit, school) pairs whose priced value is below the unit's `threshold`, at most
-    `per_unit` per unit (the best ones)."""
+    `per_unit` per unit (the best ones); with `exclude`, none of its arcs."""
     us, ss = [], []
-    for m, elig, val in _priced_chunks(inst, units, school_value, board_value, None, chunk):
+    for m, elig, val in _priced_chunks(inst, units, school_value, board_value, exclude,
+                                       chunk):
         k = min(per_unit, val.shape[1])
         idx = np.argpartition(val, k - 1, axis=1)[:, :k]
         v = np.take_along_axis(val, idx, axis=1)

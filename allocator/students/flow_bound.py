@@ -75,6 +75,7 @@ class FlowRelaxation:
     unplaced_units: np.ndarray  # units (partly) unplaced in strict mode
     rounds: int = 1
     arcs_added: int = 0
+    sink_value: int = 0  # dual price of the sink: unit values are relative to it
 
 
 class _Net:
@@ -227,7 +228,7 @@ def solve_relaxation(inst: Instance, units: Units, arcs: Arcs, elastic: bool,
         (ncap * np.minimum(0, rc)).sum()
     )
     return FlowRelaxation(True, value, bound, arc_flow, school_value, board_value, best, 0,
-                      unplaced)
+                          unplaced, sink_value=int(y[net.T]))
 
 
 def candidate_best(units: Units, arcs: Arcs, rel: FlowRelaxation) -> np.ndarray:

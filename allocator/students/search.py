@@ -74,12 +74,13 @@ def search_plan(
                              workers=budget.workers, seed=budget.seed,
                              on_solution=on_solution, clauses=clauses)
         out.cp_status, out.stats = sol.status, dict(sol.stats)
-        if sol.choice is None:
+        if sol.status == "infeasible":
             return out
-        out.choice, out.cp_bound = sol.choice, sol.cp_bound
-        cost = search_cost(inst, units, arcs, sol.choice, pen)
-        if sol.status == "optimal" or gap_of(cost, bound) <= target_gap:
-            return out
+        if sol.choice is not None:  # else (no solution in its time) the regions go on
+            out.choice, out.cp_bound = sol.choice, sol.cp_bound
+            cost = search_cost(inst, units, arcs, sol.choice, pen)
+            if sol.status == "optimal" or gap_of(cost, bound) <= target_gap:
+                return out
     if budget.remaining() > 0.1:
         t0 = time.perf_counter()
         out.choice, region_stats = improve_by_regions(

@@ -9,6 +9,7 @@ arc can appear in a better plan.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,13 +18,19 @@ from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
 
 from .arcs import Arcs, Units, price_units
+from .class_bound import class_bound
 from .contiguity import build_rule, repair_plan
 from .flow_bound import FlowRelaxation
 from .hint import warm_start
 from .instance import Instance
 from .problem import StudentProblem
 from .rows import build_schools
-from .search import search_plan
+from .search import WHOLE_TIME_UNITS, search_plan
+
+CLASS_BOUND_SHARE = 0.25  # of the time left after the warm start
+CLASS_BOUND_MAX_UNITS = 3000  # M (10,000 units): no gain in 60 s, 9 s of search lost
+CLASS_BOUND_KEYS = ("class_bound", "bound_method", "class_bound_steps", "class_bound_models",
+                    "class_bound_inexact", "class_bound_s", "class_bound_arcs")
 
 
 @dataclass
@@ -60,6 +67,36 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
     return bool((best < 0).all())
 
 
+def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
+                upper: int, budget: Budget, stats: dict) -> tuple[int, dict]:
+    """The flow bound raised by the decomposition by school (`class_bound`) within
+    `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way. Small
+    models (CP-SAT solves them whole with all the time; its bound, raised as far as
+    reduced costs allow, is reported) keep the flow bound here and add no stats. Otherwise
+    the stats say which bound is reported (`bound_method`) and, on a fallback, why."""
+    if len(problem.units) <= WHOLE_TIME_UNITS:
+        return rel.bound, stats
+    if len(problem.units) > CLASS_BOUND_MAX_UNITS:
+        return rel.bound, {**stats, "bound_method": "flow (the decomposition runs up to "
+                           f"{CLASS_BOUND_MAX_UNITS} units; above, measured, it cost the "
+                           "search time without raising the bound)"}
+    budget.say("bound", "decomposition by school: whole classes, rooms, beds")
+    share = CLASS_BOUND_SHARE * max(0.0, budget.remaining())
+    now = time.perf_counter()
+    cb = class_bound(problem.instance, problem.units, arcs, rel, strict=strict, upper=upper,
+                     deadline=now + share, hard_deadline=now + 2 * share)
+    stats = {**stats, **cb.stats}
+    if cb.bound is None:
+        stats["bound_method"] = "flow (the decomposition had no time for one evaluation)"
+        return rel.bound, stats
+    stats["class_bound"] = cb.bound / SCALE
+    if cb.bound <= rel.bound:
+        stats["bound_method"] = "flow"
+        return rel.bound, stats
+    stats["bound_method"] = "decomposition by school"
+    return cb.bound, stats
+
+
 def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *, strict: bool,
                     budget: Budget, laps) -> StudentOutcome:
     """Hint, then CP-SAT and regions within `budget` (see the module docstring). `arcs` are
@@ -75,13 +112,16 @@ def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
     _, _, hint_pen = build_schools(inst, units, arcs, hint)
     hint_cost = int(arcs.cost[hint].sum()) + hint_pen
     laps("hint")
-    bound = rel.bound
+    bound, stats = raise_bound(problem, arcs, rel, strict, hint_cost, budget, stats)
+    laps("class_bound")
     budget.say("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
                relative_gap(hint_cost, bound))
     budget.say("search", f"improving, {budget.remaining():.0f} s left")
     found = search_plan(inst, units, arcs, hint, bound=bound, strict=strict, budget=budget,
                         contiguity=rule)
     laps("search")
+    if found.cp_status == "optimal":  # CP-SAT's proof supersedes the decomposition's figures
+        stats = {k: v for k, v in stats.items() if k not in CLASS_BOUND_KEYS}
     out = StudentOutcome(arcs=arcs, choice=found.choice, bound=bound,
                          cp_status=found.cp_status, stats={**stats, "cp_status":
                                                            found.cp_status, **found.stats})
