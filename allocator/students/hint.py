@@ -24,7 +24,8 @@ def warm_start(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, st
     stopping after `patience` rounds without improvement or after `time_limit` seconds."""
     t_end = time.perf_counter() + time_limit
     pen = search_penalties(inst, strict)
-    plan = improve_plan(inst, units, arcs, round_flow(units, arcs, rel.arc_flow), strict)
+    plan = improve_plan(inst, units, arcs, round_flow(units, arcs, rel.arc_flow), strict,
+                        deadline=t_end)
     loads = Loads(inst, units, arcs, plan, pen)
     best, best_cost = plan, int(arcs.cost[plan].sum() + loads.penalty.sum())
     shrink = np.zeros((inst.n_schools, 3), dtype=np.int64)
@@ -34,7 +35,8 @@ def warm_start(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, st
             break
         shrink += shrink_for(loads)
         flow = solve_relaxation(inst, units, arcs, elastic=True, shrink=shrink)
-        plan = improve_plan(inst, units, arcs, round_flow(units, arcs, flow.arc_flow), strict)
+        plan = improve_plan(inst, units, arcs, round_flow(units, arcs, flow.arc_flow), strict,
+                            deadline=t_end)
         loads = Loads(inst, units, arcs, plan, pen)
         cost = int(arcs.cost[plan].sum() + loads.penalty.sum())
         idle += 1

@@ -9,6 +9,8 @@ penalties from `classes.plan_classes` - goes down. In strict mode the penalties 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from allocator.rules.classes import load_penalty, plan_classes
@@ -106,8 +108,10 @@ def loads_cost(loads: Loads, choice: np.ndarray) -> int:
 
 
 def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
-                 strict: bool, max_passes: int = 20) -> np.ndarray:
-    """Local search over single-unit moves; returns a plan whose cost is no higher.
+                 strict: bool, max_passes: int = 20,
+                 deadline: float | None = None) -> np.ndarray:
+    """Local search over single-unit moves; returns a plan whose cost is no higher,
+    stopping early once `time.perf_counter()` passes `deadline` (when given).
 
     Units in segment links are left as they are (their moves must be joint).
     """
@@ -125,6 +129,8 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
         movers = movers[np.argsort(-units.total[movers], kind="stable")]
         improved = False
         for u in movers:
+            if deadline is not None and time.perf_counter() > deadline:
+                return choice
             a = choice[u]
             j = arcs.school[a]
             if loads.penalty[j] == 0:
