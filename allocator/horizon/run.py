@@ -9,7 +9,7 @@ the years after inherit its decision).
 Each year costs what a single-year solve costs: what depends on the county alone (the block
 adjacency of its sites) is computed once per plan (`YearContext.cache`), and the year's time
 limit covers the whole year: the solve gets what is left after building the year's cohort
-units, less what reading the cohorts back took the year before.
+units, less what assembling the result and reading the cohorts back took the year before.
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ def horizon_section(sc: Scenario, year: int, years: list[int], cohorts: list[Coh
 @dataclass
 class YearContext:
     """What every year of one plan shares: the plan's scenario and years, the per-year time
-    limit (seconds), progress, the county cache and the seconds reading the cohorts back
-    took last year (kept free at the end of the next year's limit)."""
+    limit (seconds), progress, the county cache and the seconds that assembling the result
+    and reading the cohorts back took last year (kept free at the end of the next year's
+    limit, since the search runs up to the solve's limit)."""
 
     plan_sc: Scenario
     years: list[int]
@@ -108,7 +109,7 @@ def solve_year(ys: YearScenario, state: CohortState, ctx: YearContext,
     t = time.perf_counter()
     cohorts = place_cohorts(drafts, result, ys.layout, state)
     section = horizon_section(ctx.plan_sc, ys.year, ctx.years, cohorts, result)
-    ctx.after_solve = time.perf_counter() - t
+    ctx.after_solve = time.perf_counter() - t + result.timings.get("report", 0.0)
     return scenario, result.model_copy(update={"horizon": section})
 
 
