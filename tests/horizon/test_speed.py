@@ -105,7 +105,6 @@ def test_a_reused_year_solves_as_with_fresh_data():
     assert cache.hits == 2
 
 
-@pytest.mark.slow
 def test_each_plan_year_keeps_to_its_time_limit():
     limit = 3.0
     sc = Scenario.model_validate(county(limit, 1, schools=60, blocks=1500,
