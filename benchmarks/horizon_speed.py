@@ -31,26 +31,27 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SCHOOLS, BLOCKS, SEED, YEARS = 200, 5000, 3, list(range(2026, 2032))
 
 
-def county(limit: float, workers: int) -> dict:
-    """The benchmark scenario as a dict (deterministic)."""
+def county(limit: float, workers: int, schools: int = SCHOOLS, blocks: int = BLOCKS,
+           years: list[int] = YEARS) -> dict:
+    """The benchmark scenario as a dict (deterministic); smaller sizes for tests."""
     import numpy as np
 
     from allocator import generate_scenario as generate_county
 
-    d = generate_county(SCHOOLS, BLOCKS, seed=SEED)
+    d = generate_county(schools, blocks, seed=SEED)
     rng = np.random.default_rng(SEED)
     for b in d["blocks"]:
         grades = list(b["students"])
         by_year = {}
-        for year in YEARS:
+        for year in years:
             by_year[str(year)] = grades
             intake = int(round(grades[0] * 0.92 * rng.uniform(0.95, 1.05)))
             grades = [intake] + [int(round(n * 0.98)) for n in grades[:-1]]
         b["students_by_year"] = by_year
     primaries = [s for s in d["schools"] if s["kind"] == "primary" and not s["urban"]]
     d["layout"] = [{"op": "merge", "from": [s["id"]], "into": nearest(s, primaries)["id"],
-                    "year": 2028} for s in primaries[:6:2]]
-    d["name"] = f"horizon-{SCHOOLS}s-{BLOCKS}b"
+                    "year": years[min(2, len(years) - 1)]} for s in primaries[:6:2]]
+    d["name"] = f"horizon-{schools}s-{blocks}b"
     d["policy"] = {"profile": "cn-national",
                    "overrides": {"day_radius_km.primary.rural": 10.0}}
     d["options"] = {"time_limit_s": limit, "workers": workers}

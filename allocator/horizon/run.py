@@ -5,6 +5,11 @@ kept at their school, then the cohorts read back from the result with the year's
 A `choose` is decided in its own year (by that year's solve) and kept after it: later years
 see the closures it chose. It is judged on that year's pupils only (the honest simple rule;
 the years after inherit its decision).
+
+Each year costs what a single-year solve costs: what depends on the county alone (the block
+adjacency of its sites) is computed once per plan (`YearContext.cache`), and the year's time
+limit covers the whole year: the solve gets what is left after building the year's cohort
+units, less what assembling the result and reading the cohorts back took the year before.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from allocator.model.budget import Progress
 from allocator.model.findings import ScenarioError
+from allocator.model.geometry import AdjacencyCache
 from allocator.model.horizon import Cohort, HorizonSection
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
@@ -64,21 +70,46 @@ def horizon_section(sc: Scenario, year: int, years: list[int], cohorts: list[Coh
         targets=judge_targets(sc.targets, result, year), cohorts=cohorts)
 
 
-def solve_year(ys: YearScenario, state: CohortState, years: list[int], plan_sc: Scenario, *,
-               time_limit: float | None, progress: Progress | None) -> tuple[Scenario, Result]:
-    """Solve one year of the plan (student stage); its result carries the `horizon`
-    section and `state` moves on to this year. Raises ScenarioError naming the plan's
-    records when the year cannot be solved."""
+@dataclass
+class YearContext:
+    """What every year of one plan shares: the plan's scenario and years, the per-year time
+    limit (seconds), progress, the county cache and the seconds that assembling the result
+    and reading the cohorts back took last year (kept free at the end of the next year's
+    limit, since the search runs up to the solve's limit)."""
+
+    plan_sc: Scenario
+    years: list[int]
+    time_limit: float
+    progress: Progress | None = None
+    cache: AdjacencyCache = field(default_factory=AdjacencyCache)
+    after_solve: float = 0.0
+
+    def solve_limit(self, started: float) -> float:
+        """The solve's share of a year started at `started` (`time.perf_counter()`): the
+        limit less the time spent so far and the time reading back needs, at least a fifth
+        of the limit."""
+        spent = time.perf_counter() - started
+        return max(0.2 * self.time_limit, self.time_limit - spent - self.after_solve)
+
+
+def solve_year(ys: YearScenario, state: CohortState, ctx: YearContext,
+               started: float) -> tuple[Scenario, Result]:
+    """Solve one year of the plan (student stage) within `ctx.time_limit` from `started`;
+    its result carries the `horizon` section and `state` moves on to this year. Raises
+    ScenarioError naming the plan's records when the year cannot be solved."""
     scenario, drafts = cohort_scenario(ys.scenario, ys.year, ys.layout, state,
-                                       first=ys.year == years[0])
+                                       first=ys.year == ctx.years[0])
     try:
-        result = solve(scenario, stage="students", time_limit=time_limit, progress=progress)
+        result = solve(scenario, stage="students", time_limit=ctx.solve_limit(started),
+                       progress=ctx.progress, cache=ctx.cache)
     except ScenarioError as exc:
         raise ScenarioError(relabel(exc.findings, ys.positions, ys.year)) from None
     if not result.assignments:
         return scenario, result
+    t = time.perf_counter()
     cohorts = place_cohorts(drafts, result, ys.layout, state)
-    section = horizon_section(plan_sc, ys.year, years, cohorts, result)
+    section = horizon_section(ctx.plan_sc, ys.year, ctx.years, cohorts, result)
+    ctx.after_solve = time.perf_counter() - t + result.timings.get("report", 0.0)
     return scenario, result.model_copy(update={"horizon": section})
 
 
@@ -94,17 +125,19 @@ def decided_closures(result: Result, positions: list[int]) -> dict[int, list[str
 def plan_horizon(sc: Scenario, *, years: tuple[int, int] | None = None,
                  time_limit: float | None = None, progress: Progress | None = None,
                  announce: Callable[[PlanYear], None] | None = None) -> Plan:
-    """Solve the plan's years in order with continuity (see the module docstring). Raises
+    """Solve the plan's years in order with continuity, each within `time_limit` (default:
+    the scenario's `options.time_limit_s`; see the module docstring). Raises
     ScenarioError for bad input before any year is solved (and for a year that cannot be
     solved, naming it); nothing is written here."""
     span = plan_years(sc, years)
     check_plan(sc, span)
     plan, state, decided = Plan(sc), CohortState(), {}
+    limit = sc.options.time_limit_s if time_limit is None else time_limit
+    ctx = YearContext(sc, span, limit, progress)
     for year in span:
         t0 = time.perf_counter()
         ys = build_year(sc, year, span[0], decided)
-        scenario, result = solve_year(ys, state, span, sc, time_limit=time_limit,
-                                      progress=progress)
+        scenario, result = solve_year(ys, state, ctx, t0)
         decided.update(decided_closures(result, ys.positions))
         seconds = round(time.perf_counter() - t0, 3)
         plan.years.append(PlanYear(year, scenario, result, seconds))

@@ -14,6 +14,7 @@ from typing import Literal
 
 from allocator.layout import Layout, apply_layout, roster_scenario
 from allocator.model.findings import Finding, ScenarioError
+from allocator.model.geometry import AdjacencyCache
 from allocator.model.policy import Policy, resolve_policy
 from allocator.model.scenario import Scenario
 from allocator.students.problem import StudentProblem, build_problem, problem_findings
@@ -60,9 +61,12 @@ def teacher_findings(scenario: Scenario, policy: Policy, layout: Layout,
     return findings
 
 
-def prepare(scenario: Scenario, stage: Stage | None = None, say=None) -> PreparedScenario:
+def prepare(scenario: Scenario, stage: Stage | None = None, say=None,
+            cache: AdjacencyCache | None = None) -> PreparedScenario:
     """The prepared scenario for `stage` (default: `default_stage`); raises ScenarioError
-    naming every record and field at fault. `say(stage, message)` reports progress."""
+    naming every record and field at fault. `say(stage, message)` reports progress; `cache`
+    (one per county, e.g. a horizon plan) shares what depends on the county's sites alone
+    between solves, with the same prepared problem as without it."""
     stage = stage or default_stage(scenario)
     t0 = time.perf_counter()
     policy = resolve_policy(scenario.policy.profile, scenario.policy.overrides)
@@ -75,7 +79,8 @@ def prepare(scenario: Scenario, stage: Stage | None = None, say=None) -> Prepare
             raise ScenarioError(errors)
         prepared.placed, prepared.placed_warnings = roster_scenario(scenario, layout)
     if stage != "teachers":
-        prepared.students = build_problem(scenario, policy, layout, say=say)
+        prepared.students = build_problem(scenario, policy, layout, say=say,
+                                          adjacency=cache)
         prepared.timings.update(prepared.students.timings)
     else:
         prepared.timings["checks"] = round(time.perf_counter() - t0, 3)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from allocator.model.budget import Budget, Progress
 from allocator.model.findings import Finding, ScenarioError
+from allocator.model.geometry import AdjacencyCache
 from allocator.model.result import Result
 from allocator.model.scenario import Scenario
 from allocator.rules.staffing import plan_from_schools, plan_from_today
@@ -25,10 +26,11 @@ from .student_stage import run_student_stage
 
 def solve(scenario: Scenario, *, stage: Stage | None = None, strict: bool | None = None,
           time_limit: float | None = None, progress: Progress | None = None,
-          budget: Budget | None = None) -> Result:
+          budget: Budget | None = None, cache: AdjacencyCache | None = None) -> Result:
     """Solve the stages asked for (see the module docstring). `budget` (default: from the
     scenario's options) may be overridden by `time_limit` and `progress`; `strict` None:
-    the scenario's option. Raises ScenarioError for bad input (nothing solved)."""
+    the scenario's option; `cache` shares county geometry between solves (`prepare`).
+    Raises ScenarioError for bad input (nothing solved)."""
     budget = budget or Budget.from_options(scenario.options)
     if time_limit is not None:
         budget = budget.with_limit(time_limit)
@@ -42,7 +44,7 @@ def solve(scenario: Scenario, *, stage: Stage | None = None, strict: bool | None
             message="invest prices new classrooms and beds against the elastic penalties: "
                     "solve without strict, or without invest")])
     budget.say("checks", "checking the scenario")
-    prepared = prepare(scenario, stage, say=budget.say)
+    prepared = prepare(scenario, stage, say=budget.say, cache=cache)
     if prepared.stage == "students":
         result = run_student_stage(prepared, budget, strict)
         budget.say("done", result.status, result.objective, result.lower_bound, result.gap)

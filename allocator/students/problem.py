@@ -17,7 +17,7 @@ import numpy as np
 
 from allocator.layout import Layout
 from allocator.model.findings import Finding, ScenarioError
-from allocator.model.geometry import block_adjacency
+from allocator.model.geometry import AdjacencyCache, block_adjacency
 from allocator.model.policy import Policy
 from allocator.model.scenario import Scenario
 
@@ -75,12 +75,14 @@ def build_instance_checked(scenario: Scenario, policy: Policy,
 
 
 def build_problem(scenario: Scenario, policy: Policy, layout: Layout,
-                  say: Callable[..., None] | None = None) -> StudentProblem:
+                  say: Callable[..., None] | None = None,
+                  adjacency: AdjacencyCache | None = None) -> StudentProblem:
     """The student problem (see the module docstring); raises ScenarioError on errors.
-    `say(stage, message)` reports progress."""
+    `say(stage, message)` reports progress; `adjacency` shares the block adjacency between
+    scenarios of one county (same edges as without it)."""
     t0 = time.perf_counter()
     inst, warnings = build_instance_checked(scenario, policy, layout)
-    edges = block_adjacency(scenario)
+    edges = block_adjacency(scenario, adjacency)
     t1 = time.perf_counter()
     if say is not None:
         say("arcs", f"{inst.n_blocks} blocks, {inst.n_schools} schools: candidate arcs")
