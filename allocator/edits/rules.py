@@ -13,7 +13,8 @@ import numpy as np
 
 from allocator.rules.day_radius import RULE as DAY_RULE
 from allocator.rules.group_intake import RULE as GROUP_RULE
-from allocator.students.arc_rules import cross_group_mask
+from allocator.students.arc_rules import cross_group_mask, young_beyond_mask
+from allocator.students.checks import level_seats
 from allocator.students.instance import LEVEL_INDEX
 
 from .base import EditBase
@@ -41,7 +42,7 @@ def move_rules(base: EditBase, units: np.ndarray, school: int,
     locked = scenario_lock(base, block, level)
     if locked is not None and locked != inst.school_ids[school]:
         return False, "locked_assignment"
-    if (u.young[units] > 0).any() and km > float(u.radius[units[0]]) + 1e-9:
+    if young_beyond_mask(u, units, np.full(len(units), km)).any():
         return u.soft, DAY_RULE
     if cross_group_mask(inst, u, units, np.full(len(units), school)).any():
         return u.soft, GROUP_RULE
@@ -49,12 +50,5 @@ def move_rules(base: EditBase, units: np.ndarray, school: int,
 
 
 def level_capacity(base: EditBase, school: int, level: str) -> int:
-    """Pupils of `level` school index `school` can take: its rooms for the level (all its
-    rooms where they are shared) x the level's class size cap, at most its size cap."""
-    inst = base.instance
-    lv = LEVEL_INDEX[level]
-    rooms = int(inst.rooms_level[school, lv])
-    if rooms < 0:
-        rooms = int(inst.rooms[school])
-    cap = int(inst.class_cap[0 if lv == 0 else 6])
-    return min(rooms * cap, int(inst.size_cap[school]))
+    """Pupils of `level` school index `school` can seat (`students.checks.level_seats`)."""
+    return int(level_seats(base.instance, LEVEL_INDEX[level])[school])

@@ -49,8 +49,13 @@ def admissible_mask(inst: Instance, units: Units, unit: np.ndarray, school: np.n
     group under group intake."""
     if units.soft:
         return np.ones(len(unit), dtype=bool)
-    return (((units.young[unit] == 0) | (km <= units.radius[unit] + 1e-9))
-            & ~cross_group_mask(inst, units, unit, school))
+    return ~young_beyond_mask(units, unit, km) & ~cross_group_mask(inst, units, unit, school)
+
+
+def young_beyond_mask(units: Units, unit: np.ndarray, km: np.ndarray) -> np.ndarray:
+    """Whether arcs (unit and km arrays) take young pupils beyond their day radius (rule
+    young_beyond_day_radius)."""
+    return (units.young[unit] > 0) & (km > units.radius[unit] + 1e-9)
 
 
 def young_far_mask(units: Units, arcs: Arcs) -> np.ndarray:

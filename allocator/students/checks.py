@@ -199,16 +199,22 @@ def check_units(inst: Instance, units: Units, arcs: Arcs) -> list[Finding]:
     return out
 
 
+def level_seats(inst: Instance, lv: int) -> np.ndarray:
+    """Pupils of level `lv` (0 primary, 1 junior) each school can seat: its rooms for the
+    level (all its rooms where the levels share them) x the level's class size cap, at most
+    its size cap."""
+    rooms = np.where(inst.rooms_level[:, lv] >= 0, inst.rooms_level[:, lv], inst.rooms)
+    return np.minimum(rooms * int(inst.class_cap[6 * lv]), inst.size_cap)
+
+
 def check_capacity(inst: Instance) -> list[Finding]:
     """Per level: seats (classrooms x class cap, within size caps) against pupils."""
     out = []
     towns = [s.township or "(no township)" for s in inst.schools]
     btown = [b.township or "(no township)" for b in inst.scenario.blocks]
     for lv, name, sl in ((0, "primary", slice(0, 6)), (1, "junior", slice(6, 9))):
-        cap = int(inst.class_cap[sl.start])
         serves = inst.serves[:, sl].any(axis=1)
-        rooms = np.where(inst.rooms_level[:, lv] >= 0, inst.rooms_level[:, lv], inst.rooms)
-        seats = np.where(serves, np.minimum(rooms * cap, inst.size_cap), 0)
+        seats = np.where(serves, level_seats(inst, lv), 0)
         pupils = inst.pupils[:, sl].sum(axis=1)
         if pupils.sum() <= seats.sum():
             continue
@@ -220,7 +226,8 @@ def check_capacity(inst: Instance) -> list[Finding]:
                 short[t] = d
         detail = ", ".join(f"{t} {n}" for t, n in sorted(short.items(), key=lambda x: -x[1]))
         msg = (f"{name}: {int(pupils.sum())} pupils but only {int(seats.sum())} seats "
-               f"(classrooms x {cap}, within size caps); shortfall by township: {detail}")
+               f"(classrooms x {int(inst.class_cap[sl.start])}, within size caps); "
+               f"shortfall by township: {detail}")
         out.append(_warn("capacity_shortfall", msg + "; the plan must break capacity rules "
                          "(strict mode: infeasible)", None, name))
     return out
