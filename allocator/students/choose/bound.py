@@ -74,6 +74,7 @@ class LagrangeResult:
     value: np.ndarray  # (n,) -(f_j + H_j) at the best prices: worth of keeping j open
     iterations: int
     seconds: float
+    mu: np.ndarray | None = None  # (U,) per-pupil prices of the best L (None: no step ran)
 
 
 def price_pairs(inst: Instance, units: Units, max_pairs: int = 4_000_000,
@@ -182,6 +183,19 @@ def school_network(inst: Instance, elastic: bool, big: int) -> _Schools:
     return _Schools(a[:, 0], a[:, 1], a[:, 2], a[:, 3], a[:, 4], 2 + 5 * inst.n_schools)
 
 
+def cheapest_open(cm: ChooseModel, v: np.ndarray) -> np.ndarray:
+    """The open set (n bool) minimising the sum of `v` over its candidates within each
+    operation's range: per operation its `lo` smallest terms, then any further negative ones
+    up to `hi`; non-candidates always open. Township requirements are left out (dropping a
+    constraint can only lower the minimum, so a bound built on it stays valid)."""
+    keep = ~cm.is_cand.copy()
+    for m, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):
+        order = m[np.lexsort((m, v[m]))]
+        take = int(lo) + int((v[order[lo:hi]] < 0).sum())
+        keep[order[:take]] = True
+    return keep
+
+
 def evaluate(inst: Instance, units: Units, pairs: PairTable, net: _Schools, cm: ChooseModel,
              mu: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     """L(mu) (exact integer), the school values f_j + H_j (n,), and pupils of each unit
@@ -210,11 +224,7 @@ def evaluate(inst: Instance, units: Units, pairs: PairTable, net: _Schools, cm: 
     H = (np.bincount(pairs.school[neg], weights=r[neg] * fp, minlength=n)
          + np.bincount(net.school, weights=net.cost * fn, minlength=n)).round().astype(np.int64)
     v = cm.fc + H
-    keep = ~cm.is_cand.copy()
-    for m, lo, hi in zip(cm.members, cm.lo, cm.hi, strict=True):
-        order = m[np.lexsort((m, v[m]))]
-        take = int(lo) + int((v[order[lo:hi]] < 0).sum())
-        keep[order[:take]] = True
+    keep = cheapest_open(cm, v)
     value = int((units.total * mu).sum()) + int(v[keep].sum())
     at_open = keep[pairs.school[neg]]
     placed = np.bincount(pairs.unit[neg][at_open], weights=fp[at_open],
@@ -234,12 +244,13 @@ def lagrangian_bound(inst: Instance, units: Units, cm: ChooseModel, mu0: np.ndar
     net = school_network(inst, elastic=not strict, big=big)
     mu = np.minimum(np.asarray(mu0, dtype=np.int64), pairs.mu_cap)
     best, best_v = -(1 << 62), np.zeros(inst.n_schools, dtype=np.int64)
+    best_mu = None
     theta, idle, it = 2.0, 0, 0
     while it < max_iter and time.perf_counter() - t0 < time_limit:
         it += 1
         value, v, placed = evaluate(inst, units, pairs, net, cm, mu)
         if value > best:
-            best, best_v, idle = value, v, 0
+            best, best_v, best_mu, idle = value, v, mu, 0
         else:
             idle += 1
             if idle >= patience:
@@ -254,4 +265,4 @@ def lagrangian_bound(inst: Instance, units: Units, cm: ChooseModel, mu0: np.ndar
         mu = np.minimum(np.rint(mu + step * g).astype(np.int64), pairs.mu_cap)
     bound = math.ceil(best - 1e-9 * max(abs(best), 1)) if best > -(1 << 62) else -(1 << 62)
     return LagrangeResult(bound=int(bound), value=-best_v, iterations=it,
-                          seconds=round(time.perf_counter() - t0, 3))
+                          seconds=round(time.perf_counter() - t0, 3), mu=best_mu)

@@ -5,8 +5,10 @@ open and close candidates.
 2. A first open set from the all-open flow (the value of keeping each candidate), repaired
    so every block keeps a school within its day radius; its plan comes from the flow on that
    open set, rounded and repaired (`warmstart`).
-3. The Lagrangian bound (`choose_bound`), whose school values give a second open set and
-   plan; the better plan is the hint.
+3. The Lagrangian bound (`choose.bound`, fractional classes), then from its prices the
+   decomposition by school with whole classes (`choose.class_terms`) on models too large
+   for CP-SAT to solve whole; the school values of the stronger one give a second open set
+   and plan; the better plan is the hint.
 4. Small models: CP-SAT on the whole model with open variables, strong links and fixed costs
    (`choose.open_extension`, passed to `students.solve_students`), from a complete hint.
 5. Regions: a school and its nearest schools, their pupils freed and their candidates'
@@ -26,6 +28,7 @@ import numpy as np
 from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
 from allocator.students.arcs import Arcs, Units, add_arcs, subset_units
+from allocator.students.class_bound import flow_multipliers
 from allocator.students.cpsat import solve_students
 from allocator.students.flow_bound import FlowRelaxation, solve_relaxation
 from allocator.students.hint import warm_start
@@ -33,8 +36,10 @@ from allocator.students.instance import Instance
 from allocator.students.regions import school_neighbours, subset_arcs
 from allocator.students.repair import Loads, search_penalties
 from allocator.students.search import FULL_MODEL_UNITS, WHOLE_TIME_UNITS
+from allocator.students.stage import CLASS_BOUND_MAX_UNITS, CLASS_BOUND_SHARE
 
 from .bound import LagrangeResult, lagrangian_bound
+from .class_terms import ChooseClassBound, choose_class_bound
 from .model import (
     ChooseModel,
     arc_index,
@@ -58,6 +63,7 @@ class ChooseOutcome:
     choice: np.ndarray  # an arc of `arcs` per unit
     open_mask: np.ndarray  # (n,) schools open: the cheapest completion of the plan
     lagrange_bound: int | None = None
+    class_bound: int | None = None  # decomposition by school (`class_terms`), where it ran
     cp_bound: int | None = None  # CP-SAT bound on `arcs` (whole model), None if not run
     cp_status: str = "skipped"
     stats: dict = field(default_factory=dict)
@@ -211,6 +217,7 @@ class ChooseSearch:
     budget: Budget
     pen: dict[str, int]
     bound: int
+    class_bound: int | None = None  # the decomposition's bound, where it ran
 
     def report(self, message: str, cost: int) -> None:
         """Say incumbent `cost` as a "search" progress event, with the bound and the gap."""
@@ -240,6 +247,32 @@ def plan_first_open_set(cs: ChooseSearch, arcs: Arcs, rel: FlowRelaxation, k: in
     return full, choice, first
 
 
+def raise_class_bound(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs, lag: LagrangeResult,
+                      cost: int, stats: dict) -> ChooseClassBound | None:
+    """Step 3b: the decomposition by school with whole classes (`class_terms`) from the
+    Lagrangian's best prices, within `CLASS_BOUND_SHARE` of the time left, raising
+    `cs.bound`; its figures go to `stats`. None (not run) outside the sizes where it pays:
+    small models get CP-SAT on the whole model with all the time, and above
+    `CLASS_BOUND_MAX_UNITS` the school models do not fit (as in the student stage)."""
+    units = cs.units
+    if not WHOLE_TIME_UNITS < len(units) <= CLASS_BOUND_MAX_UNITS or cs.is_done(cost):
+        return None
+    lam0 = (lag.mu * units.total if lag.mu is not None
+            else flow_multipliers(units, rel))
+    now = time.perf_counter()
+    share = CLASS_BOUND_SHARE * max(0.0, cs.budget.deadline - now)
+    cs.budget.say("bound", "choose: decomposition by school (whole classes, open or closed)")
+    cb = choose_class_bound(cs.inst, units, full, cs.cm, lam0, strict=cs.strict, upper=cost,
+                            deadline=now + share,
+                            hard_deadline=min(now + 2 * share, cs.budget.deadline))
+    stats.update(cb.stats)
+    if cb.bound is not None:
+        stats["class_bound"] = cb.bound / SCALE
+        cs.class_bound = cb.bound
+        cs.bound = max(cs.bound, cb.bound)
+    return cb
+
+
 def plan_lagrangian_open_set(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
                          choice: np.ndarray, cost: int, first: np.ndarray, k: int,
                          needy: np.ndarray, stats: dict,
@@ -253,7 +286,11 @@ def plan_lagrangian_open_set(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
                            time_limit=min(0.25 * left, 60.0), target_gap=cs.budget.target_gap)
     stats.update(lagrange_iterations=lag.iterations, lagrange_s=lag.seconds)
     cs.bound = max(cs.bound, lag.bound)
-    second = repair_cover(inst, units, cm, open_by_value(cm, lag.value), lag.value, needy)
+    worth = lag.value
+    cb = raise_class_bound(cs, rel, full, lag, cost, stats)
+    if cb is not None and cb.bound is not None:
+        worth = cb.value
+    second = repair_cover(inst, units, cm, open_by_value(cm, worth), worth, needy)
     if (second != first).any() and deadline - time.perf_counter() > 1.0:
         full2, choice2 = plan_on(inst, units, full, second, k, cs.strict,
                                  0.1 * (deadline - time.perf_counter()))
@@ -333,7 +370,8 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
     lag, full, choice, cost = plan_lagrangian_open_set(cs, rel, full, choice, cost, first, k,
                                                    needy, stats)
     cs.report("Lagrangian bound", cost)
-    out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound)
+    out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound,
+                        class_bound=cs.class_bound)
     choice = solve_whole_open(cs, out, choice, cost)
     rs = OpenRegions(inst, units, full, choice, cm, strict, budget.seed)
     improve_until_done(cs, rs, out.cp_status, stats)

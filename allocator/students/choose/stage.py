@@ -1,10 +1,12 @@
 """The student stage of a layout with `choose` operations: open set, plan and bound.
 
 Called once the flow relaxation with every candidate open exists. The lower bound is the
-largest of three valid bounds:
+largest of four valid bounds:
 - the flow bound with all candidates open plus the cheapest fixed costs any admissible open
   set pays (more open schools can only lower the travel and penalty part);
 - the Lagrangian bound of `choose.bound` (it charges closures);
+- the decomposition by school with whole classes of `choose.class_terms` (closures and
+  class rounding), on models too large for CP-SAT to solve whole;
 - CP-SAT's bound on the whole model with open variables, where it ran, lowered as far as a
   plan using an arc outside the model could go (flow bound + reduced-cost margin of the
   cheapest such arc + the cheapest fixed costs).
@@ -39,6 +41,8 @@ def search_open_set(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
     full, choice = out.arcs, out.choice
     if out.lagrange_bound is not None:
         bound = max(bound, out.lagrange_bound)
+    if out.class_bound is not None:
+        bound = max(bound, out.class_bound)
     if out.cp_bound is not None:
         margin = excluded_margin(inst, units, full, rel)
         bound = max(bound, min(out.cp_bound, rel.bound + margin + f_min))
