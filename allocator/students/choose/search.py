@@ -9,6 +9,8 @@ open and close candidates.
    decomposition by school with whole classes (`choose.class_terms`) on models too large
    for CP-SAT to solve whole; the school values of the stronger one give a second open set
    and plan; the better plan is the hint.
+   Then open/closed swaps ordered by those values, screened by the flow on the changed
+   open set and priced by its plan (`swaps`).
 4. Small models: CP-SAT on the whole model with open variables, strong links and fixed costs
    (`choose.open_extension`, passed to `students.solve_students`), from a complete hint.
 5. Regions: a school and its nearest schools, their pupils freed and their candidates'
@@ -27,11 +29,10 @@ import numpy as np
 
 from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
-from allocator.students.arcs import Arcs, Units, add_arcs, subset_units
+from allocator.students.arcs import Arcs, Units, subset_units
 from allocator.students.class_bound import flow_multipliers
 from allocator.students.cpsat import solve_students
-from allocator.students.flow_bound import FlowRelaxation, solve_relaxation
-from allocator.students.hint import warm_start
+from allocator.students.flow_bound import FlowRelaxation
 from allocator.students.instance import Instance
 from allocator.students.regions import school_neighbours, subset_arcs
 from allocator.students.repair import Loads, search_penalties
@@ -53,8 +54,10 @@ from .model import (
     open_extension,
     open_groups,
     repair_cover,
-    restrict_arcs,
 )
+from .swaps import SwapState, improve_by_swaps, plan_on
+
+SWAP_SHARE = 0.2  # of the time left: open/closed swaps after the bound
 
 
 @dataclass
@@ -67,20 +70,6 @@ class ChooseOutcome:
     cp_bound: int | None = None  # CP-SAT bound on `arcs` (whole model), None if not run
     cp_status: str = "skipped"
     stats: dict = field(default_factory=dict)
-
-
-def plan_on(inst: Instance, units: Units, arcs: Arcs, open_mask: np.ndarray, k: int,
-            strict: bool, time_limit: float) -> tuple[Arcs, np.ndarray]:
-    """A complete plan using only open schools: the flow on the open set's arcs, rounded and
-    repaired. Returns the full arcs (grown by the open set's nearest pairs) and the plan as
-    indices into them."""
-    sub, u, s = restrict_arcs(inst, units, arcs, open_mask, k)
-    full = add_arcs(inst, units, arcs, u, s)
-    no_shrink = np.zeros((inst.n_schools, 3), dtype=np.int64)  # flow only: no duals needed
-    rel = solve_relaxation(inst, units, sub, elastic=True, shrink=no_shrink)
-    plan = warm_start(inst, units, sub, rel, strict, time_limit=time_limit)
-    idx = arc_index(full, inst.n_schools, np.arange(len(units)), sub.school[plan])
-    return full, idx
 
 
 def open_plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
@@ -218,6 +207,7 @@ class ChooseSearch:
     pen: dict[str, int]
     bound: int
     class_bound: int | None = None  # the decomposition's bound, where it ran
+    worth: np.ndarray | None = None  # (n,) the bound's worth of keeping each school open
 
     def report(self, message: str, cost: int) -> None:
         """Say incumbent `cost` as a "search" progress event, with the bound and the gap."""
@@ -290,6 +280,7 @@ def plan_lagrangian_open_set(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
     cb = raise_class_bound(cs, rel, full, lag, cost, stats)
     if cb is not None and cb.bound is not None:
         worth = cb.value
+    cs.worth = worth
     second = repair_cover(inst, units, cm, open_by_value(cm, worth), worth, needy)
     if (second != first).any() and deadline - time.perf_counter() > 1.0:
         full2, choice2 = plan_on(inst, units, full, second, k, cs.strict,
@@ -303,6 +294,29 @@ def plan_lagrangian_open_set(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs,
                                full.school[choice])
         full = full2
     return lag, full, choice, cost
+
+
+def swap_open_sets(cs: ChooseSearch, full: Arcs, choice: np.ndarray, cost: int, k: int,
+                   stats: dict) -> tuple[Arcs, np.ndarray, int]:
+    """Step 3c: open/closed swaps (`swaps`) guided by the bound's school values, within
+    `SWAP_SHARE` of the time left. Returns (arcs, plan as indices into them, its cost)."""
+    left = cs.budget.deadline - time.perf_counter()
+    if (left <= 1.0 or cs.is_done(cost) or cs.worth is None
+            or len(cs.units) <= WHOLE_TIME_UNITS):  # small: CP-SAT decides the open set
+        return full, choice, cost
+    inst, units, cm = cs.inst, cs.units, cs.cm
+    used = np.zeros(inst.n_schools, dtype=bool)
+    used[full.school[choice]] = True
+
+    def plan(arcs: Arcs, open_mask: np.ndarray, seconds: float) -> tuple[Arcs, np.ndarray, int]:
+        grown, plan_choice = plan_on(inst, units, arcs, open_mask, k, cs.strict, seconds)
+        return grown, plan_choice, cs.price_plan(grown, plan_choice)
+
+    st = improve_by_swaps(inst, units, cm, SwapState(full, choice, cost, complete_open(cm, used)),
+                          cs.worth, k, time.perf_counter() + SWAP_SHARE * left, plan, stats)
+    if st.cost < cost:
+        cs.report("open/closed swaps", st.cost)
+    return st.arcs, st.choice, st.cost
 
 
 def solve_whole_open(cs: ChooseSearch, out: ChooseOutcome, choice: np.ndarray,
@@ -370,6 +384,7 @@ def search_choose(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation,
     lag, full, choice, cost = plan_lagrangian_open_set(cs, rel, full, choice, cost, first, k,
                                                    needy, stats)
     cs.report("Lagrangian bound", cost)
+    full, choice, cost = swap_open_sets(cs, full, choice, cost, k, stats)
     out = ChooseOutcome(arcs=full, choice=choice, open_mask=first, lagrange_bound=lag.bound,
                         class_bound=cs.class_bound)
     choice = solve_whole_open(cs, out, choice, cost)
