@@ -83,26 +83,33 @@ def test_closing_every_candidate_is_seen_through_class_rounding():
     assert old < new <= 750 * SCALE
 
 
-def _tiny_choose(seed: int, n_blocks: int, keep: int, fixed: int) -> object:
-    """Four schools (three candidates) and a few blocks, placed by `seed`."""
+def _tiny_choose(seed: int, n_blocks: int, keep: int, fixed: int, **options) -> object:
+    """Four schools (three candidates, two school groups) and a few blocks, placed by
+    `seed`; `options` as the scenario's (investment mode, group intake)."""
     rng = random.Random(seed)
     schools = [school(f"S{i}", rng.uniform(0, 6000), rng.uniform(0, 6000),
-                      rooms=rng.randint(1, 3), beds=rng.randint(0, 30)) for i in range(4)]
+                      rooms=rng.randint(1, 3), beds=rng.randint(0, 30),
+                      group="g1" if i % 2 else "g2") for i in range(4)]
     blocks = [block(f"B{i}", rng.uniform(0, 8000), rng.uniform(0, 8000),
-                    grades={g: rng.randint(0, 25) for g in (1, 2, 4, 5)})
+                    grades={g: rng.randint(0, 25) for g in (1, 2, 4, 5)},
+                    group="g1" if i % 3 else "g2")
               for i in range(n_blocks)]
     return scenario(schools, blocks,
                     layout=[{"op": "choose", "candidates": ["S1", "S2", "S3"], "keep": keep,
                              "fixed_cost": fixed}],
-                    options={"time_limit_s": 20, "weights": {"fixed_cost": 0.0005}},
+                    options={"time_limit_s": 20, "weights": {"fixed_cost": 0.0005},
+                             **options},
                     policy={"overrides": {"day_radius_km.primary.rural": 10.0}})
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(seed=st.integers(0, 10_000), n_blocks=st.integers(3, 6), keep=st.integers(1, 3),
-       fixed=st.sampled_from([0, 200_000, 1_000_000]))
-def test_the_bound_never_exceeds_the_cp_sat_optimum(seed, n_blocks, keep, fixed):
-    sc = _tiny_choose(seed, n_blocks, keep, fixed)
+       fixed=st.sampled_from([0, 200_000, 1_000_000]),
+       options=st.sampled_from([{}, {"invest": True}, {"enrol_within_group": True}]))
+def test_the_bound_never_exceeds_the_cp_sat_optimum(seed, n_blocks, keep, fixed, options):
+    # every option the student model has for `choose`: elastic, investment mode (rule
+    # prices change), group intake (arcs across groups priced); the soft day radius is on
+    sc = _tiny_choose(seed, n_blocks, keep, fixed, **options)
     r = solve_students(sc)
     assert r.status == "optimal", r.message
     opt = round(r.objective * SCALE)
