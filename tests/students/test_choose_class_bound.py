@@ -23,18 +23,19 @@ from allocator.verification import verify_result
 from tests.conftest import block, scenario, school, solve_students
 
 
-def choose_bounds(sc, upper: int, seconds: float = 3.0) -> tuple[int, int | None, object]:
+def choose_bounds(sc, upper: int, seconds: float = 3.0, strict: bool = False
+                  ) -> tuple[int, int | None, object]:
     """(the old bound: max of flow + cheapest fixed costs and the fractional Lagrangian,
-    the whole-class bound, its full result) of an elastic `choose` scenario; `upper` (a
-    plan's cost, objective units) only sets the step lengths."""
+    the whole-class bound, its full result) of a `choose` scenario; `upper` (a plan's
+    cost, objective units) only sets the step lengths."""
     pr = prepare(sc, stage="students").students
     inst, units = pr.instance, pr.units
     cm = build_choose_model(inst, pr.layout)
-    rel, arcs = relax_with_pricing(inst, units, pr.arcs, elastic=True)
-    lag = lagrangian_bound(inst, units, cm, rel.unit_best, upper, False, time_limit=seconds)
+    rel, arcs = relax_with_pricing(inst, units, pr.arcs, elastic=not strict)
+    lag = lagrangian_bound(inst, units, cm, rel.unit_best, upper, strict, time_limit=seconds)
     lam0 = lag.mu * units.total
     now = time.perf_counter()
-    cb = choose_class_bound(inst, units, arcs, cm, lam0, strict=False, upper=upper,
+    cb = choose_class_bound(inst, units, arcs, cm, lam0, strict=strict, upper=upper,
                             deadline=now + seconds, hard_deadline=now + 2 * seconds)
     return max(rel.bound + cm.min_fixed(), lag.bound), cb.bound, cb
 
@@ -81,6 +82,23 @@ def test_closing_every_candidate_is_seen_through_class_rounding():
     assert verify_result(sc, r).ok
     old, new, _ = choose_bounds(sc, upper=round(r.objective * SCALE))
     assert old < new <= 750 * SCALE
+
+
+def test_strict_rules_the_bound_sees_the_rooms_a_village_school_lacks():
+    # strict: C (10 km, rooms and beds to spare) is always open; keep one of V1 / V2 at
+    # the blocks, one classroom each. Each block has pupils in three grades (three classes),
+    # so no block fits a village school: all 75 pupils go to C (750), whichever is kept.
+    # Fractional classes put one block's pupils into a village room's 45 seats.
+    sc = scenario([school("C", 10000, rooms=30, beds=500), school("V1", 0, rooms=1),
+                   school("V2", 0, rooms=1)],
+                  [block("b1", 0, grades={4: 15, 5: 15, 6: 15}),
+                   block("b2", 0, grades={4: 10, 5: 10, 6: 10})],
+                  layout=[{"op": "choose", "candidates": ["V1", "V2"], "keep": 1}],
+                  options={"strict": True})
+    r = solve_students(sc)
+    assert r.status == "optimal" and r.objective == pytest.approx(750.0)
+    old, new, _ = choose_bounds(sc, upper=round(r.objective * SCALE), strict=True)
+    assert old < new == 750 * SCALE
 
 
 def _tiny_choose(seed: int, n_blocks: int, keep: int, fixed: int, **options) -> object:

@@ -24,8 +24,8 @@ Township boarding requirements only remove open sets (dropped: still a bound).
 
 Each v_j is replaced by a lower bound - its linear relaxation (GLOP), then, while time
 lasts, SCIP's bound with whole classes and units; the minimum over open sets is monotone in
-the terms, so L stays a lower bound. Schools the minimising open set keeps are solved
-exactly first (their terms are the ones that count). Validity over every admissible arc,
+the terms, so L stays a lower bound. Only schools the minimising open set keeps are solved
+exactly (a closed candidate's term does not count), re-choosing the set as terms rise. Validity over every admissible arc,
 not only the candidate arcs, is `class_bound`'s argument: before every step the arcs cheaper
 than their unit's multiplier are priced in and the multipliers capped at the cost of the
 cheapest arc still left out (`class_bound.grow_arcs`); pen_j never falls when pupils are
@@ -100,24 +100,31 @@ def linear_terms(sch: _Schools, rc: np.ndarray, hard_deadline: float
 def school_terms(sch: _Schools, cm: ChooseModel, lam: np.ndarray, deadline: float,
                  hard_deadline: float) -> tuple[np.ndarray, np.ndarray, dict] | None:
     """A lower bound on v_j(lam) per school and the arcs each school takes: linear
-    relaxations first, then SCIP with whole classes and units until `deadline`, schools of
-    the minimising open set first (most negative first). Every returned term is a valid
-    lower bound on v_j whenever the clock stops it; None when the linear relaxations alone
-    run past `hard_deadline`."""
+    relaxations first, then SCIP with whole classes and units until `deadline` on the
+    schools the minimising open set keeps (most negative first; the set is recomputed as
+    terms rise, so a candidate that enters it is solved too). A closed candidate's term
+    does not enter L, so its linear bound stays. Every returned term is a valid lower bound
+    on v_j whenever the clock stops it; None when the linear relaxations alone run past
+    `hard_deadline`."""
     rc = sch.arcs.cost - lam[sch.arcs.unit]
     lin = linear_terms(sch, rc, hard_deadline)
     if lin is None:
         return None
     value, hard = lin
     taken = rc < 0
-    kept = cheapest_open(cm, cm.fc + value)
-    info = {"models": len(hard), "inexact": 0}
-    for j in sorted(hard, key=lambda k: (not kept[k], value[k])):
-        left = deadline - time.perf_counter()
-        idx = sch.idx[j]
-        sel = idx[rc[idx] < 0]
-        low, chosen, proved = (None, sel[:0], False) if left <= 0.01 else exact_school(
-            sch, j, sel, rc[sel], min(SUB_TIME, left))
+    todo = set(hard)
+    info = {"models": 0, "inexact": 0}
+    while todo and deadline - time.perf_counter() > 0.01:
+        kept = cheapest_open(cm, cm.fc + value)
+        now = sorted((j for j in todo if kept[j]), key=lambda k: value[k])
+        if not now:
+            break
+        j = now[0]
+        todo.discard(j)
+        sel = sch.idx[j][rc[sch.idx[j]] < 0]
+        low, chosen, proved = exact_school(sch, j, sel, rc[sel],
+                                           min(SUB_TIME, deadline - time.perf_counter()))
+        info["models"] += 1
         info["inexact"] += 0 if proved else 1
         if low is not None:  # SCIP's set replaces "every arc with a negative rc"
             taken[sel] = False
