@@ -26,9 +26,10 @@ Each v_j is replaced by a lower bound - its linear relaxation (GLOP), then, whil
 lasts, SCIP's bound with whole classes and units; the minimum over open sets is monotone in
 the terms, so L stays a lower bound. Only schools the minimising open set keeps are solved
 exactly (a closed candidate's term does not count), re-choosing the set as terms rise.
-Validity over every admissible arc, not only the candidate arcs, is `class_bound`'s argument: before every step the arcs cheaper
-than their unit's multiplier are priced in and the multipliers capped at the cost of the
-cheapest arc still left out (`class_bound.grow_arcs`); pen_j never falls when pupils are
+Validity over every admissible arc, not only the candidate arcs, is `class_bound`'s
+argument: before every step the arcs cheaper than their unit's multiplier are priced in and
+the multipliers capped at the cost of the cheapest arc still left out
+(`class_bound.grow_arcs`); pen_j never falls when pupils are
 added, so an arc with a non-negative reduced cost never lowers v_j.
 
 The multipliers start at the flow-based Lagrangian's best prices (`bound.lagrangian_bound`:
