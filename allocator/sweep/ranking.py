@@ -24,6 +24,7 @@ from .task import plan_status
 from .variants import Sweep, Variant
 
 PLAN_STATUSES = ("optimal", "feasible", "unknown")
+LAST_YEAR = ("open_schools", "travel.mean_km", "funding.total_yuan")  # shown for plans
 
 
 def sweep_figures(result: Result) -> dict[str, Any]:
@@ -118,9 +119,11 @@ def collect(sweep: Sweep, outdir: Path) -> tuple[pd.DataFrame, list[dict[str, st
 
 def rank_table(sweep: Sweep, found: pd.DataFrame) -> pd.DataFrame:
     """The finished variants ranked (column `rank`), with the KPI columns of the spec's
-    rank and pareto keys, objective, gap, moved pupils, violations and `pareto`."""
+    rank and pareto keys (of a horizon sweep also every horizon total and the last
+    year's open schools, mean travel and annual cost), objective, gap, moved pupils,
+    violations and `pareto`."""
     spec = sweep.spec
-    totals = sorted(HORIZON_KEYS) if sweep.horizon else []
+    totals = [*sorted(HORIZON_KEYS), *LAST_YEAR] if sweep.horizon else []
     kpis = list(dict.fromkeys([kpi_direction(k)[0] for k in spec.rank + spec.pareto] + [
         *totals, "solve.objective", "solve.gap", "moved_pupils", "violations"]))
     if found.empty:

@@ -14,8 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from allocator.cli.main import app
+from allocator.horizon import plan_horizon
+from allocator.model.loading import parse_scenario
 from allocator.sweep.ranking import rank_table
-from allocator.sweep.runner import SpecError, load_sweep
+from allocator.sweep.runner import SpecError, load_sweep, run_sweep
 from tests.conftest import school
 from tests.horizon.helpers import YEARS, cohort_block, plan_data, primary
 
@@ -167,6 +169,9 @@ def test_horizon_sweep_end_to_end_ranks_on_totals_resumes_and_compares(tmp_path)
     again = invoke("sweep", spec, "-o", out, "--workers", "1", "--quiet")
     assert again.exit_code == 0 and "3 finished (0 solved now, 3 earlier)" in again.text
 
+    v = invoke("verify", folders["early"])
+    assert v.exit_code == 0 and "plan verified: 3 years" in v.text, v.output
+
     cmp = tmp_path / "cmp"
     c = invoke("compare", folders["late"], folders["early"], "-o", cmp)
     assert c.exit_code == 0, c.output
@@ -195,3 +200,17 @@ def test_phasings_without_horizon_raise_before_reading_results(tmp_path):
     with pytest.raises(SpecError) as exc:
         load_sweep(study(tmp_path, SPEC.replace("horizon: {years: 2026-2028}\n", "")))
     assert [f.record for f in exc.value.findings] == ["phasings"]
+
+
+def test_horizon_variants_on_a_dask_local_cluster_equal_plans_solved_here(tmp_path):
+    spec = study(tmp_path, SPEC.replace("  late:\n    layout[0]: 2028\n", ""))
+    report = run_sweep(spec, tmp_path / "out", scheduler="local", workers=1, quiet=True)
+    assert report.backend.startswith("Dask LocalCluster") and report.solved == 2
+    base = json.loads((tmp_path / "base.json").read_text())
+    for v in report.sweep.variants:
+        timeline = json.loads((tmp_path / "out" / v.id / "timeline.json").read_text())
+        here = plan_horizon(parse_scenario({**base, **v.replace}, v.label), years=v.horizon)
+        assert [r["pupil_km"] for r in timeline["rows"]] == [r["pupil_km"]
+                                                             for r in here.rows()]
+        assert [r["pupils_moved"] for r in timeline["rows"]] == [r["pupils_moved"]
+                                                                 for r in here.rows()]
