@@ -83,6 +83,11 @@ def test_phasings_expand_into_horizon_variants_with_their_years(tmp_path):
     assert not {v.id for v in shorter.variants} & {v.id for v in sw.variants}
 
 
+def test_horizon_without_years_takes_those_of_the_pupils(tmp_path):
+    sw = load_sweep(study(tmp_path, SPEC.replace("{years: 2026-2028}", "{}")))
+    assert {v.horizon for v in sw.variants} == {(2026, 2028)}
+
+
 def test_grid_layout_year_paths_cross_the_phasings_and_win(tmp_path):
     spec = SPEC.replace("  early:\n    layout[1]: 2027\n", "").replace(
         "phasings:", "grid:\n  layout[0].year: [2027, 2028]\nphasings:")
