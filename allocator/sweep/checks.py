@@ -148,8 +148,9 @@ def check_spec(spec: SweepSpec, bases: list[Base], layouts: Layouts) -> list[Fin
 
 
 def _alone_tries(spec: SweepSpec, layouts: Layouts) -> list[tuple[str, list[dict], Years]]:
-    """(spec key, operations after the base's, years) of everything checked alone: each
-    plan, each closure candidate, each phasing with each plan, each grid layout year."""
+    """(spec key, operations after the base's, years) of everything checked alone: the
+    layout years of `set`, each plan, each closure candidate, each phasing with each plan,
+    each grid layout year."""
     tries: list[tuple[str, list[dict], Years]] = [
         (f"layouts.plans.{n}", ops, {}) for n, ops in layouts.plans if n]
     tries += [(f"layouts.closures '{s}'", [{"op": "close", "school": s}], {})
@@ -158,6 +159,9 @@ def _alone_tries(spec: SweepSpec, layouts: Layouts) -> list[tuple[str, list[dict
         tries += [(f"phasings.{name}" + (f" with layouts.plans.{n}" if n else ""), ops,
                    phasing_years(name, years)) for n, ops in layouts.plans]
     first_ops = layouts.plans[0][1] if layouts.plans else []
+    fixed = [p for p in spec.set if layout_index(p) is not None]
+    if fixed:  # the layout years of `set`, on the first layout alternative
+        tries.insert(0, ("set " + ", ".join(f"'{p}'" for p in fixed), first_ops, {}))
     for path, values in spec.grid.items():
         i = layout_index(path)
         if i is not None:

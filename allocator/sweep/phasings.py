@@ -131,10 +131,10 @@ def apply_years(ops: list[dict[str, Any]], years: Years) -> tuple[list[dict[str,
     problems = []
     for i, (where, year) in sorted(years.items()):
         if i >= len(out):
+            has = (f"has {len(out)} (layout[0]..layout[{len(out) - 1}])" if out
+                   else "is empty")
             problems.append(_problem(where, f"there is no operation layout[{i}]: the "
-                                     f"variant's layout has {len(out)} (layout[0].."
-                                     f"layout[{len(out) - 1}])" if out else "there is no "
-                                     f"operation layout[{i}]: the variant's layout is empty"))
+                                     f"variant's layout {has}"))
         else:
             out[i]["year"] = year
     return out, problems

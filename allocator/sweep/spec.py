@@ -102,7 +102,10 @@ def read_spec(path: str | Path) -> SweepSpec:
         raise SpecError([problem("spec", f"malformed JSON at line {exc.lineno} column "
                                   f"{exc.colno}: {exc.msg}")], str(p)) from None
     except Exception as exc:  # yaml.YAMLError and its marks
-        raise SpecError([problem("spec", f"malformed YAML: {exc}")], str(p)) from None
+        hint = ("; inside { } quote a key with brackets ('layout[3]': 2027) or give the "
+                "keys one per line" if "flow mapping" in str(exc) and "'['" in str(exc)
+                else "")
+        raise SpecError([problem("spec", f"malformed YAML: {exc}{hint}")], str(p)) from None
     if not isinstance(raw, dict):
         raise SpecError([problem("spec", "the spec must be a mapping (keys base or "
                                   "scenarios, set, grid, layouts, rank, pareto, top)")], str(p))
