@@ -149,8 +149,9 @@ def test_bad_horizon_keys_exit_2_naming_the_key(tmp_path, body, key, says):
 def test_horizon_sweep_end_to_end_ranks_on_totals_resumes_and_compares(tmp_path):
     spec = study(tmp_path)
     out = tmp_path / "out"
-    r = invoke("sweep", spec, "-o", out, "--workers", "1", "--quiet")
+    r = invoke("sweep", spec, "-o", out, "--workers", "1")
     assert r.exit_code == 0, r.output
+    assert "late: optimal 2026-2028 pupil-km" in r.text  # the progress line of a plan
     sw = load_sweep(spec)
     folders = {v.phasing: out / v.id for v in sw.variants}
     totals = {}
