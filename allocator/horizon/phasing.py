@@ -40,16 +40,15 @@ def effective_year(op_year: int | None, first: int) -> int:
 
 def relabel(findings: list[Finding], positions: list[int], year: int) -> list[Finding]:
     """`findings` of a year's scenario named against the plan's scenario: layout positions
-    mapped back, the year added to each message."""
-    out = []
-    for f in findings:
-        record = f.record
-        if record:
-            record = _LABEL.sub(lambda m: f"layout[{positions[int(m.group(1))]}]"
-                                if int(m.group(1)) < len(positions) else m.group(0), record)
-        out.append(f.model_copy(update={"record": record,
-                                        "message": f"{f.message} (school year {year})"}))
-    return out
+    mapped back (in the record and the message, e.g. "closed by layout[i]"), the year added
+    to each message."""
+    def mapped(text: str) -> str:
+        return _LABEL.sub(lambda m: f"layout[{positions[int(m.group(1))]}]"
+                          if int(m.group(1)) < len(positions) else m.group(0), text)
+
+    return [f.model_copy(update={"record": mapped(f.record) if f.record else f.record,
+                                 "message": f"{mapped(f.message)} (school year {year})"})
+            for f in findings]
 
 
 def year_operations(sc: Scenario, year: int, first: int,

@@ -58,7 +58,7 @@ def render_ranking(sweep: Sweep, table: pd.DataFrame, failed: list[dict[str, str
     spec = sweep.spec
     keys = [kpi_direction(k)[0] for k in spec.pareto]
     pub = public(table)
-    text_cols = {"id", "label", "base", "plan", "closures", "status"}
+    text_cols = {"id", "label", "base", "plan", "closures", "phasing", "status"}
     cols = [c for c in pub.columns if c != "id"]
     title = f"Sweep {sweep.name}: ranking"
     parts = [

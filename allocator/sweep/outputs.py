@@ -3,7 +3,9 @@
 `OUTDIR/<id>/` holds a finished variant: result.json, assignments.csv, schools.csv (and
 rotation.csv, staffing.csv when teachers rotate), scenario.json (the variant scenario, so
 `allocator compare` and `allocator map` can read the folder) and variant.json (label, swept
-settings, seconds, worker). A variant that failed holds error.txt and variant.json instead.
+settings, seconds, worker). A horizon variant's folder is a plan folder as `allocator plan`
+writes it (`<year>/` result folders, scenario.json, timeline.json / .csv / .html) with its
+variant.json. A variant that failed holds error.txt and variant.json instead.
 Each folder is written in a hidden temporary folder inside OUTDIR and renamed into place
 whole, so a folder is complete or absent: an interrupted sweep loses only the variants that
 were running, and a rerun solves exactly those without a result, except variants whose own
@@ -28,10 +30,11 @@ TMP_PREFIX = ".tmp-"
 
 
 def variant_state(outdir: Path, variant_id: str) -> str:
-    """"ok" (result.json written), "final" (error.txt of bad variant input: the same
-    content fails the same way), "failed" (an error worth retrying) or "todo"."""
+    """"ok" (result.json, or a plan's timeline.json, written), "final" (error.txt of bad
+    variant input: the same content fails the same way), "failed" (an error worth
+    retrying) or "todo"."""
     folder = outdir / variant_id
-    if (folder / "result.json").is_file():
+    if (folder / "result.json").is_file() or (folder / "timeline.json").is_file():
         return "ok"
     if (folder / "error.txt").is_file():
         try:
@@ -64,15 +67,25 @@ def task_of(variant: Variant, base: Base) -> dict[str, Any]:
             if value and not Path(value).is_absolute():
                 dist[key] = str((base.path.parent / value).resolve())
         replace["options"] = {**replace["options"], "distance": dist}
-    return {"id": variant.id, "label": variant.label, "stage": variant.stage,
+    task = {"id": variant.id, "label": variant.label, "stage": variant.stage,
             "replace": replace}
+    if variant.horizon is not None:
+        task["horizon"] = list(variant.horizon)
+    return task
+
+
+def answer_status(out: dict[str, Any]) -> str:
+    """The status of a task's answer: the result's or the plan's, else "failed"."""
+    if not out["ok"]:
+        return "failed"
+    return out["plan"]["status"] if "plan" in out else out["result"].status
 
 
 def write_variant(outdir: Path, variant: Variant, sweep: Sweep, task: dict[str, Any],
                   out: dict[str, Any], base_data: dict[str, Any]) -> Path:
     """Write a finished (or failed) variant's folder atomically; returns it."""
-    meta = {**variant.describe(sweep.bases), "status": out["result"].status if out["ok"]
-            else "failed", "seconds": out.get("seconds"), "worker": out.get("worker"),
+    meta = {**variant.describe(sweep.bases), "status": answer_status(out),
+            "seconds": out.get("seconds"), "worker": out.get("worker"),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if not out["ok"]:
         meta["final"] = bool(out.get("final"))
@@ -82,8 +95,9 @@ def write_variant(outdir: Path, variant: Variant, sweep: Sweep, task: dict[str, 
         if out["ok"]:
             scenario_text = json.dumps({**base_data, **task["replace"]},
                                        ensure_ascii=False) + "\n"
-            write_files(folder, {**result_files(out["result"], scenario_text),
-                                 "variant.json": meta_text})
+            files = ({**out["plan"]["files"], "scenario.json": scenario_text}
+                     if "plan" in out else result_files(out["result"], scenario_text))
+            write_files(folder, {**files, "variant.json": meta_text})
         else:
             write_files(folder, {"error.txt": out["error"], "variant.json": meta_text})
     return target

@@ -61,6 +61,8 @@ def describe_outcome(label: str, out: dict[str, Any]) -> str:
             more = f" (+{len(lines) - 2} more in error.txt)" if len(lines) > 2 else ""
             return f"FAILED {label}: {first[:200]}{more}"
         return f"FAILED {label}: {lines[0] if lines else 'failed'}"
+    if "plan" in out:
+        return describe_plan(label, out)
     r = out["result"]
     cost = r.kpis.funding.total_yuan if r.kpis is not None else None
     parts = [f"{label}: {r.status}"]
@@ -68,6 +70,19 @@ def describe_outcome(label: str, out: dict[str, Any]) -> str:
         parts.append(f"objective {r.objective:,.2f}")
     if cost is not None:
         parts.append(f"annual cost {cost / 1e4:,.1f} 万元")
+    if out.get("seconds") is not None:
+        parts.append(f"({out['seconds']:.1f} s)")
+    return "  ".join(parts)
+
+
+def describe_plan(label: str, out: dict[str, Any]) -> str:
+    """One line about a finished horizon plan: status, years, the horizon totals."""
+    p, t = out["plan"], out["plan"]["totals"]
+    years = [r["year"] for r in p["rows"]]
+    parts = [f"{label}: {p['status']}", f"{years[0]}-{years[-1]}" if years else "no year",
+             f"pupil-km {t['pupil_km']:,.0f}", f"moved {t['pupils_moved']:,.0f}",
+             f"cost {t['annual_cost_yuan'] / 1e4:,.1f} 万元",
+             f"targets missed {t['targets_missed']:.0f}"]
     if out.get("seconds") is not None:
         parts.append(f"({out['seconds']:.1f} s)")
     return "  ".join(parts)

@@ -1,8 +1,12 @@
 """The sweep's ranking table: each finished variant's figures, ranked by the spec's KPIs, its
-Pareto front marked, and the table as Markdown (ranking.md)."""
+Pareto front marked, and the table as Markdown (ranking.md). A horizon variant's figures
+are its plan's horizon totals (`horizon.pupil_km`, `horizon.pupils_moved`,
+`horizon.annual_cost_yuan`, `horizon.targets_missed`) and its last year's KPIs under the
+keys of a single-year result."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +19,12 @@ from allocator.report.charts import fmt
 from allocator.report.compare import result_figures
 
 from .paths import short_path
+from .phasings import HORIZON_KEYS
+from .task import plan_status
 from .variants import Sweep, Variant
 
 PLAN_STATUSES = ("optimal", "feasible", "unknown")
+LAST_YEAR = ("open_schools", "travel.mean_km", "funding.total_yuan")  # shown for plans
 
 
 def sweep_figures(result: Result) -> dict[str, Any]:
@@ -33,6 +40,21 @@ def sweep_figures(result: Result) -> dict[str, Any]:
     f["travel.mean_km"] = round(pkm / pupils, 3) if pupils else None
     f["violations"] = len(result.violations)
     return f
+
+
+def plan_figures(folder: Path) -> tuple[str, bool, dict[str, Any]]:
+    """(status, whether it has a plan, figures) of a horizon variant's plan folder: the
+    worst status of its years, the horizon totals of timeline.json and the figures of
+    its last year's result."""
+    timeline = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))
+    rows = timeline.get("rows") or []
+    status = plan_status([r.get("status") or "unknown" for r in rows])
+    if not rows:
+        return status, False, {}
+    last = load_result(folder / str(rows[-1]["year"]))
+    figures = sweep_figures(last)
+    figures.update({f"horizon.{k}": v for k, v in (timeline.get("totals") or {}).items()})
+    return status, status in PLAN_STATUSES and bool(last.schools), figures
 
 
 def kpi_direction(k: str) -> tuple[str, bool]:
@@ -70,18 +92,23 @@ def collect(sweep: Sweep, outdir: Path) -> tuple[pd.DataFrame, list[dict[str, st
     batch = len(sweep.bases) > 1
     for v in sweep.variants:
         folder = outdir / v.id
-        if (folder / "result.json").is_file():
-            r = load_result(folder)
+        if (folder / "result.json").is_file() or (folder / "timeline.json").is_file():
             row: dict[str, Any] = {"id": v.id, "label": v.label}
             if batch:
                 row["base"] = sweep.bases[v.base].label
             row["plan"] = v.plan or ""
             row["closures"] = " ".join(v.closures)
+            if sweep.horizon:
+                row["phasing"] = v.phasing or ""
             row.update({short_path(k): val for k, val in v.settings.items()})
             row["_base"] = v.base
-            row["_has_plan"] = r.status in PLAN_STATUSES and bool(r.schools)
-            row["status"] = r.status
-            row["figures"] = sweep_figures(r)
+            if (folder / "timeline.json").is_file():
+                row["status"], row["_has_plan"], row["figures"] = plan_figures(folder)
+            else:
+                r = load_result(folder)
+                row["_has_plan"] = r.status in PLAN_STATUSES and bool(r.schools)
+                row["status"] = r.status
+                row["figures"] = sweep_figures(r)
             rows.append(row)
         elif (folder / "error.txt").is_file():
             failed.append({"id": v.id, "label": v.label, "error": _error_line(folder)})
@@ -92,10 +119,13 @@ def collect(sweep: Sweep, outdir: Path) -> tuple[pd.DataFrame, list[dict[str, st
 
 def rank_table(sweep: Sweep, found: pd.DataFrame) -> pd.DataFrame:
     """The finished variants ranked (column `rank`), with the KPI columns of the spec's
-    rank and pareto keys, objective, gap, moved pupils, violations and `pareto`."""
+    rank and pareto keys (of a horizon sweep also every horizon total and the last
+    year's open schools, mean travel and annual cost), objective, gap, moved pupils,
+    violations and `pareto`."""
     spec = sweep.spec
+    totals = [*sorted(HORIZON_KEYS), *LAST_YEAR] if sweep.horizon else []
     kpis = list(dict.fromkeys([kpi_direction(k)[0] for k in spec.rank + spec.pareto] + [
-        "solve.objective", "solve.gap", "moved_pupils", "violations"]))
+        *totals, "solve.objective", "solve.gap", "moved_pupils", "violations"]))
     if found.empty:
         return pd.DataFrame(columns=["rank", "id", "label", "status", *kpis, "pareto"])
     df = found.copy()
@@ -141,6 +171,9 @@ def markdown(sweep: Sweep, table: pd.DataFrame, failed: list[dict[str, str]],
            "with -); variants without a plan last. Pareto front of "
            + " / ".join(f"`{k}`" for k in spec.pareto) + " (all minimised unless marked "
            "with -).", ""]
+    if sweep.horizon:
+        out[-1:] = ["Each variant is a horizon plan: `horizon.*` are its totals over the "
+                    "years (annual cost summed), the other KPIs those of its last year.", ""]
     out += _md_table(public(table), show)
     front = table[table["pareto"]] if not table.empty else table
     out += ["", f"## Pareto front ({len(front)} variants)", ""]
@@ -162,9 +195,11 @@ def markdown(sweep: Sweep, table: pd.DataFrame, failed: list[dict[str, str]],
                 "that are each possible but not together)", ""]
         out += [f"- {s['label']}: {s['reason']}" for s in sweep.skipped]
     if compared:
+        files = ("`compare/compare.html` and `compare/totals.csv` (plans year by year and "
+                 "over the horizon)" if sweep.horizon else
+                 "`compare/compare.html` and `compare/compare.md`")
         out += ["", "## Comparison of the best variants", "",
-                "`compare/compare.html` and `compare/compare.md`: " + ", ".join(compared)
-                + " (the first is the reference)."]
+                files + ": " + ", ".join(compared) + " (the first is the reference)."]
     return "\n".join(out) + "\n"
 
 

@@ -8,17 +8,33 @@ alternatives (`layouts`: named plans, each a list of layout operations or the `l
 scenario file, and every subset of `closures.candidates` of size `min_k`..`max_k`). Paths are
 relative to the spec file. The variants are bases x layout alternatives x grid points.
 
+Horizon sweeps: `horizon: {years: "2026-2031"}` makes every variant a multi-year plan of
+those school years (`allocator plan`; without `years`, those of the base's
+`students_by_year`; the pupils only, so `stage` is `students` or absent). The years of its
+layout operations vary by named `phasings` (`{name: {"layout[3]": 2027, ...}}`, `{}` keeping
+the scenario's years; one more factor of the product, between layouts and grid) and by the
+dotted paths `layout[i].year` in `set` and `grid` (these win over a phasing's year for the
+same operation); `layout[i]` is the i-th operation of the variant's layout (the base's,
+then the plan's, then the closures). Each phasing with each plan and each grid year is
+planned alone on the base (every year's layout applied in year order, as `allocator plan`
+checks it): a year outside the horizon, an operation that is not there, an operation on a
+school closed in an earlier year are findings naming the spec key; a variant whose
+combination of years cannot be planned is one naming the variant. Horizon variants are
+ranked by default on `horizon.targets_missed`, `horizon.pupil_km`,
+`horizon.annual_cost_yuan` (their Pareto front: pupil-km, cost, pupils moved).
+
 Everything is checked before any solve (`SpecError`, whose findings name the spec key, the
 path or the variant): unknown keys, every dotted path against the `Options` / `Policy`
-models, values against the models, plans and closures on each base alone, rank and Pareto
-KPI keys, an empty product. A plan and a closure set that are each valid but cannot apply
+models, values against the models, plans, closures and phasings on each base alone, rank
+and Pareto KPI keys, an empty product. A plan and a closure set that are each valid but cannot apply
 together (a closure candidate the plan merged away) are skipped and listed, not an error.
 
 Each variant has a stable id: a readable slug of its label plus the first 10 hex digits of a
 SHA-256 over the canonical JSON of the variant scenario (each top-level key hashed apart so a
-large county is serialised once) and the stage; the same spec gives the same ids on every
-run and machine, so a rerun finds the variants already finished. The spec's schema and the
-base, variant and sweep records are defined in `allocator.sweep.variants`.
+large county is serialised once), the stage and a horizon plan's years; the same spec gives
+the same ids on every run and machine, so a rerun finds the variants already finished. The
+spec's schema and the base, variant and sweep records are defined in
+`allocator.sweep.variants`.
 """
 
 from __future__ import annotations
@@ -27,22 +43,31 @@ import glob
 import hashlib
 import itertools
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from allocator.layout import apply_layout
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.loading import load_scenario
-from allocator.model.policy import PolicyError, resolve_policy
-from allocator.model.scenario import Options, PolicySpec, Scenario
 
-from .layouts import OPS, Layouts, read_layouts
-from .paths import apply_settings, check_kpi_key, check_path, kpi_keys, short_path
-from .variants import Base, Sweep, SweepSpec, Variant
+from .checks import (
+    MAX_VARIANTS,
+    check_alone,
+    check_spec,
+    check_variant,
+    dedupe,
+    finding_text,
+    problem,
+    variant_replace,
+)
+from .layouts import Layouts, read_layouts
+from .paths import short_path
+from .phasings import phasing_years, plan_span
+from .variants import HORIZON_PARETO, HORIZON_RANK, Base, Sweep, SweepSpec, Variant
 
-MAX_VARIANTS = 100_000  # a typo in a grid should not start a million solves
+__all__ = ["MAX_VARIANTS", "SpecError", "expand", "finding_text", "load_sweep", "read_spec"]
 
 
 class SpecError(ValueError):
@@ -56,15 +81,6 @@ class SpecError(ValueError):
         super().__init__(head + "; ".join(str(f) for f in findings))
 
 
-def finding_text(f: Finding) -> str:
-    """A finding as text without its severity ("layout[1] (close), field 'school': ...")."""
-    return str(f).removeprefix(f"{f.severity}: ")
-
-
-def _problem(where: str, message: str) -> Finding:
-    return Finding(severity="error", code="sweep", record=where, message=message)
-
-
 # -- the spec file -----------------------------------------------------------------------------
 def read_spec(path: str | Path) -> SweepSpec:
     """Read a YAML (.yaml/.yml) or JSON spec; SpecError naming the file and key when it
@@ -73,7 +89,7 @@ def read_spec(path: str | Path) -> SweepSpec:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise SpecError([_problem("spec", f"cannot read: {exc.strerror or exc}")],
+        raise SpecError([problem("spec", f"cannot read: {exc.strerror or exc}")],
                         str(p)) from None
     try:
         if p.suffix.lower() in (".yaml", ".yml"):
@@ -83,30 +99,39 @@ def read_spec(path: str | Path) -> SweepSpec:
         else:
             raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SpecError([_problem("spec", f"malformed JSON at line {exc.lineno} column "
+        raise SpecError([problem("spec", f"malformed JSON at line {exc.lineno} column "
                                   f"{exc.colno}: {exc.msg}")], str(p)) from None
     except Exception as exc:  # yaml.YAMLError and its marks
-        raise SpecError([_problem("spec", f"malformed YAML: {exc}")], str(p)) from None
+        hint = ("; inside { } quote a key with brackets ('layout[3]': 2027) or give the "
+                "keys one per line" if "flow mapping" in str(exc) and "'['" in str(exc)
+                else "")
+        raise SpecError([problem("spec", f"malformed YAML: {exc}{hint}")], str(p)) from None
     if not isinstance(raw, dict):
-        raise SpecError([_problem("spec", "the spec must be a mapping (keys base or "
+        raise SpecError([problem("spec", "the spec must be a mapping (keys base or "
                                   "scenarios, set, grid, layouts, rank, pareto, top)")], str(p))
     try:
-        return SweepSpec.model_validate(raw)
+        spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
         findings = []
         for e in exc.errors():
             where = ".".join(str(x) for x in e["loc"]) or "spec"
+            top = e["type"] == "extra_forbidden" and len(e["loc"]) == 1
             msg = ("unknown key (known: base, scenarios, name, stage, set, grid, layouts, "
-                   "rank, pareto, top)" if e["type"] == "extra_forbidden" and len(e["loc"]) == 1
+                   "horizon, phasings, rank, pareto, top)" if top
                    else "unknown key" if e["type"] == "extra_forbidden" else e["msg"])
-            findings.append(_problem(where, msg))
+            findings.append(problem(where, msg))
         raise SpecError(findings, str(p)) from None
+    if spec.horizon is not None:  # plans are ranked on their horizon totals by default
+        spec.rank = spec.rank if "rank" in spec.model_fields_set else list(HORIZON_RANK)
+        spec.pareto = (spec.pareto if "pareto" in spec.model_fields_set
+                       else list(HORIZON_PARETO))
+    return spec
 
 
 # -- bases -------------------------------------------------------------------------------------
 def _base_files(spec: SweepSpec, folder: Path) -> list[Path] | list[Finding]:
     if (spec.base is None) == (spec.scenarios is None):
-        return [_problem("base", "give exactly one of base (a scenario file) or scenarios (a "
+        return [problem("base", "give exactly one of base (a scenario file) or scenarios (a "
                          "folder or list of scenario files)")]
     if spec.base is not None:
         return [folder / spec.base]
@@ -119,7 +144,7 @@ def _base_files(spec: SweepSpec, folder: Path) -> list[Path] | list[Finding]:
                  sorted(Path(x) for x in glob.glob(str(p))) if glob.has_magic(e) else
                  [p] if p.is_file() else [])
         if not found:
-            problems.append(_problem("scenarios", f"'{e}' matches no scenario file "
+            problems.append(problem("scenarios", f"'{e}' matches no scenario file "
                                      f"(looked in {p})"))
         files += [f for f in found if f not in files]
     return problems or files
@@ -143,7 +168,7 @@ def load_bases(spec: SweepSpec, folder: Path) -> list[Base]:
         try:
             sc = load_scenario(f)
         except ScenarioError as exc:
-            findings += [_problem(str(f), str(x)) for x in exc.findings]
+            findings += [problem(str(f), str(x)) for x in exc.findings]
             continue
         raw = json.loads(Path(f).read_text(encoding="utf-8-sig"))
         label = f.stem if stems.count(f.stem) == 1 else f"{f.parent.name}/{f.stem}"
@@ -162,11 +187,13 @@ def _fmt_value(v: Any) -> str:
 
 
 def make_label(base: str | None, plan: str | None, closures: list[str],
-               settings: dict[str, Any]) -> str:
-    """A readable variant label: base (batches), plan, closures, swept values."""
+               settings: dict[str, Any], phasing: str | None = None) -> str:
+    """A readable variant label: base (batches), plan, closures, phasing, swept values."""
     parts = [p for p in (base, plan) if p]
     if closures:
         parts.append("close " + " ".join(closures))
+    if phasing:
+        parts.append(phasing)
     parts += [f"{short_path(k)}={_fmt_value(v)}" for k, v in settings.items()]
     return ", ".join(parts) or "base"
 
@@ -180,174 +207,106 @@ def make_id(label: str, digest: str) -> str:
     return f"{slug}-{digest[:10]}"
 
 
-def variant_digest(base: Base, replace: dict[str, Any], stage: str | None) -> str:
-    """SHA-256 of the variant scenario's content (per top-level key) and the stage."""
+def variant_digest(base: Base, replace: dict[str, Any], stage: str | None,
+                   horizon: tuple[int, int] | None = None) -> str:
+    """SHA-256 of the variant scenario's content (per top-level key), the stage and the
+    plan's years (of a horizon plan)."""
     keys = dict(base.digests)
     keys.update({k: _digest(v) for k, v in replace.items()})
-    return _digest({"scenario": keys, "stage": stage})
+    what: dict[str, Any] = {"scenario": keys, "stage": stage}
+    if horizon is not None:
+        what["horizon"] = list(horizon)
+    return _digest(what)
 
 
-def _value_problems(exc: Exception, where: str, prefix: str) -> list[Finding]:
-    if isinstance(exc, ValidationError):
-        return [_problem(where, f"{prefix}{'.'.join(str(x) for x in e['loc'])}: {e['msg']} "
-                         f"(value {e.get('input')!r})") for e in exc.errors()]
-    return [_problem(where, str(exc))]
+@dataclass
+class _Expansion:
+    """What expanding the spec collects: variants, skipped combinations, findings."""
+
+    variants: list[Variant] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    duplicates: int = 0
 
 
-def _check_variant(model: Scenario, replace: dict[str, Any], where: str) -> tuple[
-        list[Finding], ScenarioError | None]:
-    """Problems with the variant's values (options, policy, layout operations; each part
-    checked) and the error of applying its layout to the base `model`, without solving."""
-    problems: list[Finding] = []
-    options = pspec = policy = ops = None
-    try:
-        options = Options.model_validate(replace["options"])
-    except ValidationError as exc:
-        problems += _value_problems(exc, where, "options.")
-    try:
-        pspec = PolicySpec.model_validate(replace["policy"])
-        policy = resolve_policy(pspec.profile, pspec.overrides)
-    except ValidationError as exc:
-        problems += _value_problems(exc, where, "policy.")
-    except PolicyError as exc:
-        problems += _value_problems(exc, where, "")
-    try:
-        ops = OPS.validate_python(replace["layout"])
-    except ValidationError as exc:
-        problems += _value_problems(exc, where, "layout.")
-    if problems:
-        return problems, None
-    sc = model.model_copy(update={"options": options, "policy": pspec, "layout": ops})
-    try:
-        apply_layout(sc, policy)
-    except ScenarioError as exc:
-        return [], exc
-    return [], None
+def _add_variant(ex: _Expansion, spec: SweepSpec, bi: int, base: Base, label: str,
+                 replace: dict[str, Any], parts: dict[str, Any],
+                 span: tuple[int, int] | None) -> None:
+    """Check one variant and add it (or skip it: a plan and closures valid alone, not
+    together; or record its problems: bad values, a phased layout that cannot be planned)."""
+    problems, layout_error = check_variant(base.model(), replace, f"variant '{label}'", span)
+    ex.findings += problems
+    if layout_error is not None:
+        reason = "; ".join(finding_text(f) for f in layout_error.findings)
+        if span is not None and not parts["closures"]:  # its years, not a closure
+            ex.findings.append(problem(f"variant '{label}'", reason))
+        else:
+            ex.skipped.append({"label": label, "reason": reason})
+        return
+    digest = variant_digest(base, replace, spec.stage, span)
+    vid = make_id(label, digest)
+    if vid in ex.seen:
+        ex.duplicates += 1
+        return
+    ex.seen.add(vid)
+    ex.variants.append(Variant(id=vid, label=label, base=bi, replace=replace,
+                               stage=spec.stage, digest=digest, horizon=span, **parts))
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per distinct message (the first variant named, with how many more
-    variants share it)."""
-    groups: dict[str, list[Finding]] = {}
-    for f in findings:
-        groups.setdefault(f.message, []).append(f)
-    out = []
-    for msg, fs in groups.items():
-        more = f" (and {len(fs) - 1} more variants)" if len(fs) > 1 else ""
-        out.append(fs[0].model_copy(update={"message": msg + more}))
-    return out
-
-
-def _check_spec(spec: SweepSpec, bases: list[Base], layouts: Layouts) -> list[Finding]:
-    """Paths, grid values and KPI keys of the spec."""
-    findings: list[Finding] = []
-    for where, mapping in (("set", spec.set), ("grid", spec.grid)):
-        for path in mapping:
-            why = check_path(path)
-            if why:
-                findings.append(_problem(f"{where} '{path}'", why))
-    both = sorted(set(spec.set) & set(spec.grid))
-    if both:
-        findings.append(_problem("grid", f"{', '.join(both)} also in set: give it in one"))
-    for path, values in spec.grid.items():
-        if not values:
-            findings.append(_problem(f"grid '{path}'", "no values: the product is empty"))
-    first = bases[0].model()
-    known = kpi_keys(resolve_policy(first.policy.profile, first.policy.overrides))
-    for where, keys in (("rank", spec.rank), ("pareto", spec.pareto)):
-        for k in keys:
-            why = check_kpi_key(k, known)
-            if why:
-                findings.append(_problem(f"{where} '{k}'", why))
-    n = len(bases) * len(layouts.plans) * len(layouts.subsets)
-    for values in spec.grid.values():
-        n *= len(values)
-    if not findings and n == 0:
-        findings.append(_problem("spec", "the product of bases, layouts and grid values is "
-                                 "empty: nothing to solve"))
-    if n > MAX_VARIANTS:
-        findings.append(_problem("spec", f"{n:,} variants is more than {MAX_VARIANTS:,}: "
-                                 "narrow the grid or the closure subsets"))
-    return findings
-
-
-def _check_alone(spec: SweepSpec, base: Base, model: Scenario, data: dict[str, Any],
-                 layouts: Layouts, batch: bool) -> list[Finding]:
-    """Each plan and each closure candidate applied alone to the base: an error there is
-    the planner's input (exit 2), not a combination to skip."""
-    findings: list[Finding] = []
-    tries = [(f"layouts.plans.{n}", ops) for n, ops in layouts.plans if n]
-    tries += [(f"layouts.closures '{s}'", [{"op": "close", "school": s}])
-              for s in layouts.candidates]
-    for what, ops in tries:
-        replace = apply_settings(data, spec.set)
-        replace["layout"] = list(data.get("layout") or []) + ops
-        problems, err = _check_variant(model, replace, what)
-        findings += problems
-        if err is not None:
-            head = f"{base.label}: " if batch else ""
-            findings += [_problem(what, head + finding_text(f)) for f in err.findings]
-    return findings
+def _expand_base(ex: _Expansion, spec: SweepSpec, bi: int, base: Base, layouts: Layouts,
+                 batch: bool, span: tuple[int, int] | None) -> None:
+    """The variants of one base: plan, closure subset, phasing, grid point."""
+    data = base.data()
+    grid_points = [dict(zip(spec.grid, combo, strict=True))
+                   for combo in itertools.product(*spec.grid.values())]
+    phasings = list(spec.phasings.items()) or [(None, {})]
+    for plan, ops, closed in layouts.alternatives():
+        for phasing, years in phasings:
+            for point in grid_points:
+                label = make_label(base.label if batch else None, plan, closed, point,
+                                   phasing)
+                replace, missing = variant_replace(
+                    spec, data, point, ops, phasing_years(phasing, years) if phasing else {})
+                if missing:
+                    ex.findings += missing
+                    continue
+                name = data.get("name", base.label)
+                replace["name"] = name if label == "base" else f"{name} [{label}]"
+                parts = {"settings": point, "plan": plan, "closures": closed,
+                         "phasing": phasing}
+                _add_variant(ex, spec, bi, base, label, replace, parts, span)
 
 
 def expand(spec: SweepSpec, source: Path, bases: list[Base]) -> Sweep:
-    """Every variant of the spec, checked; SpecError naming the path, plan or variant of
-    every problem, or when the product is empty. Variants come base-major, then plan,
-    closure subset and grid point, in the spec's order."""
+    """Every variant of the spec, checked; SpecError naming the path, plan, phasing or
+    variant of every problem, or when the product is empty. Variants come base-major, then
+    plan, closure subset, phasing and grid point, in the spec's order."""
     layouts, findings = read_layouts(spec.layouts, source.parent)
-    spec_findings = _check_spec(spec, bases, layouts)
-    if not spec_findings:  # paths fine: each plan and closure alone on the first base
-        base = bases[0]
-        findings += _check_alone(spec, base, base.model(), base.data(), layouts,
-                                 len(bases) > 1)
-    findings += spec_findings
+    findings += check_spec(spec, bases, layouts)
     if findings:
-        raise SpecError(_dedupe(findings), str(source))
-    grid_points = [dict(zip(spec.grid, combo, strict=True))
-                   for combo in itertools.product(*spec.grid.values())]
-    variants: list[Variant] = []
-    skipped: list[dict[str, str]] = []
-    seen: set[str] = set()
-    duplicates = 0
+        raise SpecError(dedupe(findings), str(source))
+    ex = _Expansion()
     batch = len(bases) > 1
     for bi, base in enumerate(bases):
-        data, model = base.data(), base.model()
-        if bi:
-            findings += _check_alone(spec, base, model, data, layouts, batch)
-            if findings:
-                break
-        for plan, ops, closed in layouts.alternatives():
-            for point in grid_points:
-                label = make_label(base.label if batch else None, plan, closed, point)
-                replace = apply_settings(data, {**spec.set, **point})
-                replace["layout"] = list(data.get("layout") or []) + ops
-                name = data.get("name", base.label)
-                replace["name"] = name if label == "base" else f"{name} [{label}]"
-                problems, layout_error = _check_variant(model, replace, f"variant '{label}'")
-                findings += problems
-                if layout_error is not None:  # plan and closures valid alone, not together
-                    skipped.append({"label": label, "reason": "; ".join(
-                        finding_text(f) for f in layout_error.findings)})
-                    continue
-                digest = variant_digest(base, replace, spec.stage)
-                vid = make_id(label, digest)
-                if vid in seen:
-                    duplicates += 1
-                    continue
-                seen.add(vid)
-                variants.append(Variant(id=vid, label=label, base=bi, replace=replace,
-                                        settings=point, plan=plan, closures=closed,
-                                        stage=spec.stage, digest=digest))
-        if findings:
+        model = base.model()
+        span = plan_span(spec, model) if spec.horizon is not None else None
+        if isinstance(span, list):
+            ex.findings += span
+            break
+        ex.findings += check_alone(spec, base, model, base.data(), layouts, batch, span)
+        if not ex.findings:
+            _expand_base(ex, spec, bi, base, layouts, batch, span)
+        if ex.findings:
             break  # the same bad value would be reported for every base
-    if findings:
-        raise SpecError(_dedupe(findings)[:200], str(source))
-    if not variants:
-        raise SpecError([_problem("layouts", "every combination of plan and closures is "
-                                  "impossible (" + skipped[0]["reason"] + "): nothing to "
-                                  "solve")], str(source))
-    return Sweep(spec=spec, source=source, bases=bases, variants=variants, skipped=skipped,
-                 duplicates=duplicates)
+    if ex.findings:
+        raise SpecError(dedupe(ex.findings)[:200], str(source))
+    if not ex.variants:
+        raise SpecError([problem("layouts", "every combination of plan and closures is "
+                                 "impossible (" + ex.skipped[0]["reason"] + "): nothing to "
+                                 "solve")], str(source))
+    return Sweep(spec=spec, source=source, bases=bases, variants=ex.variants,
+                 skipped=ex.skipped, duplicates=ex.duplicates)
 
 
 def load_sweep(path: str | Path) -> Sweep:

@@ -11,7 +11,8 @@ the best ones (`allocator compare`'s tables and page), in OUTDIR/summary/.
   front when no other variant of the same base scenario is at least as good on every KPI
   and better on one (counties of a batch are not traded off against each other).
 - `compare/`: `allocator compare` of the best-ranked base scenario's reference variant (the
-  one without swept changes, else the best) and its `top` best variants.
+  one without swept changes, else the best) and its `top` best variants (plan folders of a
+  horizon sweep: year by year and the horizon totals, as `allocator compare` of plans).
 Written into a temporary folder and renamed into place whole.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.horizon import compare_plans, write_plan_comparison
 from allocator.io.atomic import staged_folder, write_files
 from allocator.io.result_folder import read_result_folder
 from allocator.report.compare import Run, compare_runs, unique_labels
@@ -32,9 +34,9 @@ from .ranking import collect, markdown, public, rank_table
 from .variants import Sweep, Variant
 
 
-def compare_best(sweep: Sweep, table: pd.DataFrame, outdir: Path) -> list[Run]:
-    """Runs of the comparison: the reference variant of the best-ranked base (no swept
-    change, else the best) and its `top` best variants; empty when fewer than two."""
+def best_ids(sweep: Sweep, table: pd.DataFrame) -> list[str]:
+    """Ids of the variants compared: the reference variant of the best-ranked base (no
+    swept change, else the best) and its `top` best variants; empty when fewer than two."""
     if table.empty or sweep.spec.top == 0 or not table["_has_plan"].any():
         return []
     best_base = int(table.loc[table["_has_plan"]].iloc[0]["_base"])
@@ -43,7 +45,14 @@ def compare_best(sweep: Sweep, table: pd.DataFrame, outdir: Path) -> list[Run]:
     ref = grp[grp["label"].isin(plain)]
     chosen = [ref.iloc[0]["id"]] if len(ref) else []
     chosen += [i for i in grp["id"] if i not in chosen][:sweep.spec.top]
-    if len(chosen) < 2:
+    return chosen if len(chosen) >= 2 else []
+
+
+def compare_best(sweep: Sweep, table: pd.DataFrame, outdir: Path) -> list[Run]:
+    """Runs of the comparison of single-year variants (`best_ids`); empty when fewer
+    than two."""
+    chosen = best_ids(sweep, table)
+    if not chosen:
         return []
     labels = dict(zip(table["id"], table["label"], strict=True))
     names = unique_labels([labels[i].replace(", ", "_").replace(" ", "-") for i in chosen])
@@ -61,9 +70,11 @@ def write_summary(sweep: Sweep, outdir: Path) -> tuple[Path, pd.DataFrame,
     the folder, the ranked table, the failed variants and those not run."""
     found, failed, missing = collect(sweep, outdir)
     table = rank_table(sweep, found)
-    runs = compare_best(sweep, table, outdir)
+    plans = best_ids(sweep, table) if sweep.horizon else []
+    runs = [] if sweep.horizon else compare_best(sweep, table, outdir)
     with staged_folder(outdir / "summary", prefix=f"{TMP_PREFIX}summary-") as tmp:
-        names = [r.label for r in runs] or None
+        labels = dict(zip(table["id"], table["label"], strict=True)) if plans else {}
+        names = [r.label for r in runs] or [labels[i] for i in plans] or None
         front = public(table[table["pareto"]]) if not table.empty else public(table)
         write_files(tmp, {
             "ranking.csv": public(table).to_csv(index=False),
@@ -72,4 +83,6 @@ def write_summary(sweep: Sweep, outdir: Path) -> tuple[Path, pd.DataFrame,
             "ranking.html": render_ranking(sweep, table, failed, missing, names)})
         if runs:
             write_comparison(compare_runs(runs), tmp / "compare")
+        if plans:
+            write_plan_comparison(compare_plans([outdir / i for i in plans]), tmp / "compare")
     return outdir / "summary", table, failed, missing

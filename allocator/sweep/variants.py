@@ -22,11 +22,19 @@ from .layouts import LayoutSpec
 Stage = Literal["students", "teachers", "all"]
 DEFAULT_RANK = ["travel.mean_km", "funding.total_yuan"]
 DEFAULT_PARETO = ["travel.mean_km", "funding.total_yuan", "open_schools"]
+HORIZON_RANK = ["horizon.targets_missed", "horizon.pupil_km", "horizon.annual_cost_yuan"]
+HORIZON_PARETO = ["horizon.pupil_km", "horizon.annual_cost_yuan", "horizon.pupils_moved"]
 
 
 # -- the spec file -----------------------------------------------------------------------------
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class HorizonSpec(_Spec):
+    years: str | int | None = Field(None, description="school years of every variant's "
+                                    "plan, 'A-B' (default: those of the base scenario's "
+                                    "students_by_year)")
 
 
 class SweepSpec(_Spec):
@@ -40,10 +48,19 @@ class SweepSpec(_Spec):
     grid: dict[str, list[Any]] = Field(default_factory=dict, description="dotted path -> "
                                        "values; the variants are their cross product")
     layouts: LayoutSpec | None = None
+    horizon: HorizonSpec | None = Field(None, description="every variant is a horizon plan "
+                                        "of these years (`allocator plan`), ranked on its "
+                                        "horizon totals")
+    phasings: dict[str, dict[str | int, int]] = Field(
+        default_factory=dict, description="name -> {'layout[i]' (or i): school year}: "
+        "named alternative years of the variant's layout operations (needs horizon; `{}` "
+        "keeps the scenario's years)")
     rank: list[str] = Field(default_factory=lambda: list(DEFAULT_RANK), description="KPI "
-                            "keys to rank by, in order; '-key' ranks the largest first")
+                            "keys to rank by, in order; '-key' ranks the largest first "
+                            "(default with horizon: HORIZON_RANK)")
     pareto: list[str] = Field(default_factory=lambda: list(DEFAULT_PARETO), description=
-                              "KPIs of the Pareto front (all minimised; '-key' maximises)")
+                              "KPIs of the Pareto front (all minimised; '-key' maximises; "
+                              "default with horizon: HORIZON_PARETO)")
     top: int = Field(3, ge=0, description="variants in the comparison of the best ones")
 
 
@@ -83,12 +100,18 @@ class Variant:
     closures: list[str]
     stage: Stage | None
     digest: str
+    phasing: str | None = None
+    horizon: tuple[int, int] | None = None  # (first, last) school year of a horizon plan
 
     def describe(self, bases: list[Base]) -> dict[str, Any]:
-        """What variant.json records: id, label, base file, swept settings, layout."""
-        return {"id": self.id, "label": self.label, "base": str(bases[self.base].path),
-                "digest": self.digest, "stage": self.stage, "plan": self.plan,
-                "closures": self.closures, "settings": self.settings}
+        """What variant.json records: id, label, base file, swept settings, layout (and
+        the phasing and years of a horizon plan)."""
+        out = {"id": self.id, "label": self.label, "base": str(bases[self.base].path),
+               "digest": self.digest, "stage": self.stage, "plan": self.plan,
+               "closures": self.closures, "settings": self.settings}
+        if self.horizon is not None:
+            out.update(phasing=self.phasing, horizon=list(self.horizon))
+        return out
 
 
 @dataclass
@@ -105,3 +128,8 @@ class Sweep:
     @property
     def name(self) -> str:
         return self.spec.name or self.source.stem
+
+    @property
+    def horizon(self) -> bool:
+        """True when the variants are horizon plans (plan folders, ranked on totals)."""
+        return self.spec.horizon is not None
