@@ -131,7 +131,7 @@ def plan_horizon(sc: Scenario, *, years: tuple[int, int] | None = None,
     solved, naming it); nothing is written here."""
     span = plan_years(sc, years)
     check_plan(sc, span)
-    plan, state, decided = Plan(sc), CohortState(), {}
+    plan, state, decided = Plan(sc), CohortState.for_plan(sc, span), {}
     limit = sc.options.time_limit_s if time_limit is None else time_limit
     ctx = YearContext(sc, span, limit, progress)
     for year in span:
