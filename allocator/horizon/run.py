@@ -160,14 +160,14 @@ def plan_horizon(sc: Scenario, *, years: tuple[int, int] | None = None,
     ScenarioError for bad input before any year is solved (and for a year that cannot be
     solved, naming it); nothing is written here."""
     span = plan_years(sc, years)
-    check_plan(sc, span)
+    built = check_plan(sc, span)  # each year as it stands while no `choose` is decided
     plan, state, decided = Plan(sc), CohortState.for_plan(sc, span), {}
     limit = sc.options.time_limit_s if time_limit is None else time_limit
     ctx = YearContext(sc, span, limit, progress)
     with collector_paused():
         for year in span:
             t0 = time.perf_counter()
-            ys = build_year(sc, year, span[0], decided)
+            ys = build_year(sc, year, span[0], decided) if decided else built[year]
             scenario, result = solve_year(ys, state, ctx, t0)
             decided.update(decided_closures(result, ys.positions))
             seconds = round(time.perf_counter() - t0, 3)
