@@ -10,7 +10,7 @@ from allocator.metrics.indicators import KPI_IDS
 from allocator.model.findings import Finding, ScenarioError
 from allocator.model.scenario import Scenario
 
-from .phasing import build_year
+from .phasing import YearScenario, build_year
 
 MAX_YEARS = 50
 
@@ -74,16 +74,20 @@ def dated_findings(sc: Scenario, years: list[int]) -> list[Finding]:
     return out
 
 
-def check_plan(sc: Scenario, years: list[int]) -> None:
+def check_plan(sc: Scenario, years: list[int]) -> dict[int, YearScenario]:
     """Raise ScenarioError with every finding above, and those of each year's layout and
-    dated policy (a `choose` still undecided there), before anything is solved."""
+    dated policy (a `choose` still undecided there), before anything is solved. Returns
+    each year as built for the check (as `build_year` builds it with no `choose`
+    decided)."""
     findings = pupils_findings(sc, years) + dated_findings(sc, years)
+    built: dict[int, YearScenario] = {}
     if not findings:
         for year in years:
             try:
-                build_year(sc, year, years[0], {})
+                built[year] = build_year(sc, year, years[0], {})
             except ScenarioError as exc:
                 findings += [f for f in exc.findings if f not in findings]
                 break
     if findings:
         raise ScenarioError(findings)
+    return built

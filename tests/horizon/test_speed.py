@@ -115,3 +115,19 @@ def test_each_plan_year_keeps_to_its_time_limit():
     for py in plan.years:
         assert py.result.assignments
         assert py.seconds <= limit + slack, (py.year, py.seconds, py.result.timings)
+
+
+@pytest.mark.slow
+def test_each_plan_year_keeps_to_the_solve_contract_on_a_mid_size_county():
+    """A year's whole wall (building the cohort units, the solve, assembling the result and
+    reading the cohorts back) within L + max(2 s, 5%), the contract of a single solve, on a
+    county of 2,500 blocks with a merge programme in its third year."""
+    limit = 5.0
+    sc = Scenario.model_validate(county(limit, 2, schools=120, blocks=2500,
+                                        years=[2026, 2027, 2028, 2029]))
+    plan = plan_horizon(sc, time_limit=limit)
+    assert [py.year for py in plan.years] == [2026, 2027, 2028, 2029]
+    for py in plan.years:
+        assert py.result.status in ("optimal", "feasible") and py.result.assignments
+        assert py.seconds <= limit + max(2.0, 0.05 * limit), (py.year, py.seconds,
+                                                                py.result.timings)
