@@ -152,14 +152,17 @@ def add_school(m: _Model, inst: Instance, units: Units, arcs: Arcs, x: list, j: 
 
 
 def build_county_model(inst: Instance, units: Units, arcs: Arcs, out: np.ndarray,
-                       strict: bool) -> _Model:
-    """The relaxation of the module docstring over `arcs` with outside options `out`."""
+                       strict: bool, deadline: float = float("inf")) -> _Model | None:
+    """The relaxation of the module docstring over `arcs` with outside options `out`;
+    None when building it runs past `deadline` (the clock is checked school by school)."""
     m = _Model(elastic=not strict)
     x = add_units(m, units, arcs, out)
     pen = rule_prices(inst)
     order = np.argsort(arcs.school, kind="stable")
     starts = np.searchsorted(arcs.school[order], np.arange(inst.n_schools + 1))
     for j in range(inst.n_schools):
+        if time.perf_counter() > deadline:
+            return None
         idx = order[starts[j]: starts[j + 1]]
         if len(idx):
             add_school(m, inst, units, arcs, x, j, idx, pen)
@@ -179,9 +182,10 @@ def county_bound(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, 
         return out
     per_unit = int(min(GROW_PER_UNIT, max(8, GROW_ARCS // max(len(units), 1))))
     arcs, _ = grow_arcs(inst, units, arcs, flow_multipliers(units, rel), per_unit)
-    m = build_county_model(inst, units, arcs, multiplier_caps(inst, units, arcs), strict)
+    m = build_county_model(inst, units, arcs, multiplier_caps(inst, units, arcs), strict,
+                           deadline - MIN_SECONDS)
     left = deadline - time.perf_counter() - OVERRUN
-    if left >= MIN_SECONDS / 2:
+    if m is not None and left >= MIN_SECONDS / 2:
         m.s.SetTimeLimit(int(left * 1000))
         if not strict:  # strict: the trivial point breaks hard rules; SCIP's defaults
             m.s.SetSolverSpecificParametersAsString(SCIP_PARAMS)

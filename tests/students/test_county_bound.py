@@ -13,7 +13,7 @@ import pytest
 from allocator import generate_scenario, parse_scenario
 from allocator.pipeline.prepare import prepare
 from allocator.rules.objective import SCALE
-from allocator.students.county_bound import county_bound
+from allocator.students.county_bound import build_county_model, county_bound
 from allocator.students.flow_bound import relax_with_pricing
 from allocator.verification import verify_result
 from tests.conftest import block, scenario, school, solve_students
@@ -136,3 +136,12 @@ def test_the_student_stage_reports_the_whole_class_bound():
         assert r.lower_bound >= r.solver.flow_bound - 1e-6
     assert r.lower_bound <= r.objective + 1e-6
     assert verify_result(sc, r).ok
+
+
+def test_a_model_past_its_deadline_is_not_built():
+    sc = parse_scenario(generate_scenario(8, 200, seed=3))
+    pr = prepare(sc, stage="students").students
+    out = np.zeros(len(pr.units), dtype=np.int64)
+    assert build_county_model(pr.instance, pr.units, pr.arcs, out, False,
+                              deadline=time.perf_counter() - 1.0) is None
+    assert build_county_model(pr.instance, pr.units, pr.arcs, out, False) is not None
