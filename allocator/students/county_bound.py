@@ -170,8 +170,8 @@ def build_county_model(inst: Instance, units: Units, arcs: Arcs, out: np.ndarray
     return m
 
 
-def county_bound(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, *,
-                 strict: bool, deadline: float) -> CountyBound:
+def prove_county_bound(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, *,
+                       strict: bool, deadline: float) -> CountyBound:
     """SCIP's bound on the relaxation (module docstring) when it stops at `deadline`
     (perf_counter time; SCIP keeps its own time limit, so the call returns about then).
     Valid for every plan over every admissible arc; None when there was no time to

@@ -19,7 +19,7 @@ from allocator.rules.objective import SCALE, relative_gap
 
 from .arcs import Arcs, Units, price_units
 from .contiguity import build_rule, repair_plan
-from .county_bound import county_bound
+from .county_bound import prove_county_bound
 from .flow_bound import FlowRelaxation
 from .hint import warm_start
 from .instance import Instance
@@ -69,7 +69,7 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
 
 def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
                 budget: Budget, stats: dict) -> tuple[int, dict]:
-    """The flow bound raised by the county relaxation with whole classes (`county_bound`)
+    """The flow bound raised by the county relaxation with whole classes (`prove_county_bound`)
     within `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way.
     Small models (CP-SAT solves them whole with all the time; its bound, raised as far as
     reduced costs allow, is reported) keep the flow bound here and add no stats. Otherwise
@@ -82,8 +82,8 @@ def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict
                            "to pay for the search time it takes)"}
     budget.say("bound", "county relaxation with whole classes (SCIP's cutting planes)")
     deadline = time.perf_counter() + CLASS_BOUND_SHARE * max(0.0, budget.remaining())
-    cb = county_bound(problem.instance, problem.units, arcs, rel, strict=strict,
-                      deadline=deadline)
+    cb = prove_county_bound(problem.instance, problem.units, arcs, rel, strict=strict,
+                            deadline=deadline)
     stats = {**stats, **cb.stats}
     if cb.bound is None:
         stats["bound_method"] = ("flow (the whole-class relaxation proved no bound in its "

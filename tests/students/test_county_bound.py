@@ -13,7 +13,7 @@ import pytest
 from allocator import generate_scenario, parse_scenario
 from allocator.pipeline.prepare import prepare
 from allocator.rules.objective import SCALE
-from allocator.students.county_bound import build_county_model, county_bound
+from allocator.students.county_bound import build_county_model, prove_county_bound
 from allocator.students.flow_bound import relax_with_pricing
 from allocator.verification import verify_result
 from tests.conftest import block, scenario, school, solve_students
@@ -23,8 +23,8 @@ def bounds_of(sc, strict: bool = False, seconds: float = 5.0) -> tuple[int, int 
     """(flow bound, county bound) of a scenario, objective units."""
     pr = prepare(sc, stage="students").students
     rel, arcs = relax_with_pricing(pr.instance, pr.units, pr.arcs, elastic=not strict)
-    cb = county_bound(pr.instance, pr.units, arcs, rel, strict=strict,
-                      deadline=time.perf_counter() + seconds)
+    cb = prove_county_bound(pr.instance, pr.units, arcs, rel, strict=strict,
+                            deadline=time.perf_counter() + seconds)
     return rel.bound, cb.bound
 
 
@@ -112,8 +112,8 @@ def test_the_bound_keeps_its_deadline():
     rel, arcs = relax_with_pricing(pr.instance, pr.units, pr.arcs, elastic=True)
     for seconds in (0.5, 2.0):
         t = time.perf_counter()
-        cb = county_bound(pr.instance, pr.units, arcs, rel, strict=False,
-                          deadline=t + seconds)
+        cb = prove_county_bound(pr.instance, pr.units, arcs, rel, strict=False,
+                                deadline=t + seconds)
         assert time.perf_counter() - t < seconds + 1.0
         assert cb.bound is None or cb.bound <= 10**15
 
