@@ -29,6 +29,7 @@ from .search import WHOLE_TIME_UNITS, search_plan
 
 CLASS_BOUND_SHARE = 0.5  # of the time left after the warm start (plans measured no worse)
 CLASS_BOUND_MAX_UNITS = 3000  # above: not measured
+CLASS_BOUND_SKIP_GAP = 0.02  # warm start this close to the flow bound: no whole-class bound
 CLASS_BOUND_KEYS = ("class_bound", "bound_method", "class_bound_steps", "class_bound_models",
                     "class_bound_inexact", "class_bound_s", "class_bound_arcs")
 
@@ -68,14 +69,20 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
 
 
 def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
-                budget: Budget, stats: dict) -> tuple[int, dict]:
+                upper: int, budget: Budget, stats: dict) -> tuple[int, dict]:
     """The flow bound raised by the county relaxation with whole classes (`prove_county_bound`)
     within `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way.
     Small models (CP-SAT solves them whole with all the time; its bound, raised as far as
     reduced costs allow, is reported) keep the flow bound here and add no stats. Otherwise
-    the stats say which bound is reported (`bound_method`) and, on a fallback, why."""
+    the stats say which bound is reported (`bound_method`) and, on a fallback, why. When
+    the warm start (`upper`) is within `CLASS_BOUND_SKIP_GAP` of the flow bound, the
+    search gets the time instead (whole classes could raise the bound by that much at
+    most)."""
     if len(problem.units) <= WHOLE_TIME_UNITS:
         return rel.bound, stats
+    if relative_gap(upper, rel.bound) <= CLASS_BOUND_SKIP_GAP:
+        return rel.bound, {**stats, "bound_method": "flow (the warm start is within "
+                           f"{CLASS_BOUND_SKIP_GAP:.0%} of it: the search gets the time)"}
     if len(problem.units) > CLASS_BOUND_MAX_UNITS:
         return rel.bound, {**stats, "bound_method": "flow (the whole-class relaxation runs "
                            f"up to {CLASS_BOUND_MAX_UNITS} units; above, it was not measured "
@@ -112,7 +119,7 @@ def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
     _, _, hint_pen = build_schools(inst, units, arcs, hint)
     hint_cost = int(arcs.cost[hint].sum()) + hint_pen
     laps("hint")
-    bound, stats = raise_bound(problem, arcs, rel, strict, budget, stats)
+    bound, stats = raise_bound(problem, arcs, rel, strict, hint_cost, budget, stats)
     laps("class_bound")
     budget.say("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
                relative_gap(hint_cost, bound))
