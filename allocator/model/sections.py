@@ -109,17 +109,23 @@ class SolverStats(Section):
     arcs_added: int | None = Field(None, description="arcs added by pricing")
     flow_bound: float | None = Field(None, description="min-cost-flow lower bound, valid for "
                                      "the unpruned problem")
-    class_bound: float | None = Field(None, description="decomposition bound by school "
-                                      "(whole classes, rooms, beds, unsplittable blocks), "
-                                      "valid for the unpruned problem")
+    class_bound: float | None = Field(None, description="bound that sees whole classes, "
+                                      "rooms, beds and unsplittable blocks (the county "
+                                      "relaxation's cutting planes), valid for the unpruned "
+                                      "problem")
     bound_method: str | None = Field(None, description="which bound the lower bound starts "
-                                     "from (decomposition by school, or flow and why)")
-    class_bound_steps: int | None = None
-    class_bound_models: int | None = Field(None, description="school models solved")
-    class_bound_inexact: int | None = Field(None, description="school models stopped before "
-                                            "proving their value (their bound counts)")
-    class_bound_s: float | None = None
-    class_bound_arcs: int | None = Field(None, description="arcs the decomposition priced in")
+                                     "from (county relaxation with whole classes, or flow "
+                                     "and why)")
+    class_bound_steps: int | None = Field(None, description="decomposition by school only: "
+                                          "subgradient steps")
+    class_bound_models: int | None = Field(None, description="decomposition by school only: "
+                                           "school models solved")
+    class_bound_inexact: int | None = Field(None, description="decomposition by school only: "
+                                            "school models stopped before proving their "
+                                            "value (their bound counts)")
+    class_bound_s: float | None = Field(None, description="seconds the whole-class bound took")
+    class_bound_arcs: int | None = Field(None, description="arcs in the whole-class bound's "
+                                         "model (after pricing)")
     unplaced_blocks_by_township: dict[str, int] | None = None
     contiguity_constrained_arcs: int | None = None
     contiguity_forbidden_arcs: int | None = None

@@ -11,6 +11,7 @@ from allocator import solve
 from allocator.pipeline.prepare import prepare
 from allocator.rules.objective import SCALE
 from allocator.students.class_bound import class_bound
+from allocator.students.county_bound import prove_county_bound
 from allocator.students.flow_bound import relax_with_pricing
 from allocator.students.hint import warm_start
 from allocator.students.rows import build_schools
@@ -67,6 +68,9 @@ def test_no_bound_exceeds_a_known_plan(name):
                      upper=int(arcs.cost[hint].sum()) + pen, deadline=now + 3.0,
                      hard_deadline=now + 6.0)
     assert cb.bound is not None and cb.bound <= best
+    county = prove_county_bound(inst, units, arcs, rel, strict=False,
+                                deadline=time.perf_counter() + 10.0)
+    assert county.bound is not None and county.bound <= best
 
 
 def test_the_choose_bound_stays_below_its_plan():
