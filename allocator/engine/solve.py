@@ -11,8 +11,10 @@ The same design as the planner's student solve, for any jobs-to-agents problem:
 5. working arcs: every arc that can still appear in a better plan, cut to about k per job
    (by cost and by reduced cost) when there are more;
 6. without facilities: the tabu search (`tabu`: shift and swap chains through overloaded
-   plans, what tight GAP capacities need) races CP-SAT on the whole working model, run in
-   another thread, in two rounds (the second from the better plan, over re-pruned arcs);
+   plans with a penalty weight per agent that adapts, restarts relinked between elite
+   plans; what tight GAP capacities need) races CP-SAT on the whole working model, run in
+   another thread (one CP-SAT worker on large models, where the tabu finds the plans), in
+   two rounds (the second from the better plan, over re-pruned arcs);
    with facilities: CP-SAT on the whole working model (small problems: to optimality), the
    neighbourhood search (`neighbourhood`: CP-SAT on freed regions, swapping open agents),
    then CP-SAT again from the best plan, over re-pruned arcs, to raise the bound.

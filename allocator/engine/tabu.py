@@ -1,26 +1,32 @@
-"""Tabu search with strategic oscillation: improve a complete plan by shifts and swaps.
+"""Tabu search with adaptive capacity penalties: improve a complete plan by shifts and swaps.
 
 Tight capacities leave few feasible single moves; the search therefore walks through plans
-that overload agents, paying `alpha` per unit of overload, and tunes `alpha` as it goes
-(up while the current plan is overloaded, down while it is feasible), so it oscillates
-around the capacity boundary and crosses it where feasible moves alone cannot (the chains of
-shifts tight capacities need). Each iteration takes the best non-tabu shift or swap, both
-evaluated for every job with numpy; moving a job off an agent forbids moving it back for a
-few iterations unless that gives a feasible plan better than the best. The best feasible plan
-seen is returned. For facilities, jobs move only among open agents and never empty one.
+that overload agents, in the style of Yagiura, Ibaraki and Glover's ejection-chain search
+for GAP: each agent has its own penalty weight per unit of overload, raised while that agent
+is overloaded and lowered for all while the plan is feasible, so the walk oscillates around
+the capacity boundary where it binds and crosses it where feasible moves alone cannot (the
+chains of shifts tight capacities need). Each iteration takes the best non-tabu shift or
+swap, priced for every job with numpy (a sample of `swap_rows` jobs for swaps); moving a job
+off an agent forbids moving it back for a few iterations unless that gives a feasible plan
+better than the best. Restarts start from a plan relinked between the best plan and another
+elite plan (half their differences taken from the other), or, with one elite plan, from the
+best plan with a few random shifts. The best feasible plan seen is returned. For facilities,
+jobs move only among open agents and never empty one.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .core import Core, is_feasible, loads, opened, plan_cost
 
 BIG = np.float64(1e18)
+ELITE = 6  # elite plans kept for relinking
+KICK = 0.03  # share of jobs shifted at random when a restart has no second elite plan
 
 
 @dataclass
@@ -30,34 +36,42 @@ class TabuStats:
     iterations: int = 0
     improved: int = 0
     best: int = 0
+    restarts: int = 0
 
 
-def _shift_deltas(C, W, cap, load, a, jobs, alpha):
-    """(cost delta, overload delta) of moving each job j to each agent i: (m, n) arrays."""
+def shift_deltas(C, W, cap, load, a, jobs, wt):
+    """(cost delta, weighted overload delta, overload delta) of moving each job j of `jobs`
+    to each other agent i: (m, len(jobs)) arrays, exact where i is not j's agent (the
+    search masks those entries); agent i's overload counts `wt[i]` per unit."""
     ex = np.maximum(0, load - cap)
-    la = load[a]
-    d_src = np.maximum(0, la - W[a, jobs] - cap[a]) - ex[a]
-    d_dst = np.maximum(0, load[:, None] + W - cap[:, None]) - ex[:, None]
-    dc = C - C[a, jobs][None, :]
-    dx = d_src[None, :] + d_dst
-    return dc, dx
+    aj = a[jobs]
+    d_src = np.maximum(0, load[aj] - W[aj, jobs] - cap[aj]) - ex[aj]
+    d_dst = np.maximum(0, load[:, None] + W[:, jobs] - cap[:, None]) - ex[:, None]
+    dc = C[:, jobs] - C[aj, jobs][None, :]
+    return dc, (wt[aj] * d_src)[None, :] + wt[:, None] * d_dst, d_src[None, :] + d_dst
 
 
-def _swap_deltas(C, W, cap, load, a, js, ks):
-    """(cost delta, overload delta) of swapping the agents of jobs js (rows) and ks (cols)."""
+def swap_deltas(C, W, cap, load, a, js, wt):
+    """(cost delta, weighted overload delta, overload delta) of swapping the agents of jobs
+    js (rows) with every job (columns): (len(js), n) arrays, exact where the two jobs have
+    different agents (the search masks the others). Row gathers only: no 2-D fancy index."""
     ex = np.maximum(0, load - cap)
-    aj, ak = a[js][:, None], a[ks][None, :]
-    jj, kk = js[:, None], ks[None, :]
-    new_aj = load[aj] - W[aj, jj] + W[aj, kk]
-    new_ak = load[ak] - W[ak, kk] + W[ak, jj]
-    dx = (np.maximum(0, new_aj - cap[aj]) - ex[aj] + np.maximum(0, new_ak - cap[ak])
-          - ex[ak])
-    dc = C[ak, jj] + C[aj, kk] - C[aj, jj] - C[ak, kk]
-    return dc, dx
+    n = a.size
+    aj = a[js]
+    own_c, own_w = C[a, np.arange(n)], W[a, np.arange(n)]
+    cj_at_k = C[:, js][a].T  # job j (row) on job k's agent (column)
+    wj_at_k = W[:, js][a].T
+    ck_at_j, wk_at_j = C[aj], W[aj]  # job k (column) on job j's agent (row)
+    new_aj = load[aj][:, None] - own_w[js][:, None] + wk_at_j
+    new_ak = load[a][None, :] - own_w[None, :] + wj_at_k
+    xj = np.maximum(0, new_aj - cap[aj][:, None]) - ex[aj][:, None]
+    xk = np.maximum(0, new_ak - cap[a][None, :]) - ex[a][None, :]
+    dc = cj_at_k + ck_at_j - own_c[js][:, None] - own_c[None, :]
+    return dc, wt[aj][:, None] * xj + wt[a][None, :] * xk, xj + xk
 
 
 @dataclass
-class _Walk:
+class Walk:
     """The current plan of a tabu walk: agent per job, loads, job counts, arc cost."""
 
     a: np.ndarray
@@ -66,109 +80,183 @@ class _Walk:
     cost: float
 
     @classmethod
-    def of(cls, core: Core, C: np.ndarray, assign: np.ndarray) -> _Walk:
-        """The walk at plan `assign`."""
+    def of(cls, core: Core, C: np.ndarray, assign: np.ndarray) -> Walk:
+        """The walk at plan `assign` (loads, counts and cost computed from scratch)."""
         a = assign.copy()
         return cls(a, loads(core, a), np.bincount(a, minlength=core.m),
                    float(C[a, np.arange(core.n)].sum()))
 
+    def shift(self, C: np.ndarray, W: np.ndarray, j: int, i: int) -> None:
+        """Move job j to agent i, keeping loads, counts and cost exact."""
+        src = self.a[j]
+        self.load[src] -= W[src, j]
+        self.load[i] += W[i, j]
+        self.count[src] -= 1
+        self.count[i] += 1
+        self.cost += float(C[i, j] - C[src, j])
+        self.a[j] = i
+
+    def swap(self, C: np.ndarray, W: np.ndarray, j: int, k: int) -> None:
+        """Exchange the agents of jobs j and k, keeping loads, counts and cost exact."""
+        p, q = self.a[j], self.a[k]
+        self.load[p] += W[p, k] - W[p, j]
+        self.load[q] += W[q, j] - W[q, k]
+        self.cost += float(C[q, j] + C[p, k] - C[p, j] - C[q, k])
+        self.a[j], self.a[k] = q, p
+
+
+@dataclass
+class _Elite:
+    """The best distinct feasible plans seen (cost, plan), cheapest first."""
+
+    plans: list = field(default_factory=list)
+
+    def offer(self, cost: int, plan: np.ndarray) -> None:
+        """Keep `plan` when it is new and among the `ELITE` cheapest."""
+        if any(c == cost and np.array_equal(p, plan) for c, p in self.plans):
+            return
+        self.plans.append((cost, plan.copy()))
+        self.plans.sort(key=lambda t: t[0])
+        del self.plans[ELITE:]
+
 
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,
                 seed: int = 0, target: int | None = None, max_idle: int = 20000,
-                swap_rows: int = 64, restart: int = 100, tenure: int = 3,
+                swap_rows: int = 32, restart: int = 100, tenure: int = 3,
                 alpha_rate: float = 1.1, should_stop: Callable[[], bool] | None = None,
                 ) -> tuple[np.ndarray, TabuStats]:
     """Improve the complete feasible plan `assign` until `deadline` (perf_counter), a plan of
     cost <= `target`, or `max_idle` iterations without a better feasible plan. Returns the
     best feasible plan seen (never worse than `assign`). Moves use `arcs` only; every
-    `restart` idle iterations the walk restarts from the best plan; a job moved off an
-    agent stays off it for 3 to 3 + `tenure` iterations; `alpha` changes by `alpha_rate`.
-    `should_stop()` is polled every few iterations (another search may have finished)."""
+    `restart` idle iterations the walk restarts from a relinked or kicked elite plan; a job
+    moved off an agent stays off it for 3 to 3 + `tenure` iterations; penalty weights change
+    by `alpha_rate`. `should_stop()` is polled every few iterations."""
     rng = np.random.default_rng(seed)
     open_ = opened(core, assign) if core.facilities else np.ones(core.m, dtype=bool)
     usable = arcs & core.allowed & open_[:, None]
-    C = core.C.astype(np.float64)
-    W = core.W.astype(np.int64)
-    walk = _Walk.of(core, C, assign)
+    C, W = core.C.astype(np.float64), core.W.astype(np.int64)
+    walk = Walk.of(core, C, assign)
     best, best_cost = assign.copy(), plan_cost(core, assign)
     fixed = best_cost - walk.cost  # opening costs do not change: agents never open or close
-    stats = TabuStats(best=best_cost)
+    stats, elite = TabuStats(best=best_cost), _Elite()
+    elite.offer(best_cost, best)
     tabu = np.zeros((core.m, core.n), dtype=np.int64)
-    alpha = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
+    base = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
+    wt = np.full(core.m, base)
     it, idle = 0, 0
     while idle < max_idle and (target is None or best_cost > target):
         if it % 16 == 0 and (time.perf_counter() >= deadline or (
                 should_stop is not None and should_stop())):
             break
         it += 1
-        if not _move(core, C, W, usable, walk, tabu, it, alpha, best_cost - fixed, rng,
+        if not _move(core, C, W, usable, walk, tabu, it, wt, best_cost - fixed, rng,
                      swap_rows, tenure):
             break
-        over = int(np.maximum(0, walk.load - core.cap).sum())
-        alpha = max(1e-3, alpha / alpha_rate) if over == 0 else alpha * alpha_rate
-        if over == 0 and walk.cost + fixed < best_cost - 1e-9:
+        over = np.maximum(0, walk.load - core.cap)
+        _adapt(wt, over, alpha_rate, base)
+        if not over.any() and walk.cost + fixed < best_cost - 1e-9:
             best, best_cost = walk.a.copy(), int(round(walk.cost + fixed))
+            elite.offer(best_cost, best)
             stats.improved += 1
             idle = 0
             continue
         idle += 1
-        if restart and idle % restart == 0:  # back to the best plan, fresh tabu list
-            walk = _Walk.of(core, C, best)
+        if restart and idle % restart == 0:
+            if not over.any():
+                elite.offer(int(round(walk.cost + fixed)), walk.a)
+            walk = Walk.of(core, C, _restart_plan(core, usable, elite, rng))
             tabu[:] = 0
+            stats.restarts += 1
     stats.iterations, stats.best = it, best_cost
     if not is_feasible(core, best):  # cannot happen: only overload-free plans are kept
         raise RuntimeError("tabu search kept an infeasible plan")
     return best, stats
 
 
-def _move(core: Core, C: np.ndarray, W: np.ndarray, usable: np.ndarray, walk: _Walk,
-          tabu: np.ndarray, it: int, alpha: float, best_arc_cost: float,
+def _adapt(wt: np.ndarray, over: np.ndarray, rate: float, base: float) -> None:
+    """Raise the weights of overloaded agents (more for more overload); when none is
+    overloaded, lower every weight; weights stay within base x [1e-3, 1e6]."""
+    if over.any():
+        wt *= 1.0 + (rate - 1.0) * over / over.max()
+    else:
+        wt /= rate
+    np.clip(wt, 1e-3 * base, 1e6 * base, out=wt)
+
+
+def _restart_plan(core: Core, usable: np.ndarray, elite: _Elite,
+                  rng: np.random.Generator) -> np.ndarray:
+    """A start between the best elite plan and another (half of their differing jobs take
+    the other's agent), or the best plan with `KICK` of its jobs moved to random usable
+    agents (facilities: the best plan itself)."""
+    plan = elite.plans[0][1].copy()
+    if core.facilities:
+        return plan
+    if len(elite.plans) > 1:
+        other = elite.plans[int(rng.integers(1, len(elite.plans)))][1]
+        diff = np.flatnonzero(plan != other)
+        take = diff[rng.random(diff.size) < 0.5]
+        plan[take] = other[take]
+        return plan
+    for j in rng.choice(core.n, max(1, int(KICK * core.n)), replace=False):
+        agents = np.flatnonzero(usable[:, j])
+        plan[j] = agents[int(rng.integers(agents.size))]
+    return plan
+
+
+def _swap_rows(walk: Walk, cap: np.ndarray, n: int, rows: int,
+               rng: np.random.Generator) -> np.ndarray:
+    """Jobs whose swaps are priced this iteration: all when few; while agents are
+    overloaded, up to `rows` of the jobs on them (the swaps that can relieve them), else
+    `rows` jobs at random."""
+    if n <= rows:
+        return np.arange(n)
+    over = walk.load > cap
+    if over.any():
+        on = np.flatnonzero(over[walk.a])
+        if on.size <= rows:
+            return on
+        return rng.choice(on, rows, replace=False)
+    return rng.choice(n, rows, replace=False)
+
+
+def _move(core: Core, C: np.ndarray, W: np.ndarray, usable: np.ndarray, walk: Walk,
+          tabu: np.ndarray, it: int, wt: np.ndarray, best_arc_cost: float,
           rng: np.random.Generator, swap_rows: int, tenure: int) -> bool:
     """Make the best non-tabu shift or swap (a tabu one when it gives a feasible plan with
-    arc cost below `best_arc_cost`), priced as cost + alpha x overload; the moved jobs
+    arc cost below `best_arc_cost`), priced as cost + weighted overload; the moved jobs
     stay off their agents for 3 to 3 + `tenure` iterations. False when no move is
     allowed."""
     n, a, load, cap = core.n, walk.a, walk.load, core.cap
     jobs = np.arange(n)
     total_ex = int(np.maximum(0, load - cap).sum())
-    dc, dx = _shift_deltas(C, W, cap, load, a, jobs, alpha)
+    dc, dw, dx = shift_deltas(C, W, cap, load, a, jobs, wt)
     ok = usable.copy()
     ok[a, jobs] = False
     if core.facilities:
         ok[:, walk.count[a] <= 1] = False
     asp = ((total_ex + dx) == 0) & (walk.cost + dc < best_arc_cost)
-    val = np.where(ok & ((tabu <= it) | asp), dc + alpha * dx, BIG)
+    val = np.where(ok & ((tabu <= it) | asp), dc + dw, BIG)
     s_flat = int(np.argmin(val))
     s_val = val.flat[s_flat]
-    js = jobs if n <= swap_rows else rng.choice(n, swap_rows, replace=False)
-    wc, wx = _swap_deltas(C, W, cap, load, a, js, jobs)
-    aj, ak = a[js][:, None], a[None, :]
-    wok = (aj != ak) & usable[ak, js[:, None]] & usable[aj, jobs[None, :]]
-    wfree = (tabu[ak, js[:, None]] <= it) & (tabu[aj, jobs[None, :]] <= it)
+    js = _swap_rows(walk, cap, n, swap_rows, rng)
+    wc, ww, wx = swap_deltas(C, W, cap, load, a, js, wt)
+    aj = a[js]
+    wok = (aj[:, None] != a[None, :]) & usable[:, js][a].T & usable[aj]
+    wfree = (tabu[:, js][a].T <= it) & (tabu[aj] <= it)
     wasp = ((total_ex + wx) == 0) & (walk.cost + wc < best_arc_cost)
-    wval = np.where(wok & (wfree | wasp), wc + alpha * wx, BIG)
+    wval = np.where(wok & (wfree | wasp), wc + ww, BIG)
     w_flat = int(np.argmin(wval))
     if min(s_val, wval.flat[w_flat]) >= BIG:
         return False
     hold = int(rng.integers(3, 3 + tenure))
     if s_val <= wval.flat[w_flat]:
         i, j = divmod(s_flat, n)
-        src = a[j]
-        load[src] -= W[src, j]
-        load[i] += W[i, j]
-        walk.count[src] -= 1
-        walk.count[i] += 1
-        walk.cost += dc[i, j]
-        tabu[src, j] = it + hold
-        a[j] = i
+        tabu[a[j], j] = it + hold
+        walk.shift(C, W, j, i)
         return True
     r, k = divmod(w_flat, n)
-    j = js[r]
-    p, q = a[j], a[k]
-    load[p] += W[p, k] - W[p, j]
-    load[q] += W[q, j] - W[q, k]
-    walk.cost += wc[r, k]
-    tabu[p, j] = it + hold
-    tabu[q, k] = it + hold
-    a[j], a[k] = q, p
+    j = int(js[r])
+    tabu[a[j], j] = it + hold
+    tabu[a[k], k] = it + hold
+    walk.swap(C, W, j, k)
     return True

@@ -21,6 +21,9 @@ from .tabu import tabu_search
 
 WHOLE_FIRST_ARCS = 12_000  # up to this many, CP-SAT on the whole model runs first, briefly
 TINY_ARCS = 400  # models this small are proved fastest by a single CP-SAT worker
+# larger working models: CP-SAT races with one worker, so that the tabu search (which finds
+# the plans there: CP-SAT did not improve the hint of 20 x 100 type D/E in 7 s) keeps a core
+RACE_ONE_WORKER_ARCS = 1500
 
 
 def cheapest_arcs(core: Core, k: int) -> np.ndarray:
@@ -73,8 +76,9 @@ def race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, ub
           bound: int, deadline: float, k: int, workers: int, seed: int,
           stats: dict) -> tuple[np.ndarray, int, int]:
     """Tabu search in this thread while CP-SAT solves the whole working model in another
-    (it releases the GIL), in two rounds: the second starts CP-SAT from the better plan,
-    over arcs re-pruned by its cost. Either finishing the proof ends the round."""
+    (it releases the GIL; one worker beyond `RACE_ONE_WORKER_ARCS` arcs), in two rounds:
+    the second starts CP-SAT from the better plan, over arcs re-pruned by its cost. Either
+    finishing the proof ends the round."""
     tabu_its = tabu_better = 0
     for r in range(2):
         now = time.perf_counter()
@@ -86,11 +90,12 @@ def race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, ub
         box: dict[str, CpOutcome] = {}
         stopper = Stopper()
         thread = None
+        cp_workers = 1 if n_work <= TINY_ARCS or n_work > RACE_ONE_WORKER_ARCS else workers
         if n_work <= WHOLE_FIRST_ARCS:
             thread = threading.Thread(target=_solve_into, daemon=True, args=(
                 box, core, whole(core, work), assign.copy(),
-                dict(time_limit=round_end - now, workers=1 if n_work <= TINY_ARCS else workers,
-                     seed=seed + r, stop_at=bound, stopper=stopper)))
+                dict(time_limit=round_end - now, workers=cp_workers, seed=seed + r,
+                     stop_at=bound, stopper=stopper)))
             thread.start()
         found, tstats = tabu_search(
             core, work, assign, deadline=round_end, seed=seed + r, target=bound,
