@@ -4,10 +4,9 @@ A region is a school and its nearest schools. The units attending a region's sch
 freed (with their arcs into the region); everything else stays as it is, so the region's
 CP-SAT sub-model is exact for the change it makes and a better sub-solution is a better
 plan. Regions around schools with a penalty (a broken rule, a binding room) come first, then
-every school in turn. Region sizes adapt: they grow while regions solve to optimality
-quickly, shrink when the time limit of a region stops its solve, and double when a whole
-sweep finds nothing; a region proven optimal is not solved again until one of its schools
-changes. Solver objects stay in `students`.
+every school in turn. Regions double when a whole sweep finds nothing (up to 400 units),
+then alternate with regions of other shapes; a region proven optimal is not solved again
+until one of its schools changes. Solver objects stay in `students`.
 """
 
 from __future__ import annotations
@@ -175,37 +174,24 @@ def region_time(target_units: int, left: float) -> float:
 
 
 class RegionSize:
-    """Adaptive region size: a few sizes (`sizes`, units) compete by the gain per second
-    their recent regions brought (an exponential average); each region takes the best
-    size so far, every size is tried first, and one region in `explore` takes a size at
-    random. Measured (40 s of regions, load 6-8): M (12,447 units) gains most with regions
-    of 150 units (529,608 against 537,438 with 300-400), rural-county (1,473 units) with
-    300 (187,517 against 189,400 with 150)."""
+    """Region size in units: `start`, doubled after a sweep without gain, at most `high`.
 
-    def __init__(self, sizes: list[int], rng: np.random.Generator, explore: float = 0.15):
-        self.sizes = sorted(set(sizes))
-        self.rate = [np.inf] * len(self.sizes)  # untried sizes first
-        self.rng, self.explore = rng, explore
-        self.last = 0
+    Measured (regions alone from the same warm start, load 6-11 on 2 cores): letting sizes
+    of 150, 300 and 400 units compete by their gain per second won on M (523,686 in 40 s)
+    and lost on S-tight (186,705 against 183,330 with 150 units in 35 s); regions of 300
+    units won on rural-county (187,517 against 189,612 in 18 s). Regions of 150 units that
+    grow only when a sweep finds nothing are the choice that was never far behind."""
 
-    @property
-    def units(self) -> int:
-        """The size of the latest region."""
-        return self.sizes[self.last]
+    def __init__(self, start: int, high: int):
+        self.high = max(1, high)
+        self.units = min(start, self.high)
 
-    def pick(self) -> int:
-        """The size (units) of the next region."""
-        if self.rng.random() < self.explore:
-            self.last = int(self.rng.integers(len(self.sizes)))
-        else:
-            self.last = int(np.argmax(self.rate))
-        return self.sizes[self.last]
-
-    def record(self, gain: int, wall: float) -> None:
-        """Count a region of the latest size that gained `gain` in `wall` seconds."""
-        r = gain / max(wall, 0.05)
-        old = self.rate[self.last]
-        self.rate[self.last] = r if old == np.inf else 0.7 * old + 0.3 * r
+    def grow(self) -> bool:
+        """Double the size (at most `high`); False when it is already there."""
+        if self.units >= self.high:
+            return False
+        self.units = min(self.high, 2 * self.units)
+        return True
 
 
 def sweep_order(rs: RegionSearch) -> np.ndarray:
@@ -228,13 +214,11 @@ def run_sweep(rs: RegionSearch, neigh: np.ndarray, size: RegionSize, workers: in
         left = t_end - time.perf_counter()
         if left <= 0.05:
             break
-        units = size.pick()
-        region = pick_region(rs, int(center), neigh, units, drop)
-        g, status, wall = rs.solve_region(region, region_time(units, left), workers)
+        region = pick_region(rs, int(center), neigh, size.units, drop)
+        g, status, _ = rs.solve_region(region, region_time(size.units, left), workers)
         if status == "skipped":
             continue
         solved += 1
-        size.record(g, wall)
         if g > 0:
             gained += g
             if on_improve and on_improve(rs.cost()):
@@ -244,17 +228,17 @@ def run_sweep(rs: RegionSearch, neigh: np.ndarray, size: RegionSize, workers: in
 
 def improve_by_regions(
     inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, *, strict: bool,
-    budget: Budget, sizes: tuple[int, ...] = (150, 300, MAX_REGION_UNITS),
+    budget: Budget, target_units: int = 150, max_units: int = MAX_REGION_UNITS,
     on_improve: Callable[[int], bool] | None = None, contiguity: ContiguityRule | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Regional LNS from `choice` until the budget's deadline (checked before every region;
     a region's solve is limited to the time left); never returns a worse plan. Returns the
-    plan and counters (regions solved and improved, size in units of the last region).
+    plan and counters (regions solved and improved, final region size in units).
 
-    Region sizes (`sizes`, units) compete by their recent gain per second (`RegionSize`);
-    a region gets 1 s per 150 units (0.5-4 s). A sweep without gain switches between
-    regions of the nearest schools and regions of other shapes (`pick_region` with
-    `drop`). A region whose schools have not changed since it
+    Regions hold about `target_units` units and double after a sweep without gain, up to
+    `max_units` (`RegionSize`); a region gets 1 s per 150 units (0.5-4 s). At the largest
+    size a sweep without gain switches between regions of the nearest schools and regions
+    of other shapes (`pick_region` with `drop`). A region whose schools have not changed since it
     was last solved to optimality is skipped, and the search ends before the deadline only
     when the whole plan is one region proven optimal. `on_improve(cost)` is called after
     each improvement (cost in search-penalty units); returning True stops the search. With
@@ -264,14 +248,14 @@ def improve_by_regions(
     t_end = budget.deadline
     rs = RegionSearch(inst, units, arcs, choice, strict, budget.seed, contiguity)
     neigh = school_neighbours(inst, inst.n_schools)
-    size = RegionSize([min(u, len(units)) for u in sizes], rs.rng)
+    size = RegionSize(target_units, min(max_units, len(units)))
     workers = region_workers(budget.workers)
     drop = 0.0
     while time.perf_counter() < t_end:
         gained, solved, stop = run_sweep(rs, neigh, size, workers, t_end, drop, on_improve)
         if stop:
             break
-        if gained == 0:
+        if gained == 0 and not size.grow():
             if solved == 0 and rs.is_proven(np.arange(inst.n_schools)):
                 break  # the whole plan is one region, proven optimal as it stands
             drop = MIXED_DROP if drop == 0 else 0.0
