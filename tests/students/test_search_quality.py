@@ -14,7 +14,7 @@ from allocator.model.budget import Budget
 from allocator.pipeline.prepare import prepare
 from allocator.students.regions import RegionSearch, RegionSize, improve_by_regions
 from allocator.students.repair import Loads, loads_cost, search_penalties
-from allocator.students.search import WHOLE_TIME_UNITS, search_plan
+from allocator.students.search import WHOLE_TIME_UNITS
 from tests.conftest import block, scenario, school, solve_students
 
 
@@ -50,13 +50,14 @@ def test_the_search_reaches_the_optimum_of_a_county_from_a_poor_plan():
     assert len(units) > WHOLE_TIME_UNITS  # the regional search does the work
     poor = second_plan(units, arcs)
     assert cost_of(inst, units, arcs, poor) > 0
-    budget = Budget(time_limit=15.0, workers=2, seed=0, target_gap=0.0).started()
-    out = search_plan(inst, units, arcs, poor, bound=0, strict=False, budget=budget)
-    assert cost_of(inst, units, arcs, out.choice) == 0
+    budget = Budget(time_limit=20.0, workers=2, seed=0).started()
+    plan, stats = improve_by_regions(inst, units, arcs, poor, strict=False, budget=budget,
+                                     on_improve=lambda c: c == 0)
+    assert cost_of(inst, units, arcs, plan) == 0
     sidx = inst.school_index()
     own = np.array([sidx["S" + inst.block_ids[b].split("_")[0][1:]] for b in units.block])
-    assert (arcs.school[out.choice] == own).all()
-    assert out.stats["regions_improved"] >= 1
+    assert (arcs.school[plan] == own).all()
+    assert stats["regions_improved"] >= 1
 
 
 def _one_pupil_over():
