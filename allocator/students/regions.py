@@ -3,12 +3,15 @@
 A region is a school and its nearest schools. The units attending a region's schools are
 freed (with their arcs into the region); everything else stays as it is, so the region's
 CP-SAT sub-model is exact for the change it makes and a better sub-solution is a better
-plan. Regions around schools that break a rule come first, then every school in turn;
-regions grow when a full sweep finds nothing. Solver objects stay in `students`.
+plan. Regions around schools with a penalty (a broken rule, a binding room) come first, then
+every school in turn. Regions double when a whole sweep finds nothing (up to 400 units),
+then alternate with regions of other shapes; a region proven optimal is not solved again
+until one of its schools changes. Solver objects stay in `students`.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -42,6 +45,10 @@ def school_neighbours(inst: Instance, m: int) -> np.ndarray:
     return np.asarray(idx).reshape(inst.n_schools, k)
 
 
+MAX_REGION_UNITS = 400  # measured: CP-SAT improved no region of 430-1,226 units in 5 s
+MIXED_DROP = 0.3  # regions of other shapes pass over a near school with this probability
+
+
 class RegionSearch:
     """State of the regional search: the plan, school loads and penalties."""
 
@@ -55,6 +62,9 @@ class RegionSearch:
         self.pen = search_penalties(inst, strict)
         self.loads = Loads(inst, units, arcs, self.choice, self.pen)
         self.stats = {"regions_solved": 0, "regions_improved": 0}
+        # a region proven optimal stays so while none of its schools changes
+        self.version = np.zeros(inst.n_schools, dtype=np.int64)
+        self.proven: dict[bytes, bytes] = {}
         # linked units move together: a unit is free only if its partners are free
         self.partner = [[] for _ in range(len(units))]
         for lo, hi in units.links:
@@ -65,13 +75,18 @@ class RegionSearch:
         """The search objective of the current plan (`repair.loads_cost`)."""
         return loads_cost(self.loads, self.choice)
 
-    def solve_region(self, schools: np.ndarray, time_limit: float, workers: int) -> int:
-        """Re-solve the units attending `schools` among those schools; returns the gain.
+    def solve_region(self, schools: np.ndarray, time_limit: float, workers: int,
+                     ) -> tuple[int, str, float]:
+        """Re-solve the units attending `schools` among those schools; returns the gain,
+        CP-SAT's status ("skipped" when there was nothing to solve) and its wall time.
 
         Every unit attending a region school enters the sub-model, so its schools' loads are
         exact; units that may not move (locked, or linked to a segment outside the region)
-        keep only their current arc there.
+        keep only their current arc there. The plan changes only when the sub-solution is
+        strictly better.
         """
+        if self.is_proven(schools):
+            return 0, "skipped", 0.0
         arcs, units = self.arcs, self.units
         in_region = np.zeros(self.inst.n_schools, dtype=bool)
         in_region[schools] = True
@@ -81,87 +96,167 @@ class RegionSearch:
             if any(not free[p] for p in self.partner[u]):
                 free[u] = False
         if free.sum() < 2:
-            return 0
+            return 0, "skipped", 0.0
         idx = np.flatnonzero(inside)
         pos = np.full(len(units), -1, dtype=np.int64)
         pos[idx] = np.arange(len(idx))
         current = np.zeros(len(arcs), dtype=bool)
         current[self.choice[idx]] = True
         keep = (pos[arcs.unit] >= 0) & in_region[arcs.school] & (free[arcs.unit] | current)
-        sub_units = subset_units(units, idx)
-        sub_arcs = subset_arcs(arcs, keep, pos)
         global_of = np.flatnonzero(keep)
-        # the current plan as a hint, in sub-arc numbering
-        local = np.full(len(arcs), -1, dtype=np.int64)
+        local = np.full(len(arcs), -1, dtype=np.int64)  # sub-arc numbering
         local[global_of] = np.arange(len(global_of))
-        hint = local[self.choice[idx]]
-        before = int(arcs.cost[self.choice[idx]].sum() + self.loads.penalty[schools].sum())
         clauses = (None if self.contiguity is None else
                    region_clauses(self.contiguity, arcs, self.choice, free, local, in_region))
-        sol = solve_students(self.inst, sub_units, sub_arcs, hint, strict=False,
-                             time_limit=time_limit, workers=workers,
-                             seed=int(self.rng.integers(1 << 30)), penalties=self.pen,
-                             clauses=clauses)
+        sol = solve_students(self.inst, subset_units(units, idx), subset_arcs(arcs, keep, pos),
+                             local[self.choice[idx]], strict=False, time_limit=time_limit,
+                             workers=workers, seed=int(self.rng.integers(1 << 30)),
+                             penalties=self.pen, clauses=clauses)
         self.stats["regions_solved"] += 1
-        if sol.choice is None:
-            return 0
-        new_choice = global_of[sol.choice]
+        gain = 0 if sol.choice is None else self.accept(schools, idx, global_of[sol.choice])
+        if sol.status == "optimal" and self.contiguity is None:
+            key = np.sort(schools)
+            self.proven[key.tobytes()] = self.version[key].tobytes()
+        return gain, sol.status, sol.wall_s
+
+    def is_proven(self, schools: np.ndarray) -> bool:
+        """Whether the region `schools` was solved to optimality as it stands now."""
+        key = np.sort(schools)
+        return self.proven.get(key.tobytes()) == self.version[key].tobytes()
+
+    def accept(self, schools: np.ndarray, idx: np.ndarray, new_choice: np.ndarray) -> int:
+        """Take arcs `new_choice` for units `idx` (all attending `schools`, before and
+        after) when that lowers the cost; returns the gain (0: the plan is unchanged)."""
+        arcs = self.arcs
+        before = int(arcs.cost[self.choice[idx]].sum() + self.loads.penalty[schools].sum())
         P, Bd, pen = self.loads.rows_for(schools, idx, new_choice)
         after = int(arcs.cost[new_choice].sum() + pen.sum())
-        if after < before:
-            self.stats["regions_improved"] += 1
-            self.choice[idx] = new_choice
-            self.loads.set_rows(schools, P, Bd, pen)
-            return before - after
-        return 0
+        if after >= before:
+            return 0
+        self.stats["regions_improved"] += 1
+        self.choice[idx] = new_choice
+        self.loads.set_rows(schools, P, Bd, pen)
+        self.version[schools] += 1
+        if self.contiguity is not None:  # outside units shape a region's clauses
+            self.proven.clear()
+        return before - after
 
 
 def pick_region(rs: RegionSearch, center: int, neigh: np.ndarray, target_units: int,
-                ) -> np.ndarray:
-    """The center school and its nearest schools until they hold `target_units` units."""
+                drop: float = 0.0) -> np.ndarray:
+    """The center school and its nearest schools until they hold `target_units` units;
+    with `drop` > 0 each other school is passed over with that probability (regions of
+    other shapes once those of the nearest schools are exhausted)."""
     counts = np.bincount(rs.arcs.school[rs.choice], minlength=rs.inst.n_schools)
     row = neigh[center]
+    if drop > 0:
+        keep = rs.rng.random(len(row)) >= drop
+        keep[0] = True
+        row = row[keep]
     total = np.cumsum(counts[row])
     k = int(np.searchsorted(total, target_units)) + 1
     return row[: max(2, min(k, len(row)))]
 
 
+def region_workers(workers: int) -> int:
+    """CP-SAT workers for one region: one per two cores of the machine, at most `workers`.
+
+    Measured on 2 shared cores (rural-county, 17 s of regions of 300 units, load 6.5-8.6):
+    1 worker 187,517, 2 workers 192,244, 8 workers 191,710 -- a region is small, and
+    parallel workers only share the cores that the next region would use."""
+    return max(1, min(workers, (os.cpu_count() or 2) // 2))
+
+
+def region_time(target_units: int, left: float) -> float:
+    """Time for one region of `target_units` units: 1 s per 150 units, 0.5-4 s, within
+    the `left` seconds."""
+    return min(left, max(0.5, min(4.0, target_units / 150.0)))
+
+
+class RegionSize:
+    """Region size in units: `start`, doubled after a sweep without gain, at most `high`.
+
+    Measured (regions alone from the same warm start, load 6-11 on 2 cores): letting sizes
+    of 150, 300 and 400 units compete by their gain per second won on M (523,686 in 40 s)
+    and lost on S-tight (186,705 against 183,330 with 150 units in 35 s); regions of 300
+    units won on rural-county (187,517 against 189,612 in 18 s). Regions of 150 units that
+    grow only when a sweep finds nothing are the choice that was never far behind."""
+
+    def __init__(self, start: int, high: int):
+        self.high = max(1, high)
+        self.units = min(start, self.high)
+
+    def grow(self) -> bool:
+        """Double the size (at most `high`); False when it is already there."""
+        if self.units >= self.high:
+            return False
+        self.units = min(self.high, 2 * self.units)
+        return True
+
+
+def sweep_order(rs: RegionSearch) -> np.ndarray:
+    """Region centres of one sweep: schools with a penalty (a broken rule, a binding room,
+    a class one pupil over a multiple of the cap), dearest first, then the others in a
+    random order."""
+    hot = np.flatnonzero(rs.loads.penalty > 0)
+    hot = hot[np.argsort(-rs.loads.penalty[hot], kind="stable")]
+    rest = rs.rng.permutation(np.setdiff1d(np.arange(rs.inst.n_schools), hot))
+    return np.concatenate([hot, rest]).astype(np.int64)
+
+
+def run_sweep(rs: RegionSearch, neigh: np.ndarray, size: RegionSize, workers: int,
+              t_end: float, drop: float, on_improve: Callable[[int], bool] | None,
+              ) -> tuple[int, int, bool]:
+    """One region per centre of `sweep_order` until `t_end`: (gain, regions solved, stop),
+    stop True when `on_improve` asked to stop."""
+    gained = solved = 0
+    for center in sweep_order(rs):
+        left = t_end - time.perf_counter()
+        if left <= 0.05:
+            break
+        region = pick_region(rs, int(center), neigh, size.units, drop)
+        g, status, _ = rs.solve_region(region, region_time(size.units, left), workers)
+        if status == "skipped":
+            continue
+        solved += 1
+        if g > 0:
+            gained += g
+            if on_improve and on_improve(rs.cost()):
+                return gained, solved, True
+    return gained, solved, False
+
+
 def improve_by_regions(
     inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, *, strict: bool,
-    budget: Budget, target_units: int = 150, max_schools: int = 12, sub_time: float = 1.0,
+    budget: Budget, target_units: int = 150, max_units: int = MAX_REGION_UNITS,
     on_improve: Callable[[int], bool] | None = None, contiguity: ContiguityRule | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Regional LNS from `choice` until the budget's deadline; never returns a worse plan.
-    Returns the plan and counters (regions solved and improved, final region size).
+    """Regional LNS from `choice` until the budget's deadline (checked before every region;
+    a region's solve is limited to the time left); never returns a worse plan. Returns the
+    plan and counters (regions solved and improved, final region size in units).
 
-    Regions hold about `target_units` units (at most `max_schools` schools); after a sweep
-    without gain they double. `on_improve(cost)` is called after each improvement (cost in
-    search-penalty units); returning True stops the search. With `contiguity`, every region
-    sub-model keeps the closer-neighbour rule (`choice` must obey it already).
+    Regions hold about `target_units` units and double after a sweep without gain, up to
+    `max_units` (`RegionSize`); a region gets 1 s per 150 units (0.5-4 s). At the largest
+    size a sweep without gain switches between regions of the nearest schools and regions
+    of other shapes (`pick_region` with `drop`). A region whose schools have not changed since it
+    was last solved to optimality is skipped, and the search ends before the deadline only
+    when the whole plan is one region proven optimal. `on_improve(cost)` is called after
+    each improvement (cost in search-penalty units); returning True stops the search. With
+    `contiguity`, every region sub-model keeps the closer-neighbour rule (`choice` must
+    obey it already).
     """
     t_end = budget.deadline
     rs = RegionSearch(inst, units, arcs, choice, strict, budget.seed, contiguity)
-    neigh = school_neighbours(inst, max_schools)
-    target = target_units
+    neigh = school_neighbours(inst, inst.n_schools)
+    size = RegionSize(target_units, min(max_units, len(units)))
+    workers = region_workers(budget.workers)
+    drop = 0.0
     while time.perf_counter() < t_end:
-        hot = np.flatnonzero(rs.loads.penalty > 0)
-        hot = hot[np.argsort(-rs.loads.penalty[hot], kind="stable")]
-        rest = rs.rng.permutation(np.setdiff1d(np.arange(inst.n_schools), hot))
-        gained = 0
-        for center in np.concatenate([hot, rest]):
-            left = t_end - time.perf_counter()
-            if left <= 0.05:
-                break
-            region = pick_region(rs, int(center), neigh, target)
-            g = rs.solve_region(region, min(sub_time, left), budget.workers)
-            if g > 0:
-                gained += g
-                if on_improve and on_improve(rs.cost()):
-                    return rs.choice, {**rs.stats, "region_units": target}
-        if gained == 0:
-            if target >= len(units) and max_schools >= inst.n_schools:
-                break
-            target *= 2
-            max_schools = min(inst.n_schools, max_schools * 2)
-            neigh = school_neighbours(inst, max_schools)
-    return rs.choice, {**rs.stats, "region_units": target}
+        gained, solved, stop = run_sweep(rs, neigh, size, workers, t_end, drop, on_improve)
+        if stop:
+            break
+        if gained == 0 and not size.grow():
+            if solved == 0 and rs.is_proven(np.arange(inst.n_schools)):
+                break  # the whole plan is one region, proven optimal as it stands
+            drop = MIXED_DROP if drop == 0 else 0.0
+    return rs.choice, {**rs.stats, "region_units": size.units}

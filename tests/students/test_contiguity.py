@@ -118,7 +118,7 @@ def test_region_search_keeps_the_rule_with_outside_units_fixed():
     start = arcs.start(len(units))
     rs = RegionSearch(inst, units, arcs, start[:-1].copy(), strict=False, seed=0,
                       contiguity=rule)
-    gain = rs.solve_region(np.array([0, 1]), time_limit=5, workers=2)
-    assert gain > 0  # A's overload is fixed
+    gain, status, _ = rs.solve_region(np.array([0, 1]), time_limit=5, workers=2)
+    assert gain > 0 and status == "optimal"  # A's overload is fixed
     assert len(violating_units(rule, arcs, rs.choice)) == 0
     assert arcs.school[rs.choice[0]] == 0
