@@ -82,7 +82,7 @@ def horizon_section(sc: Scenario, year: int, years: list[int], cohorts: list[Coh
 
 
 FIRST_RESERVE = 4.0  # assembly and read-back / building the units (benchmark county: 3-4.5)
-FIRST_WRITE = 0.0  # writing the year's files / building the units (benchmark county)
+FIRST_WRITE = 1.5  # writing the year's files / building the units (benchmark county: ~1-1.5)
 MARGIN = 1.2  # on last year's assembly and read-back: the machine may be busier
 
 
