@@ -1,7 +1,12 @@
 """A plan folder, written whole: `<year>/` per school year (a result folder as `allocator
 solve` writes it; its scenario.json is the year's scenario of cohort units), the plan's
 scenario.json, timeline.json, timeline.csv and timeline.html. Reading one back for
-`verify` and `compare`."""
+`verify` and `compare`.
+
+`plan_writer` stages the folder: `allocator plan` writes each year's result folder into it
+as soon as the year is solved (`plan_horizon(write=writer.add_year)`, inside the year's
+time limit), the plan's own files at the end (`finish`); only then does the folder replace
+its namesake. `write_plan` writes a solved plan the same way, all at once."""
 
 from __future__ import annotations
 
