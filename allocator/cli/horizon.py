@@ -15,10 +15,10 @@ from allocator import (
     ScenarioError,
     compare_plans,
     plan_horizon,
+    plan_writer,
     project_scenario,
     translate,
     verify_plan,
-    write_plan,
     write_plan_comparison,
 )
 
@@ -92,14 +92,14 @@ def plan_command(
             projection = project_over(sc, span, variant, str(scenario))
             sc, extra = projection.scenario, projection.files()
             scenario_text = extra.pop("scenario.json")
-        plan = plan_horizon(sc, years=span, time_limit=time_limit,
-                            announce=lambda py: err.print(year_line(py, language),
-                                                          highlight=False, markup=False))
+        with plan_writer(outdir) as writer:  # each year's files written as it is solved
+            plan = plan_horizon(sc, years=span, time_limit=time_limit, write=writer.add_year,
+                                announce=lambda py: err.print(year_line(py, language),
+                                                              highlight=False, markup=False))
+            writer.finish(plan, scenario_text, language, extra)
     except ScenarioError as exc:
         exc.source = exc.source or str(scenario)
         fail_input(exc)
-    try:
-        write_plan(plan, outdir, scenario_text=scenario_text, lang=language, extra=extra)
     except OSError as exc:
         fail_input(ValueError(f"cannot write {outdir}: {exc}"))
     print_plan(plan, outdir, language)

@@ -4,11 +4,20 @@ layout operations, dated policy values and targets, the plan folder with its tim
 plan's verification and the comparison of plan folders."""
 
 from .compare import PlanComparison, compare_plans, write_plan_comparison
-from .folder import PlanFolder, is_plan_folder, plan_files, read_plan, write_plan
+from .folder import (
+    PlanFolder,
+    PlanWriter,
+    is_plan_folder,
+    plan_files,
+    plan_writer,
+    read_plan,
+    write_plan,
+)
 from .run import Plan, PlanYear, plan_horizon
 from .timeline import horizon_totals
 from .verify import PlanVerifyReport, verify_plan
 
-__all__ = ["Plan", "PlanComparison", "PlanFolder", "PlanVerifyReport", "PlanYear",
-           "compare_plans", "horizon_totals", "is_plan_folder", "plan_files", "plan_horizon",
-           "read_plan", "verify_plan", "write_plan", "write_plan_comparison"]
+__all__ = ["Plan", "PlanComparison", "PlanFolder", "PlanVerifyReport", "PlanWriter",
+           "PlanYear", "compare_plans", "horizon_totals", "is_plan_folder", "plan_files",
+           "plan_horizon", "plan_writer", "read_plan", "verify_plan", "write_plan",
+           "write_plan_comparison"]

@@ -11,7 +11,8 @@ adjacency of its sites) is computed once per plan (`YearContext.cache`), and the
 limit covers the whole year: the solve gets what is left after building the year's cohort
 units, less what assembling the result and reading the cohorts back took the year before
 (in the first year, an estimate from the time building the units took: both grow with the
-cohorts).
+cohorts). When the plan folder is written as the plan runs (`write`, see `folder`), each
+year's files are written inside that year, and that time is kept free the same way.
 
 Python's cyclic garbage collector is paused while a plan runs (`collector_paused`): the plan
 keeps every year's scenario and result, millions of objects, and each full collection
@@ -81,6 +82,7 @@ def horizon_section(sc: Scenario, year: int, years: list[int], cohorts: list[Coh
 
 
 FIRST_RESERVE = 4.0  # assembly and read-back / building the units (benchmark county: 3-4.5)
+FIRST_WRITE = 1.5  # writing the year's files / building the units (benchmark county: ~1-1.5)
 MARGIN = 1.2  # on last year's assembly and read-back: the machine may be busier
 
 
@@ -100,14 +102,16 @@ def collector_paused() -> Iterator[None]:
 @dataclass
 class YearContext:
     """What every year of one plan shares: the plan's scenario and years, the per-year time
-    limit (seconds), progress, the county cache and the seconds that assembling the result
-    and reading the cohorts back took last year (kept free at the end of the next year's
+    limit (seconds), progress, whether each year's files are written as it is solved, the
+    county cache and the seconds that assembling the result, reading the cohorts back and
+    writing the year's files took last year (kept free at the end of the next year's
     limit, since the search runs up to the solve's limit)."""
 
     plan_sc: Scenario
     years: list[int]
     time_limit: float
     progress: Progress | None = None
+    writes: bool = False
     cache: AdjacencyCache = field(default_factory=AdjacencyCache)
     after_solve: float = 0.0
 
@@ -128,7 +132,8 @@ def solve_year(ys: YearScenario, state: CohortState, ctx: YearContext,
     scenario, drafts = cohort_scenario(ys.scenario, ys.year, ys.layout, state,
                                        first=ys.year == ctx.years[0])
     if ys.year == ctx.years[0]:
-        ctx.after_solve = FIRST_RESERVE * (time.perf_counter() - t)
+        reserve = FIRST_RESERVE + (FIRST_WRITE if ctx.writes else 0.0)
+        ctx.after_solve = reserve * (time.perf_counter() - t)
     try:
         result = solve(scenario, stage="students", time_limit=ctx.solve_limit(started),
                        progress=ctx.progress, cache=ctx.cache)
@@ -154,24 +159,31 @@ def decided_closures(result: Result, positions: list[int]) -> dict[int, list[str
 
 def plan_horizon(sc: Scenario, *, years: tuple[int, int] | None = None,
                  time_limit: float | None = None, progress: Progress | None = None,
-                 announce: Callable[[PlanYear], None] | None = None) -> Plan:
+                 announce: Callable[[PlanYear], None] | None = None,
+                 write: Callable[[PlanYear], None] | None = None) -> Plan:
     """Solve the plan's years in order with continuity, each within `time_limit` (default:
-    the scenario's `options.time_limit_s`; see the module docstring). Raises
-    ScenarioError for bad input before any year is solved (and for a year that cannot be
-    solved, naming it); nothing is written here."""
+    the scenario's `options.time_limit_s`; see the module docstring). `write`, when given,
+    files each year as soon as it is solved (e.g. `PlanWriter.add_year`), inside the
+    year's time: its seconds count in the year's `seconds` and are kept free in the next
+    year's limit. Raises ScenarioError for bad input before any year is solved (and for a
+    year that cannot be solved, naming it); nothing is written here but through `write`."""
     span = plan_years(sc, years)
     built = check_plan(sc, span)  # each year as it stands while no `choose` is decided
     plan, state, decided = Plan(sc), CohortState.for_plan(sc, span), {}
     limit = sc.options.time_limit_s if time_limit is None else time_limit
-    ctx = YearContext(sc, span, limit, progress)
+    ctx = YearContext(sc, span, limit, progress, writes=write is not None)
     with collector_paused():
         for year in span:
             t0 = time.perf_counter()
             ys = build_year(sc, year, span[0], decided) if decided else built[year]
             scenario, result = solve_year(ys, state, ctx, t0)
             decided.update(decided_closures(result, ys.positions))
-            seconds = round(time.perf_counter() - t0, 3)
-            plan.years.append(PlanYear(year, scenario, result, seconds))
+            plan.years.append(PlanYear(year, scenario, result, 0.0))
+            if write is not None:
+                t = time.perf_counter()
+                write(plan.years[-1])
+                ctx.after_solve += MARGIN * (time.perf_counter() - t)
+            plan.years[-1].seconds = round(time.perf_counter() - t0, 3)
             if announce is not None:
                 announce(plan.years[-1])
     return plan

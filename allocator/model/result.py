@@ -191,9 +191,10 @@ _NUMBER_LIST = re.compile(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]")
 
 
 def result_to_json(result: Result) -> str:
-    """Serialise with stable key order, 2-space indentation, number lists on one line."""
-    text = json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False,
-                      indent=2)
+    """Serialise with stable key order, 2-space indentation, number lists on one line
+    (pydantic's own JSON writer: the same keys and values as `model_dump(mode="json")`
+    through `json.dumps`, many times faster on a county's result)."""
+    text = result.model_dump_json(by_alias=True, indent=2)
     return _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(","))
                             + "]", text) + "\n"
 
