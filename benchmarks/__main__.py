@@ -166,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     RESULTS.mkdir(exist_ok=True)
     today = date.today().isoformat()
-    out = RESULTS / f"{today}-{args.suite}{'-partial' if partial else ''}.json"
+    # a partial run never replaces the figures of another: its file carries the time
+    stamp = f"-partial-{time.strftime('%H%M%S')}" if partial else ""
+    out = RESULTS / f"{today}-{args.suite}{stamp}.json"
     out.write_text(json.dumps({"machine": who, "date": today, "suite": args.suite,
                                "command": command, "total_s": total, **extra, "rows": rows},
                               indent=2, default=str) + "\n")

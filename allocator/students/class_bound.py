@@ -103,7 +103,7 @@ def flow_multipliers(units: Units, rel: FlowRelaxation) -> np.ndarray:
     return units.total * (rel.unit_best - rel.sink_value)
 
 
-class _Schools:
+class SchoolModels:
     """Per school the candidate arcs, their pupils per grade, boarders, and the penalty."""
 
     def __init__(self, inst: Instance, units: Units, arcs: Arcs, strict: bool):
@@ -124,7 +124,7 @@ class _Schools:
                             int(inst.size_cap[j]), int(inst.beds[j]), self.check)
 
 
-def build_school_model(sch: _Schools, j: int, sel: np.ndarray, rc: np.ndarray,
+def build_school_model(sch: SchoolModels, j: int, sel: np.ndarray, rc: np.ndarray,
                        backend: str) -> tuple[pywraplp.Solver, list]:
     """v_j over arcs `sel` as a model of `backend` (SCIP: whole classes and units; GLOP:
     its linear relaxation): rules class_size_cap and classrooms where rooms could bind,
@@ -187,7 +187,7 @@ def integer_bound(value: float) -> int:
     return int(math.ceil(value - 1e-6 * max(1.0, abs(value))))
 
 
-def linear_school(sch: _Schools, j: int, sel: np.ndarray, rc: np.ndarray
+def linear_school(sch: SchoolModels, j: int, sel: np.ndarray, rc: np.ndarray
                   ) -> tuple[int, bool]:
     """A lower bound on v_j over arcs `sel` (reduced costs `rc`, all negative) from the
     linear relaxation, and whether it is exact (every arc fits without penalty)."""
@@ -201,7 +201,7 @@ def linear_school(sch: _Schools, j: int, sel: np.ndarray, rc: np.ndarray
     return int(rc.sum()), False
 
 
-def exact_school(sch: _Schools, j: int, sel: np.ndarray, rc: np.ndarray,
+def exact_school(sch: SchoolModels, j: int, sel: np.ndarray, rc: np.ndarray,
                  time_limit: float) -> tuple[int | None, np.ndarray, bool]:
     """SCIP's bound on v_j over arcs `sel` within `time_limit` (None if it found none),
     the arcs of the best set it found and whether it proved that set optimal."""
@@ -214,7 +214,7 @@ def exact_school(sch: _Schools, j: int, sel: np.ndarray, rc: np.ndarray,
             sel[[v.solution_value() > 0.5 for v in x]], status == s.OPTIMAL)
 
 
-def evaluate(sch: _Schools, lam: np.ndarray, deadline: float, hard_deadline: float
+def evaluate(sch: SchoolModels, lam: np.ndarray, deadline: float, hard_deadline: float
              ) -> tuple[int, np.ndarray, dict] | None:
     """L(lam) (see the module docstring) and the arcs each school takes. Every school's
     term is first its linear relaxation (or exact when everything fits); then, most
@@ -271,7 +271,7 @@ def class_bound(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, *
         before = len(arcs)
         arcs, lam = grow_arcs(inst, units, arcs, lam, per_unit)
         if out.steps == 0 or len(arcs) != before:
-            sch = _Schools(inst, units, arcs, strict)
+            sch = SchoolModels(inst, units, arcs, strict)
         res = evaluate(sch, lam, deadline, hard_deadline)
         if res is None:
             break

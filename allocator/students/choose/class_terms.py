@@ -52,7 +52,7 @@ from allocator.students.class_bound import (
     GROW_PER_UNIT,
     SUB_TIME,
     THETA,
-    _Schools,
+    SchoolModels,
     exact_school,
     grow_arcs,
     linear_school,
@@ -80,7 +80,7 @@ class ChooseClassBound:
     stats: dict = field(default_factory=dict)
 
 
-def linear_terms(sch: _Schools, rc: np.ndarray, hard_deadline: float
+def linear_terms(sch: SchoolModels, rc: np.ndarray, hard_deadline: float
                  ) -> tuple[np.ndarray, list[int]] | None:
     """Per school a lower bound on v_j from its linear relaxation (exact where every arc
     with a negative reduced cost fits without penalty), and the schools where it is not
@@ -98,7 +98,7 @@ def linear_terms(sch: _Schools, rc: np.ndarray, hard_deadline: float
     return value, hard
 
 
-def school_terms(sch: _Schools, cm: ChooseModel, lam: np.ndarray, deadline: float,
+def school_terms(sch: SchoolModels, cm: ChooseModel, lam: np.ndarray, deadline: float,
                  hard_deadline: float) -> tuple[np.ndarray, np.ndarray, dict] | None:
     """A lower bound on v_j(lam) per school and the arcs each school takes: linear
     relaxations first, then SCIP with whole classes and units until `deadline` on the
@@ -153,7 +153,7 @@ def choose_class_bound(inst: Instance, units: Units, arcs: Arcs, cm: ChooseModel
         before = len(arcs)
         arcs, lam = grow_arcs(inst, units, arcs, lam, per_unit)
         if out.steps == 0 or len(arcs) != before:
-            sch = _Schools(inst, units, arcs, strict)
+            sch = SchoolModels(inst, units, arcs, strict)
         res = school_terms(sch, cm, lam, deadline, hard_deadline)
         if res is None:
             break
