@@ -52,7 +52,8 @@ def test_stored_plans_re_evaluate_to_the_frozen_objective(name):
     assert value == pytest.approx(e["best_plan"]["objective"], abs=0.01)
 
 
-@pytest.mark.parametrize("name", SMALL)
+@pytest.mark.parametrize("name", [SMALL[0]] + [pytest.param(n, marks=pytest.mark.slow)
+                                                for n in SMALL[1:]])
 def test_no_bound_exceeds_a_known_plan(name):
     e = ENTRIES[name]
     best = round(e["best_plan"]["objective"] * SCALE)
