@@ -214,16 +214,11 @@ def exact_school(sch: SchoolModels, j: int, sel: np.ndarray, rc: np.ndarray,
             sel[[v.solution_value() > 0.5 for v in x]], status == s.OPTIMAL)
 
 
-def evaluate(sch: SchoolModels, lam: np.ndarray, deadline: float, hard_deadline: float
-             ) -> tuple[int, np.ndarray, dict] | None:
-    """L(lam) (see the module docstring) and the arcs each school takes. Every school's
-    term is first its linear relaxation (or exact when everything fits); then, most
-    negative first and until `deadline`, SCIP replaces it by the integer value (or a
-    better bound). Valid whenever it stops; None when the linear relaxations alone run
-    past `hard_deadline`."""
-    arcs = sch.arcs
-    rc = arcs.cost - lam[arcs.unit]
-    taken = rc < 0
+def linear_terms(sch: SchoolModels, rc: np.ndarray, hard_deadline: float
+                 ) -> tuple[np.ndarray, list[int]] | None:
+    """Per school a lower bound on v_j from its linear relaxation (exact where every arc
+    with a negative reduced cost fits without penalty), and the schools where it is not
+    exact. None when the clock passes `hard_deadline` before every school is done."""
     value = np.zeros(len(sch.idx), dtype=np.int64)
     hard = []
     for j, idx in enumerate(sch.idx):
@@ -234,6 +229,23 @@ def evaluate(sch: SchoolModels, lam: np.ndarray, deadline: float, hard_deadline:
             value[j], exact = linear_school(sch, j, sel, rc[sel])
             if not exact:
                 hard.append(j)
+    return value, hard
+
+
+def evaluate(sch: SchoolModels, lam: np.ndarray, deadline: float, hard_deadline: float
+             ) -> tuple[int, np.ndarray, dict] | None:
+    """L(lam) (see the module docstring) and the arcs each school takes. Every school's
+    term is first its linear relaxation (or exact when everything fits); then, most
+    negative first and until `deadline`, SCIP replaces it by the integer value (or a
+    better bound). Valid whenever it stops; None when the linear relaxations alone run
+    past `hard_deadline`."""
+    arcs = sch.arcs
+    rc = arcs.cost - lam[arcs.unit]
+    taken = rc < 0
+    linear = linear_terms(sch, rc, hard_deadline)
+    if linear is None:
+        return None
+    value, hard = linear
     info = {"models": len(hard), "inexact": 0}
     for j in sorted(hard, key=lambda k: value[k]):
         left = deadline - time.perf_counter()

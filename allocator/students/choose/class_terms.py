@@ -55,7 +55,7 @@ from allocator.students.class_bound import (
     SchoolModels,
     exact_school,
     grow_arcs,
-    linear_school,
+    linear_terms,
 )
 from allocator.students.instance import Instance
 
@@ -78,24 +78,6 @@ class ChooseClassBound:
     seconds: float = 0.0
     arcs: int = 0
     stats: dict = field(default_factory=dict)
-
-
-def linear_terms(sch: SchoolModels, rc: np.ndarray, hard_deadline: float
-                 ) -> tuple[np.ndarray, list[int]] | None:
-    """Per school a lower bound on v_j from its linear relaxation (exact where every arc
-    with a negative reduced cost fits without penalty), and the schools where it is not
-    exact. None when the clock passes `hard_deadline` before every school is done."""
-    value = np.zeros(len(sch.idx), dtype=np.int64)
-    hard = []
-    for j, idx in enumerate(sch.idx):
-        if time.perf_counter() > hard_deadline:
-            return None
-        sel = idx[rc[idx] < 0]
-        if len(sel):
-            value[j], exact = linear_school(sch, j, sel, rc[sel])
-            if not exact:
-                hard.append(j)
-    return value, hard
 
 
 def school_terms(sch: SchoolModels, cm: ChooseModel, lam: np.ndarray, deadline: float,
