@@ -17,6 +17,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.api.test_api import example
 from tests.api.test_api_jobs import slow_county
 
@@ -97,6 +99,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow  # 55 s: two server starts and a 3 s solve killed mid-way (smoke runs it)
 def test_real_server_runs_a_job_and_survives_a_kill(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
