@@ -32,7 +32,9 @@ rows, about 0.3-1 % of the bound per round of 0.7 s under load.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -70,6 +72,18 @@ QUIET_HEURISTICS = ("clique", "locks", "shiftandpropagate", "zeroobj", "feaspump
 QUIET_SEPARATORS = ("zerohalf", "aggregation")
 SCIP_PARAMS = "\n".join([f"heuristics/{h}/freq = -1" for h in QUIET_HEURISTICS]
                         + [f"separating/{h}/freq = -1" for h in QUIET_SEPARATORS])
+
+
+class SolveControl(Protocol):
+    """Who may stop the solve from another thread (`bound_race.Interrupter`)."""
+
+    def stopped(self) -> bool: ...
+
+    def attach(self, solver: pywraplp.Solver) -> bool: ...
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass
@@ -152,16 +166,18 @@ def add_school(m: _Model, inst: Instance, units: Units, arcs: Arcs, x: list, j: 
 
 
 def build_county_model(inst: Instance, units: Units, arcs: Arcs, out: np.ndarray,
-                       strict: bool, deadline: float = float("inf")) -> _Model | None:
+                       strict: bool, deadline: float = float("inf"),
+                       stopped: Callable[[], bool] = _never) -> _Model | None:
     """The relaxation of the module docstring over `arcs` with outside options `out`;
-    None when building it runs past `deadline` (the clock is checked school by school)."""
+    None when building it runs past `deadline` or `stopped()` turns true (both checked
+    school by school)."""
     m = _Model(elastic=not strict)
     x = add_units(m, units, arcs, out)
     pen = rule_prices(inst)
     order = np.argsort(arcs.school, kind="stable")
     starts = np.searchsorted(arcs.school[order], np.arange(inst.n_schools + 1))
     for j in range(inst.n_schools):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or stopped():
             return None
         idx = order[starts[j]: starts[j + 1]]
         if len(idx):
@@ -171,11 +187,14 @@ def build_county_model(inst: Instance, units: Units, arcs: Arcs, out: np.ndarray
 
 
 def prove_county_bound(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxation, *,
-                       strict: bool, deadline: float) -> CountyBound:
+                       strict: bool, deadline: float,
+                       control: SolveControl | None = None) -> CountyBound:
     """SCIP's bound on the relaxation (module docstring) when it stops at `deadline`
-    (perf_counter time; SCIP keeps its own time limit, so the call returns about then).
-    Valid for every plan over every admissible arc; None when there was no time to
-    build the model or SCIP ended without a plan to bound against."""
+    (perf_counter time; SCIP keeps its own time limit, so the call returns about then)
+    or when `control` interrupts it (run in another thread: `bound_race`). Valid for
+    every plan over every admissible arc; None when there was no time to build the
+    model, it was stopped before SCIP started, or SCIP ended without a plan to bound
+    against."""
     t0 = time.perf_counter()
     out = CountyBound(bound=None)
     if not rel.feasible or len(units) == 0 or deadline - t0 < MIN_SECONDS:
@@ -183,9 +202,11 @@ def prove_county_bound(inst: Instance, units: Units, arcs: Arcs, rel: FlowRelaxa
     per_unit = int(min(GROW_PER_UNIT, max(8, GROW_ARCS // max(len(units), 1))))
     arcs, _ = grow_arcs(inst, units, arcs, flow_multipliers(units, rel), per_unit)
     m = build_county_model(inst, units, arcs, multiplier_caps(inst, units, arcs), strict,
-                           deadline - MIN_SECONDS)
+                           deadline - MIN_SECONDS,
+                           _never if control is None else control.stopped)
     left = deadline - time.perf_counter() - OVERRUN
-    if m is not None and left >= MIN_SECONDS / 2:
+    if m is not None and left >= MIN_SECONDS / 2 and (control is None
+                                                     or control.attach(m.s)):
         m.s.SetTimeLimit(int(left * 1000))
         if not strict:  # strict: the trivial point breaks hard rules; SCIP's defaults
             m.s.SetSolverSpecificParametersAsString(SCIP_PARAMS)

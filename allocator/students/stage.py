@@ -3,13 +3,14 @@
 Plain layouts: a rounded and repaired hint (made to obey contiguity when asked), then CP-SAT
 and the regional search (`search.search_plan`). Layouts with `choose` operations go to
 `choose.stage`. The bound reported is valid for the unpruned problem: the flow bound, raised
-to CP-SAT's bound on the candidate arcs only as far as reduced costs prove that no excluded
-arc can appear in a better plan.
+by the county relaxation with whole classes (SCIP, in a thread beside the search:
+`bound_race`) and to CP-SAT's bound on the candidate arcs only as far as reduced costs prove
+that no excluded arc can appear in a better plan.
 """
 
 from __future__ import annotations
 
-import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,8 +19,8 @@ from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
 
 from .arcs import Arcs, Units, price_units
+from .bound_race import BoundRace, racing
 from .contiguity import build_rule, repair_plan
-from .county_bound import prove_county_bound
 from .flow_bound import FlowRelaxation
 from .hint import warm_start
 from .instance import Instance
@@ -27,11 +28,12 @@ from .problem import StudentProblem
 from .rows import build_schools
 from .search import WHOLE_TIME_UNITS, search_plan
 
-CLASS_BOUND_SHARE = 0.5  # of the time left after the warm start (plans measured no worse)
+RACE_MARGIN = 0.3  # seconds before the deadline at which SCIP is told to stop
 CLASS_BOUND_MAX_UNITS = 3000  # above: not measured
 CLASS_BOUND_SKIP_GAP = 0.02  # warm start this close to the flow bound: no whole-class bound
 CLASS_BOUND_KEYS = ("class_bound", "bound_method", "class_bound_steps", "class_bound_models",
-                    "class_bound_inexact", "class_bound_s", "class_bound_arcs")
+                    "class_bound_inexact", "class_bound_s", "class_bound_arcs",
+                    "class_bound_unfinished")
 
 
 @dataclass
@@ -68,33 +70,36 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
     return bool((best < 0).all())
 
 
-def raise_bound(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, strict: bool,
-                upper: int, budget: Budget, stats: dict) -> tuple[int, dict]:
-    """The flow bound raised by the county relaxation with whole classes (`prove_county_bound`)
-    within `CLASS_BOUND_SHARE` of the time left; valid for the unpruned problem either way.
-    Small models (CP-SAT solves them whole with all the time; its bound, raised as far as
-    reduced costs allow, is reported) keep the flow bound here and add no stats. Otherwise
-    the stats say which bound is reported (`bound_method`) and, on a fallback, why. When
-    the warm start (`upper`) is within `CLASS_BOUND_SKIP_GAP` of the flow bound, the
-    search gets the time instead (whole classes could raise the bound by that much at
-    most)."""
+def bound_skip_reason(problem: StudentProblem, rel: FlowRelaxation, upper: int,
+                      stats: dict) -> tuple[str | None, dict]:
+    """Why the whole-class county bound is not raced beside the search (None: it is),
+    with the stats to report. Small models (CP-SAT solves them whole with all the time;
+    its bound, raised as far as reduced costs allow, is reported) add no stats. When the
+    warm start (`upper`) is within `CLASS_BOUND_SKIP_GAP` of the flow bound, the search
+    keeps both cores (whole classes could raise the bound by that much at most)."""
     if len(problem.units) <= WHOLE_TIME_UNITS:
-        return rel.bound, stats
+        return "small", stats
     if relative_gap(upper, rel.bound) <= CLASS_BOUND_SKIP_GAP:
-        return rel.bound, {**stats, "bound_method": "flow (the warm start is within "
-                           f"{CLASS_BOUND_SKIP_GAP:.0%} of it: the search gets the time)"}
+        return "close", {**stats, "bound_method": "flow (the warm start is within "
+                         f"{CLASS_BOUND_SKIP_GAP:.0%} of it: the search gets the time)"}
     if len(problem.units) > CLASS_BOUND_MAX_UNITS:
-        return rel.bound, {**stats, "bound_method": "flow (the whole-class relaxation runs "
-                           f"up to {CLASS_BOUND_MAX_UNITS} units; above, it was not measured "
-                           "to pay for the search time it takes)"}
-    budget.say("bound", "county relaxation with whole classes (SCIP's cutting planes)")
-    deadline = time.perf_counter() + CLASS_BOUND_SHARE * max(0.0, budget.remaining())
-    cb = prove_county_bound(problem.instance, problem.units, arcs, rel, strict=strict,
-                            deadline=deadline)
+        return "large", {**stats, "bound_method": "flow (the whole-class relaxation runs "
+                         f"up to {CLASS_BOUND_MAX_UNITS} units; above, it was not measured "
+                         "to pay for the search time it takes)"}
+    return None, stats
+
+
+def raced_bound(race: BoundRace | None, rel: FlowRelaxation, stats: dict) -> tuple[int, dict]:
+    """The flow bound raised by what `race` proved (none: the flow bound), with the stats
+    saying which bound is reported (`bound_method`) and, on a fallback, why. Stops the
+    race first if it still runs."""
+    if race is None:
+        return rel.bound, stats
+    cb = race.finish()
     stats = {**stats, **cb.stats}
     if cb.bound is None:
-        stats["bound_method"] = ("flow (the whole-class relaxation proved no bound in its "
-                                 "share of the time)")
+        stats["bound_method"] = ("flow (the whole-class relaxation proved no bound within "
+                                 "the time limit)")
         return rel.bound, stats
     stats["class_bound"] = cb.bound / SCALE
     if cb.bound <= rel.bound:
@@ -119,14 +124,23 @@ def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
     _, _, hint_pen = build_schools(inst, units, arcs, hint)
     hint_cost = int(arcs.cost[hint].sum()) + hint_pen
     laps("hint")
-    bound, stats = raise_bound(problem, arcs, rel, strict, hint_cost, budget, stats)
-    laps("class_bound")
-    budget.say("hint", "warm start ready", hint_cost / SCALE, bound / SCALE,
-               relative_gap(hint_cost, bound))
-    budget.say("search", f"improving, {budget.remaining():.0f} s left")
-    found = search_plan(inst, units, arcs, hint, bound=bound, strict=strict, budget=budget,
-                        contiguity=rule)
-    laps("search")
+    skip, stats = bound_skip_reason(problem, rel, hint_cost, stats)
+    budget.say("hint", "warm start ready", hint_cost / SCALE, rel.bound / SCALE,
+               relative_gap(hint_cost, rel.bound))
+    with ExitStack() as stack:
+        race = None
+        if skip is None:  # SCIP runs beside the search and stops with it
+            budget.say("bound", "county relaxation with whole classes (SCIP's cutting "
+                       "planes), beside the search")
+            race = stack.enter_context(racing(
+                inst, units, arcs, rel, strict=strict,
+                deadline=budget.deadline - RACE_MARGIN))
+        budget.say("search", f"improving, {budget.remaining():.0f} s left")
+        found = search_plan(inst, units, arcs, hint, bound=rel.bound, strict=strict,
+                            budget=budget, contiguity=rule)
+        laps("search")
+        bound, stats = raced_bound(race, rel, stats)
+        laps("class_bound")
     if found.cp_status == "optimal":  # CP-SAT's proof supersedes the decomposition's figures
         stats = {k: v for k, v in stats.items() if k not in CLASS_BOUND_KEYS}
     out = StudentOutcome(arcs=arcs, choice=found.choice, bound=bound,
