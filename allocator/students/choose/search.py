@@ -245,7 +245,7 @@ def raise_class_bound(cs: ChooseSearch, rel: FlowRelaxation, full: Arcs, lag: La
     Lagrangian's best prices, within `BOUND_SHARE` of the time left, raising
     `cs.bound`; its figures go to `stats`. None (not run) outside the sizes where it pays:
     small models get CP-SAT on the whole model with all the time, and above
-    `CLASS_BOUND_MAX_UNITS` the school models do not fit (as in the student stage)."""
+    `CLASS_BOUND_MAX_UNITS` the school models do not fit in the time."""
     units = cs.units
     if not WHOLE_TIME_UNITS < len(units) <= CLASS_BOUND_MAX_UNITS or cs.is_done(cost):
         return None
