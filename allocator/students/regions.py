@@ -6,17 +6,20 @@ CP-SAT sub-model is exact for the change it makes and a better sub-solution is a
 plan. Regions around schools with a penalty (a broken rule, a binding room) come first, then
 every school in turn. Regions double when a whole sweep finds nothing (up to 400 units),
 then alternate with regions of other shapes; a region proven optimal is not solved again
-until one of its schools changes. Solver objects stay in `students`.
+until one of its schools changes. The loop, the clock, the adaptive sizes and the worker
+choice are the generic engine's LNS driver (`allocator.engine.lns`), the same code as the
+published-instance benchmarks run; this module supplies the regions and their exact
+sub-solve. Solver objects stay in `students`.
 """
 
 from __future__ import annotations
 
-import os
-import time
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from allocator.engine.lns import InTurn, Kind, search, sub_workers
 from allocator.model.budget import Budget
 
 from .arcs import Arcs, Units, subset_units
@@ -158,40 +161,27 @@ def pick_region(rs: RegionSearch, center: int, neigh: np.ndarray, target_units: 
     return row[: max(2, min(k, len(row)))]
 
 
-def region_workers(workers: int) -> int:
-    """CP-SAT workers for one region: one per two cores of the machine, at most `workers`.
-
-    Measured on 2 shared cores (rural-county, 17 s of regions of 300 units, load 6.5-8.6):
-    1 worker 187,517, 2 workers 192,244, 8 workers 191,710 -- a region is small, and
-    parallel workers only share the cores that the next region would use."""
-    return max(1, min(workers, (os.cpu_count() or 2) // 2))
-
-
-def region_time(target_units: int, left: float) -> float:
+def region_time(target_units: int, left: float = math.inf) -> float:
     """Time for one region of `target_units` units: 1 s per 150 units, 0.5-4 s, within
     the `left` seconds."""
     return min(left, max(0.5, min(4.0, target_units / 150.0)))
 
 
-class RegionSize:
-    """Region size in units: `start`, doubled after a sweep without gain, at most `high`.
+def region_kinds(start: int, high: int, n_schools: int) -> list[Kind]:
+    """The region sizes (units) of the search, taken in turn (`lns.InTurn`): "near"
+    (a school and its nearest schools) from `start` units, doubled after a sweep (one region
+    per school) without gain up to `high`; then "mixed" (other shapes, `MIXED_DROP`) at
+    `high`; the two alternate after each sweep without gain. Sizes never shrink.
 
     Measured (regions alone from the same warm start, load 6-11 on 2 cores): letting sizes
     of 150, 300 and 400 units compete by their gain per second won on M (523,686 in 40 s)
     and lost on S-tight (186,705 against 183,330 with 150 units in 35 s); regions of 300
     units won on rural-county (187,517 against 189,612 in 18 s). Regions of 150 units that
     grow only when a sweep finds nothing are the choice that was never far behind."""
-
-    def __init__(self, start: int, high: int):
-        self.high = max(1, high)
-        self.units = min(start, self.high)
-
-    def grow(self) -> bool:
-        """Double the size (at most `high`); False when it is already there."""
-        if self.units >= self.high:
-            return False
-        self.units = min(self.high, 2 * self.units)
-        return True
+    sweep = max(1, n_schools)
+    return [Kind("near", start, start, high, patience=sweep, step=0, factor=2.0,
+                 shrink=False),
+            Kind("mixed", high, high, high, patience=sweep, shrink=False)]
 
 
 def sweep_order(rs: RegionSearch) -> np.ndarray:
@@ -204,26 +194,41 @@ def sweep_order(rs: RegionSearch) -> np.ndarray:
     return np.concatenate([hot, rest]).astype(np.int64)
 
 
-def run_sweep(rs: RegionSearch, neigh: np.ndarray, size: RegionSize, workers: int,
-              t_end: float, drop: float, on_improve: Callable[[int], bool] | None,
-              ) -> tuple[int, int, bool]:
-    """One region per centre of `sweep_order` until `t_end`: (gain, regions solved, stop),
-    stop True when `on_improve` asked to stop."""
-    gained = solved = 0
-    for center in sweep_order(rs):
-        left = t_end - time.perf_counter()
-        if left <= 0.05:
-            break
-        region = pick_region(rs, int(center), neigh, size.units, drop)
-        g, status, _ = rs.solve_region(region, region_time(size.units, left), workers)
-        if status == "skipped":
-            continue
-        solved += 1
-        if g > 0:
-            gained += g
-            if on_improve and on_improve(rs.cost()):
-                return gained, solved, True
-    return gained, solved, False
+class Regions:
+    """The regional neighbourhoods of a `RegionSearch` for the shared LNS driver
+    (`lns.Neighbourhoods`): sweeps of region centres (`sweep_order`), a new sweep whenever
+    the previous one is done or the kind or its size changed."""
+
+    def __init__(self, rs: RegionSearch, neigh: np.ndarray):
+        self.rs, self.neigh, self.rng = rs, neigh, rs.rng
+        self.queue: list[int] = []
+        self.shape: tuple[str, int] = ("", 0)
+        self.all_schools = np.arange(rs.inst.n_schools)
+
+    def cost(self) -> int:
+        """The search objective of the current plan."""
+        return self.rs.cost()
+
+    def pick(self, kind: Kind) -> np.ndarray:
+        """The region around the next centre of the sweep (kind "mixed": other shapes)."""
+        if not self.queue or self.shape != (kind.name, kind.size):
+            self.queue = sweep_order(self.rs).tolist()[::-1]
+            self.shape = (kind.name, kind.size)
+        drop = MIXED_DROP if kind.name == "mixed" else 0.0
+        return pick_region(self.rs, self.queue.pop(), self.neigh, kind.size, drop)
+
+    def time_for(self, kind: Kind) -> float:
+        """`region_time` of the kind's size."""
+        return region_time(kind.size)
+
+    def solve(self, hood: np.ndarray, time_limit: float, workers: int) -> tuple[int, str]:
+        """`RegionSearch.solve_region` of the region `hood`."""
+        gain, status, _ = self.rs.solve_region(hood, time_limit, workers)
+        return gain, status
+
+    def settled(self) -> bool:
+        """The whole plan is one region proven optimal as it stands."""
+        return self.rs.is_proven(self.all_schools)
 
 
 def improve_by_regions(
@@ -231,32 +236,25 @@ def improve_by_regions(
     budget: Budget, target_units: int = 150, max_units: int = MAX_REGION_UNITS,
     on_improve: Callable[[int], bool] | None = None, contiguity: ContiguityRule | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Regional LNS from `choice` until the budget's deadline (checked before every region;
-    a region's solve is limited to the time left); never returns a worse plan. Returns the
-    plan and counters (regions solved and improved, final region size in units).
+    """Regional LNS from `choice` on the shared driver (`lns.search`) until the budget's
+    deadline (checked before every region; a region's solve is limited to the time left);
+    never returns a worse plan. Returns the plan and counters (regions solved and improved,
+    final region size in units).
 
     Regions hold about `target_units` units and double after a sweep without gain, up to
-    `max_units` (`RegionSize`); a region gets 1 s per 150 units (0.5-4 s). At the largest
-    size a sweep without gain switches between regions of the nearest schools and regions
-    of other shapes (`pick_region` with `drop`). A region whose schools have not changed since it
-    was last solved to optimality is skipped, and the search ends before the deadline only
-    when the whole plan is one region proven optimal. `on_improve(cost)` is called after
-    each improvement (cost in search-penalty units); returning True stops the search. With
-    `contiguity`, every region sub-model keeps the closer-neighbour rule (`choice` must
-    obey it already).
+    `max_units` (`region_kinds`); a region gets 1 s per 150 units (0.5-4 s) and
+    `lns.sub_workers` CP-SAT workers. At the largest size a sweep without gain switches
+    between regions of the nearest schools and regions of other shapes (`pick_region`
+    with `drop`). A region whose schools have not changed since it was last solved to
+    optimality is skipped, and the search ends before the deadline only when the whole plan
+    is one region proven optimal. `on_improve(cost)` is called after each improvement (cost
+    in search-penalty units); returning True stops the search. With `contiguity`, every
+    region sub-model keeps the closer-neighbour rule (`choice` must obey it already).
     """
-    t_end = budget.deadline
     rs = RegionSearch(inst, units, arcs, choice, strict, budget.seed, contiguity)
-    neigh = school_neighbours(inst, inst.n_schools)
-    size = RegionSize(target_units, min(max_units, len(units)))
-    workers = region_workers(budget.workers)
-    drop = 0.0
-    while time.perf_counter() < t_end:
-        gained, solved, stop = run_sweep(rs, neigh, size, workers, t_end, drop, on_improve)
-        if stop:
-            break
-        if gained == 0 and not size.grow():
-            if solved == 0 and rs.is_proven(np.arange(inst.n_schools)):
-                break  # the whole plan is one region, proven optimal as it stands
-            drop = MIXED_DROP if drop == 0 else 0.0
-    return rs.choice, {**rs.stats, "region_units": size.units}
+    hoods = Regions(rs, school_neighbours(inst, inst.n_schools))
+    kinds = region_kinds(target_units, min(max_units, len(units)), inst.n_schools)
+    stats = search(hoods, kinds, deadline=budget.deadline,
+                   workers=sub_workers(budget.workers), policy=InTurn(),
+                   on_improve=on_improve)
+    return rs.choice, {**rs.stats, "region_units": stats.sizes["near"]}

@@ -12,7 +12,7 @@ import pytest
 from allocator import generate_scenario, parse_scenario
 from allocator.model.budget import Budget
 from allocator.pipeline.prepare import prepare
-from allocator.students.regions import RegionSearch, RegionSize, improve_by_regions
+from allocator.students.regions import RegionSearch, improve_by_regions, region_kinds
 from allocator.students.repair import Loads, loads_cost, search_penalties
 from allocator.students.search import WHOLE_TIME_UNITS
 from tests.conftest import block, scenario, school, solve_students
@@ -90,13 +90,19 @@ def test_a_region_fixes_a_class_one_pupil_over_the_cap():
     assert r.status == "optimal" and r.objective == pytest.approx(rs.cost() / 100)
 
 
-def test_regions_double_up_to_their_largest_size():
-    size = RegionSize(150, 400)
-    assert size.units == 150
-    assert size.grow() and size.units == 300
-    assert size.grow() and size.units == 400
-    assert not size.grow() and size.units == 400
-    assert RegionSize(150, 40).units == 40  # never above the plan's units
+def test_regions_double_after_a_sweep_without_gain_up_to_their_largest_size():
+    near, mixed = region_kinds(150, 400, n_schools=3)
+    assert near.size == 150 and mixed.size == 400
+    for _ in range(3):  # a sweep is one region per school: three here
+        assert near.size == 150
+        near.record(0, "optimal")
+    assert near.size == 300 and near.idle == 0
+    near.record(0, "feasible")  # a region cut by its time limit: no gain, never a shrink
+    near.record(0, "skipped")
+    near.record(0, "optimal")
+    assert near.size == 400
+    assert not near.grow() and near.size == 400
+    assert region_kinds(150, 40, n_schools=3)[0].size == 40  # never above the plan's units
 
 
 def test_regions_never_return_a_worse_plan_and_stop_when_proven():
