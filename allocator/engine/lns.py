@@ -147,6 +147,25 @@ class InTurn:
         return kind
 
 
+class Interleave:
+    """Kind `side` on every `every`-th turn (while it is not exhausted; it starts afresh
+    when the base kinds are all exhausted); the `base` policy over the other kinds."""
+
+    def __init__(self, base: Policy, side: str, every: int):
+        self.base, self.side, self.every = base, side, max(2, every)
+
+    def __call__(self, kinds: Sequence[Kind], turn: int,
+                 rng: np.random.Generator) -> Kind | None:
+        side = [k for k in kinds if k.name == self.side]
+        rest = [k for k in kinds if k.name != self.side]
+        if side and turn % self.every == self.every - 1 and not side[0].exhausted:
+            return side[0]
+        kind = self.base(rest, turn, rng)
+        if kind is None and side and not side[0].exhausted:
+            return side[0]
+        return kind
+
+
 def sub_workers(workers: int) -> int:
     """CP-SAT workers for one neighbourhood: one per two cores of the machine, at most
     `workers`.

@@ -12,7 +12,13 @@ import pytest
 from allocator import generate_scenario, parse_scenario
 from allocator.model.budget import Budget
 from allocator.pipeline.prepare import prepare
-from allocator.students.regions import RegionSearch, improve_by_regions, region_kinds
+from allocator.students.regions import (
+    RegionSearch,
+    cheapest_arcs,
+    improve_by_regions,
+    region_kinds,
+    units_kind,
+)
 from allocator.students.repair import Loads, loads_cost, search_penalties
 from allocator.students.search import WHOLE_TIME_UNITS
 from tests.conftest import block, scenario, school, solve_students
@@ -128,3 +134,24 @@ def test_a_solve_keeps_its_time_limit(limit):
     wall = time.perf_counter() - t
     assert r.status in ("optimal", "feasible")
     assert wall <= limit + max(2.0, 0.05 * limit), wall
+
+
+def test_freed_units_move_over_their_cheapest_arcs_and_prove_nothing():
+    inst, units, arcs = parts(_one_pupil_over())
+    start = arcs.start(len(units))
+    at_a = np.array([start[u] + int(np.flatnonzero(arcs.school[start[u]: start[u + 1]]
+                                                  == 0)[0]) for u in range(len(units))])
+    cheap = cheapest_arcs(arcs, len(units), k=1)
+    assert np.bincount(arcs.unit[cheap], minlength=len(units)).tolist() == [1] * len(units)
+    one = int(np.flatnonzero(np.asarray(inst.block_ids)[units.block] == "one")[0])
+    rs = RegionSearch(inst, units, arcs, at_a, strict=False, seed=0)
+    only_one = np.zeros(len(units), dtype=bool)  # "one" and a2 free (a region needs two)
+    only_one[[one, int(np.flatnonzero(np.asarray(inst.block_ids)[units.block] == "a2")[0])]] = True
+    b_arc = np.zeros(len(arcs), dtype=bool)
+    b_arc[start[one] + np.flatnonzero(arcs.school[start[one]: start[one + 1]] == 1)] = True
+    # the freed unit may use only the arcs given: at its cheapest (school A) it stays put
+    assert rs.solve_region(np.array([0, 1]), 5, 1, movers=only_one, arc_ok=cheap)[0] == 0
+    gain, status, _ = rs.solve_region(np.array([0, 1]), 5, 1, movers=only_one, arc_ok=b_arc)
+    assert gain > 0 and arcs.school[rs.choice[one]] == 1
+    assert not rs.is_proven(np.array([0, 1]))  # a restricted sub-solve proves nothing
+    assert units_kind(500).size == 30 and units_kind(20).high == 20
