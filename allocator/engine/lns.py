@@ -148,8 +148,8 @@ class InTurn:
 
 
 class Interleave:
-    """Kind `side` on every `every`-th turn (while it is not exhausted; it starts afresh
-    when the base kinds are all exhausted); the `base` policy over the other kinds."""
+    """Kind `side` on every `every`-th turn while it is not exhausted, and on every turn
+    the `base` policy (over the other kinds) has no kind to give; otherwise the base's."""
 
     def __init__(self, base: Policy, side: str, every: int):
         self.base, self.side, self.every = base, side, max(2, every)

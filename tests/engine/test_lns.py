@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from allocator.engine.lns import InTurn, Kind, alternate, search
+from allocator.engine.lns import Interleave, InTurn, Kind, alternate, search
 
 
 class Toy:
@@ -95,3 +95,14 @@ def test_policies_alternate_or_take_kinds_in_turn():
     assert turns([a, b], 0, rng) is b and b.idle == 0  # a exhausted: b starts afresh
     b.idle = 1
     assert turns([a, b], 1, rng) is a and a.idle == 0  # and back again
+
+
+def test_interleave_gives_the_side_kind_every_nth_turn():
+    a, u = Kind("a", 1, 1, 1, patience=1), Kind("units", 1, 1, 1, patience=1)
+    rng = np.random.default_rng(0)
+    pick = Interleave(alternate, "units", 3)
+    assert [pick([a, u], t, rng).name for t in range(6)] == ["a", "a", "units"] * 2
+    a.idle = 1  # the base has nothing left: the side kind takes every turn
+    assert pick([a, u], 0, rng) is u
+    u.idle = 1
+    assert pick([a, u], 2, rng) is None  # both exhausted: the search ends
