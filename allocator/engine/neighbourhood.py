@@ -10,20 +10,20 @@ Two kinds of neighbourhood:
   LP-cheap arcs only (the few arcs per job of smallest reduced cost, plus today's arc);
   this finds the move chains across many agents that tight capacities need.
 Each sub-problem goes to CP-SAT with the current plan as a complete hint, so a sub-solution
-is never worse, and a better one is a better plan. Sizes adapt: a neighbourhood kind grows
-after `patience` exact re-solves in a row that find nothing, and shrinks when CP-SAT cannot
-finish its sub-problems in time.
+is never worse, and a better one is a better plan. The loop, the clock and the adaptive sizes
+are the shared driver's (`lns.search`, also the student search's): a neighbourhood kind grows
+after `patience` re-solves in a row that find nothing, and shrinks when CP-SAT cannot finish
+its sub-problems in time.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .core import Core, loads, opened, plan_cost
+from .lns import Kind, LnsStats, search
 from .model import SubProblem, solve_sub
 
 
@@ -40,40 +40,17 @@ def relatedness(core: Core, arcs: np.ndarray, top: int = 5) -> np.ndarray:
     return rel
 
 
-@dataclass
-class LnsStats:
-    """Counters of a neighbourhood search."""
-
-    solved: int = 0
-    improved: int = 0
-    sizes: dict = field(default_factory=dict)
-    trace: list = field(default_factory=list)  # (seconds, cost) after each improvement
-
-
-@dataclass
-class _Kind:
-    name: str
-    size: int
-    low: int
-    high: int
-    step: int
-    patience: int
-    idle: int = 0
-    tries: int = 0
-    wins: int = 0
-
-
 class Lns:
-    """The current plan and the neighbourhoods around it."""
+    """The current plan and the neighbourhoods around it (`lns.Neighbourhoods`)."""
 
     def __init__(self, core: Core, arcs: np.ndarray, assign: np.ndarray, seed: int,
-                 rc: np.ndarray | None = None, per_job: float = 2.5):
+                 rc: np.ndarray | None = None, per_job: float = 2.5, sub_time: float = 0.3):
         self.core, self.arcs = core, arcs & core.allowed
         self.assign = assign.copy()
-        self.cost = plan_cost(core, assign)
+        self.cost_now = plan_cost(core, assign)
+        self.sub_time = sub_time
         self.rng = np.random.default_rng(seed)
         self.related = relatedness(core, self.arcs)
-        self.stats = LnsStats()
         self.cheap = self.arcs
         if rc is not None:  # LP-cheap arcs: about `per_job` per job, by reduced cost
             vals = np.sort(rc[self.arcs])
@@ -140,36 +117,53 @@ class Lns:
         arcs[self.assign, np.arange(core.n)] = True
         return SubProblem(jobs=jobs, agents=np.arange(core.m), arcs=arcs, room=room)
 
-    def attempt(self, sub: SubProblem, time_limit: float, workers: int) -> tuple[int, str]:
-        """Re-solve `sub` from the current plan; apply it when better. Returns (gain, status)."""
+    def cost(self) -> int:
+        """The cost of the current plan."""
+        return self.cost_now
+
+    def pick(self, kind: Kind) -> SubProblem:
+        """A neighbourhood of `kind` ("agents", "split" or "jobs") at its size."""
+        if kind.name == "jobs":
+            return self.jobs_region(kind.size)
+        return self.agents_region(kind.size, split=kind.name == "split")
+
+    def time_for(self, kind: Kind) -> float:
+        """The same time for every sub-solve: `sub_time` seconds."""
+        return self.sub_time
+
+    def settled(self) -> bool:
+        """Never known here: the search ends when every kind is exhausted."""
+        return False
+
+    def solve(self, sub: SubProblem, time_limit: float, workers: int) -> tuple[int, str]:
+        """Re-solve `sub` from the current plan; apply it when better. Returns (gain, status);
+        "skipped" when fewer than two jobs are free."""
         core = self.core
         if len(sub.jobs) < 2:
-            return 0, "optimal"
+            return 0, "skipped"
         out = solve_sub(core, sub, self.assign[sub.jobs], time_limit=time_limit,
                         workers=workers, seed=int(self.rng.integers(1 << 30)))
-        self.stats.solved += 1
         if out.assign is None:
             return 0, out.status
         trial = self.assign.copy()
         trial[sub.jobs] = out.assign
         new_cost = plan_cost(core, trial)
-        if new_cost >= self.cost:
+        if new_cost >= self.cost_now:
             return 0, out.status
-        gain = self.cost - new_cost
-        self.assign, self.cost = trial, new_cost
-        self.stats.improved += 1
+        gain = self.cost_now - new_cost
+        self.assign, self.cost_now = trial, new_cost
         return gain, out.status
 
 
-def _kinds(core: Core, n_open: int, start_size: int) -> list[_Kind]:
-    kinds = [_Kind("agents", min(start_size, n_open), 2 if n_open > 1 else 1, n_open, 1,
-                   patience=max(3, n_open))]
+def _kinds(core: Core, n_open: int, start_size: int) -> list[Kind]:
+    kinds = [Kind("agents", min(start_size, n_open), 2 if n_open > 1 else 1, n_open,
+                  patience=max(3, n_open))]
     if core.facilities and n_open > 3:
-        kinds.append(_Kind("split", 4, 3, n_open, 1, patience=max(3, n_open)))
+        kinds.append(Kind("split", 4, 3, n_open, patience=max(3, n_open)))
     if not core.facilities and core.m > 2:
         low = min(core.n, 8)
-        kinds.append(_Kind("jobs", max(low, min(60, core.n // 2)), low, core.n,
-                           max(2, core.n // 40), patience=8))
+        kinds.append(Kind("jobs", max(low, min(60, core.n // 2)), low, core.n,
+                          step=max(2, core.n // 40), patience=8))
     return kinds
 
 
@@ -178,42 +172,12 @@ def improve_by_neighbourhoods(
     seed: int = 0, start_size: int = 2, sub_time: float = 0.3, target: int | None = None,
     rc: np.ndarray | None = None, on_improve: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, LnsStats]:
-    """LNS from the complete plan `assign` until `deadline` (perf_counter), a plan of cost
-    <= `target`, or every kind of neighbourhood covers the whole problem without gain.
-    Never returns a worse plan. `rc` (reduced costs) selects the arcs of job neighbourhoods."""
-    t0 = time.perf_counter()
-    lns = Lns(core, arcs, assign, seed, rc)
+    """LNS (`lns.search`, policy `alternate`) from the complete plan `assign` until
+    `deadline` (perf_counter), a plan of cost <= `target`, or every kind of neighbourhood
+    covers the whole problem without gain. Never returns a worse plan. `rc` (reduced costs)
+    selects the arcs of job neighbourhoods; each sub-solve gets `sub_time` seconds."""
+    hoods = Lns(core, arcs, assign, seed, rc, sub_time=sub_time)
     n_open = int(opened(core, assign).sum()) if core.facilities else core.m
-    kinds = _kinds(core, n_open, start_size)
-    turn = 0
-    while time.perf_counter() < deadline and (target is None or lns.cost > target):
-        live = [k for k in kinds if not (k.size >= k.high and k.idle >= k.patience)]
-        if not live:
-            break
-        # alternate kinds, favouring the one that has improved more often
-        weights = np.array([(k.wins + 1) / (k.tries + 2) for k in live])
-        kind = live[turn % len(live)] if turn % 2 == 0 else live[
-            int(lns.rng.choice(len(live), p=weights / weights.sum()))]
-        turn += 1
-        sub = (lns.jobs_region(kind.size) if kind.name == "jobs"
-               else lns.agents_region(kind.size, split=kind.name == "split"))
-        left = deadline - time.perf_counter()
-        if left <= 0.02:
-            break
-        gain, status = lns.attempt(sub, min(sub_time, left), workers)
-        kind.tries += 1
-        if gain > 0:
-            kind.wins += 1
-            kind.idle = 0
-            lns.stats.trace.append((round(time.perf_counter() - t0, 3), lns.cost))
-            if on_improve is not None:
-                on_improve(lns.cost)
-        elif status == "optimal":
-            kind.idle += 1
-            if kind.idle >= kind.patience and kind.size < kind.high:
-                kind.size = min(kind.high, kind.size + kind.step)
-                kind.idle = 0
-        elif status == "feasible" and kind.size > kind.low:
-            kind.size = max(kind.low, kind.size - kind.step)  # too big to finish in time
-    lns.stats.sizes = {k.name: k.size for k in kinds}
-    return lns.assign, lns.stats
+    stats = search(hoods, _kinds(core, n_open, start_size), deadline=deadline,
+                   workers=workers, target=target, min_left=0.02, on_improve=on_improve)
+    return hoods.assign, stats

@@ -6,17 +6,24 @@ CP-SAT sub-model is exact for the change it makes and a better sub-solution is a
 plan. Regions around schools with a penalty (a broken rule, a binding room) come first, then
 every school in turn. Regions double when a whole sweep finds nothing (up to 400 units),
 then alternate with regions of other shapes; a region proven optimal is not solved again
-until one of its schools changes. Solver objects stay in `students`.
+until one of its schools changes. One neighbourhood in five (plans of more than 40 units,
+no contiguity rule) is of the "units" kind instead, like the engine's jobs kind: random units
+(those above their cheapest arc drawn more often) freed over their few cheapest arcs, with
+every unit of the schools they touch in the sub-model, fixed, so loads stay exact; it finds
+move chains across schools that no region of neighbours holds. The loop, the clock, the
+adaptive sizes and the worker choice are the generic engine's LNS driver
+(`allocator.engine.lns`), the same code as the published-instance benchmarks run; this module
+supplies the neighbourhoods and their exact sub-solve. Solver objects stay in `students`.
 """
 
 from __future__ import annotations
 
-import os
-import time
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from allocator.engine.lns import Interleave, InTurn, Kind, search, sub_workers
 from allocator.model.budget import Budget
 
 from .arcs import Arcs, Units, subset_units
@@ -76,22 +83,28 @@ class RegionSearch:
         return loads_cost(self.loads, self.choice)
 
     def solve_region(self, schools: np.ndarray, time_limit: float, workers: int,
+                     movers: np.ndarray | None = None, arc_ok: np.ndarray | None = None,
                      ) -> tuple[int, str, float]:
         """Re-solve the units attending `schools` among those schools; returns the gain,
         CP-SAT's status ("skipped" when there was nothing to solve) and its wall time.
 
         Every unit attending a region school enters the sub-model, so its schools' loads are
-        exact; units that may not move (locked, or linked to a segment outside the region)
-        keep only their current arc there. The plan changes only when the sub-solution is
-        strictly better.
+        exact; units that may not move (locked, linked to a segment outside the region, or
+        outside the `movers` mask when given) keep only their current arc there; with
+        `arc_ok` a moving unit uses only those arcs (and its current one). The plan changes
+        only when the sub-solution is strictly better. Only a region solved with every unit
+        free and every arc counts as proven optimal.
         """
-        if self.is_proven(schools):
+        whole = movers is None and arc_ok is None
+        if whole and self.is_proven(schools):
             return 0, "skipped", 0.0
         arcs, units = self.arcs, self.units
         in_region = np.zeros(self.inst.n_schools, dtype=bool)
         in_region[schools] = True
         inside = in_region[arcs.school[self.choice]]
         free = inside & (units.locked < 0)
+        if movers is not None:
+            free &= movers
         for u in np.flatnonzero(free):
             if any(not free[p] for p in self.partner[u]):
                 free[u] = False
@@ -103,6 +116,8 @@ class RegionSearch:
         current = np.zeros(len(arcs), dtype=bool)
         current[self.choice[idx]] = True
         keep = (pos[arcs.unit] >= 0) & in_region[arcs.school] & (free[arcs.unit] | current)
+        if arc_ok is not None:
+            keep &= arc_ok | current
         global_of = np.flatnonzero(keep)
         local = np.full(len(arcs), -1, dtype=np.int64)  # sub-arc numbering
         local[global_of] = np.arange(len(global_of))
@@ -114,7 +129,7 @@ class RegionSearch:
                              penalties=self.pen, clauses=clauses)
         self.stats["regions_solved"] += 1
         gain = 0 if sol.choice is None else self.accept(schools, idx, global_of[sol.choice])
-        if sol.status == "optimal" and self.contiguity is None:
+        if sol.status == "optimal" and self.contiguity is None and whole:
             key = np.sort(schools)
             self.proven[key.tobytes()] = self.version[key].tobytes()
         return gain, sol.status, sol.wall_s
@@ -158,40 +173,27 @@ def pick_region(rs: RegionSearch, center: int, neigh: np.ndarray, target_units: 
     return row[: max(2, min(k, len(row)))]
 
 
-def region_workers(workers: int) -> int:
-    """CP-SAT workers for one region: one per two cores of the machine, at most `workers`.
-
-    Measured on 2 shared cores (rural-county, 17 s of regions of 300 units, load 6.5-8.6):
-    1 worker 187,517, 2 workers 192,244, 8 workers 191,710 -- a region is small, and
-    parallel workers only share the cores that the next region would use."""
-    return max(1, min(workers, (os.cpu_count() or 2) // 2))
-
-
-def region_time(target_units: int, left: float) -> float:
+def region_time(target_units: int, left: float = math.inf) -> float:
     """Time for one region of `target_units` units: 1 s per 150 units, 0.5-4 s, within
     the `left` seconds."""
     return min(left, max(0.5, min(4.0, target_units / 150.0)))
 
 
-class RegionSize:
-    """Region size in units: `start`, doubled after a sweep without gain, at most `high`.
+def region_kinds(start: int, high: int, n_schools: int) -> list[Kind]:
+    """The region sizes (units) of the search, taken in turn (`lns.InTurn`): "near"
+    (a school and its nearest schools) from `start` units, doubled after a sweep (one region
+    per school) without gain up to `high`; then "mixed" (other shapes, `MIXED_DROP`) at
+    `high`; the two alternate after each sweep without gain. Sizes never shrink.
 
     Measured (regions alone from the same warm start, load 6-11 on 2 cores): letting sizes
     of 150, 300 and 400 units compete by their gain per second won on M (523,686 in 40 s)
     and lost on S-tight (186,705 against 183,330 with 150 units in 35 s); regions of 300
     units won on rural-county (187,517 against 189,612 in 18 s). Regions of 150 units that
     grow only when a sweep finds nothing are the choice that was never far behind."""
-
-    def __init__(self, start: int, high: int):
-        self.high = max(1, high)
-        self.units = min(start, self.high)
-
-    def grow(self) -> bool:
-        """Double the size (at most `high`); False when it is already there."""
-        if self.units >= self.high:
-            return False
-        self.units = min(self.high, 2 * self.units)
-        return True
+    sweep = max(1, n_schools)
+    return [Kind("near", start, start, high, patience=sweep, step=0, factor=2.0,
+                 shrink=False),
+            Kind("mixed", high, high, high, patience=sweep, shrink=False)]
 
 
 def sweep_order(rs: RegionSearch) -> np.ndarray:
@@ -204,26 +206,91 @@ def sweep_order(rs: RegionSearch) -> np.ndarray:
     return np.concatenate([hot, rest]).astype(np.int64)
 
 
-def run_sweep(rs: RegionSearch, neigh: np.ndarray, size: RegionSize, workers: int,
-              t_end: float, drop: float, on_improve: Callable[[int], bool] | None,
-              ) -> tuple[int, int, bool]:
-    """One region per centre of `sweep_order` until `t_end`: (gain, regions solved, stop),
-    stop True when `on_improve` asked to stop."""
-    gained = solved = 0
-    for center in sweep_order(rs):
-        left = t_end - time.perf_counter()
-        if left <= 0.05:
-            break
-        region = pick_region(rs, int(center), neigh, size.units, drop)
-        g, status, _ = rs.solve_region(region, region_time(size.units, left), workers)
-        if status == "skipped":
-            continue
-        solved += 1
-        if g > 0:
-            gained += g
-            if on_improve and on_improve(rs.cost()):
-                return gained, solved, True
-    return gained, solved, False
+UNITS_ARCS = 4  # a freed unit of the "units" kind may take its few cheapest arcs
+UNITS_EVERY = 5  # one neighbourhood in five is of the "units" kind
+UNITS_MIN = 40  # plans of fewer units get no "units" kind (a region holds them all)
+
+
+def units_kind(n_units: int) -> Kind:
+    """The "units" kind: 30 random units freed over their cheapest arcs (10-200, +-10:
+    larger after 8 attempts in a row without gain, smaller when CP-SAT cannot finish).
+
+    Measured on 2 shared cores (load 2-4), every=5 against regions alone, same commands:
+    S-tight 60 s, five runs each: mean 181,996 against 182,650 (-0.36%; every run but one
+    below the regions' runs); rural-county 30 s, three runs: 189,842 against 189,874;
+    M-tight 60 s, two runs: 651,928 against 652,883. One in three or one in two
+    neighbourhoods did worse on S-tight (182,725; 182,844)."""
+    return Kind("units", 30, 10, min(200, n_units), patience=8, step=10)
+
+
+def cheapest_arcs(arcs: Arcs, n_units: int, k: int = UNITS_ARCS) -> np.ndarray:
+    """Mask of each unit's `k` cheapest arcs (ties: the nearer first)."""
+    order = np.lexsort((np.arange(len(arcs)), arcs.cost, arcs.unit))
+    rank = np.empty(len(arcs), dtype=np.int64)
+    rank[order] = np.arange(len(arcs)) - arcs.start(n_units)[arcs.unit[order]]
+    return rank < k
+
+
+class Regions:
+    """The regional neighbourhoods of a `RegionSearch` for the shared LNS driver
+    (`lns.Neighbourhoods`): sweeps of region centres (`sweep_order`), a new sweep whenever
+    the previous one is done or the kind or its size changed."""
+
+    def __init__(self, rs: RegionSearch, neigh: np.ndarray):
+        self.rs, self.neigh, self.rng = rs, neigh, rs.rng
+        self.queue: list[int] = []
+        self.shape: tuple[str, int] = ("", 0)
+        self.all_schools = np.arange(rs.inst.n_schools)
+        self.cheap = cheapest_arcs(rs.arcs, len(rs.units))
+
+    def pick_units(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(schools, movers): `size` random units (those above their cheapest arc drawn
+        more often) and the schools of their current and few cheapest arcs."""
+        rs = self.rs
+        n = len(rs.units)
+        start = rs.arcs.start(n)
+        cur = rs.arcs.cost[rs.choice]
+        best = np.minimum.reduceat(rs.arcs.cost, start[:-1]) if n else cur
+        extra = (cur - best).astype(float)
+        w = 1.0 + extra / (extra.mean() + 1.0)
+        pick = rs.rng.choice(n, size=min(size, n), replace=False, p=w / w.sum())
+        movers = np.zeros(n, dtype=bool)
+        movers[pick] = True
+        schools = np.union1d(rs.arcs.school[rs.choice[pick]],
+                             rs.arcs.school[self.cheap & movers[rs.arcs.unit]])
+        return schools, movers
+
+    def cost(self) -> int:
+        """The search objective of the current plan."""
+        return self.rs.cost()
+
+    def pick(self, kind: Kind) -> tuple[np.ndarray, np.ndarray | None]:
+        """The region around the next centre of the sweep (kind "mixed": other shapes), or
+        for kind "units" random units over their cheapest arcs (`pick_units`)."""
+        if kind.name == "units":
+            return self.pick_units(kind.size)
+        if not self.queue or self.shape != (kind.name, kind.size):
+            self.queue = sweep_order(self.rs).tolist()[::-1]
+            self.shape = (kind.name, kind.size)
+        drop = MIXED_DROP if kind.name == "mixed" else 0.0
+        return pick_region(self.rs, self.queue.pop(), self.neigh, kind.size, drop), None
+
+    def time_for(self, kind: Kind) -> float:
+        """`region_time` of the kind's size (units freed: three times the time)."""
+        return region_time(3 * kind.size if kind.name == "units" else kind.size)
+
+    def solve(self, hood: tuple[np.ndarray, np.ndarray | None], time_limit: float,
+              workers: int) -> tuple[int, str]:
+        """`RegionSearch.solve_region` of the region `hood`."""
+        schools, movers = hood
+        gain, status, _ = self.rs.solve_region(
+            schools, time_limit, workers, movers=movers,
+            arc_ok=None if movers is None else self.cheap)
+        return gain, status
+
+    def settled(self) -> bool:
+        """The whole plan is one region proven optimal as it stands."""
+        return self.rs.is_proven(self.all_schools)
 
 
 def improve_by_regions(
@@ -231,32 +298,30 @@ def improve_by_regions(
     budget: Budget, target_units: int = 150, max_units: int = MAX_REGION_UNITS,
     on_improve: Callable[[int], bool] | None = None, contiguity: ContiguityRule | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Regional LNS from `choice` until the budget's deadline (checked before every region;
-    a region's solve is limited to the time left); never returns a worse plan. Returns the
-    plan and counters (regions solved and improved, final region size in units).
+    """Regional LNS from `choice` on the shared driver (`lns.search`) until the budget's
+    deadline (checked before every region; a region's solve is limited to the time left);
+    never returns a worse plan. Returns the plan and counters (regions solved and improved,
+    final region size in units).
 
     Regions hold about `target_units` units and double after a sweep without gain, up to
-    `max_units` (`RegionSize`); a region gets 1 s per 150 units (0.5-4 s). At the largest
-    size a sweep without gain switches between regions of the nearest schools and regions
-    of other shapes (`pick_region` with `drop`). A region whose schools have not changed since it
-    was last solved to optimality is skipped, and the search ends before the deadline only
-    when the whole plan is one region proven optimal. `on_improve(cost)` is called after
-    each improvement (cost in search-penalty units); returning True stops the search. With
-    `contiguity`, every region sub-model keeps the closer-neighbour rule (`choice` must
-    obey it already).
+    `max_units` (`region_kinds`); one neighbourhood in five frees random units over their
+    cheapest arcs instead (`units_kind`); a region gets 1 s per 150 units (0.5-4 s) and
+    `lns.sub_workers` CP-SAT workers. At the largest size a sweep without gain switches
+    between regions of the nearest schools and regions of other shapes (`pick_region`
+    with `drop`). A region whose schools have not changed since it was last solved to
+    optimality is skipped, and the search ends before the deadline only when the whole plan
+    is one region proven optimal. `on_improve(cost)` is called after each improvement (cost
+    in search-penalty units); returning True stops the search. With `contiguity`, every
+    region sub-model keeps the closer-neighbour rule (`choice` must obey it already).
     """
-    t_end = budget.deadline
     rs = RegionSearch(inst, units, arcs, choice, strict, budget.seed, contiguity)
-    neigh = school_neighbours(inst, inst.n_schools)
-    size = RegionSize(target_units, min(max_units, len(units)))
-    workers = region_workers(budget.workers)
-    drop = 0.0
-    while time.perf_counter() < t_end:
-        gained, solved, stop = run_sweep(rs, neigh, size, workers, t_end, drop, on_improve)
-        if stop:
-            break
-        if gained == 0 and not size.grow():
-            if solved == 0 and rs.is_proven(np.arange(inst.n_schools)):
-                break  # the whole plan is one region, proven optimal as it stands
-            drop = MIXED_DROP if drop == 0 else 0.0
-    return rs.choice, {**rs.stats, "region_units": size.units}
+    hoods = Regions(rs, school_neighbours(inst, inst.n_schools))
+    kinds = region_kinds(target_units, min(max_units, len(units)), inst.n_schools)
+    policy: InTurn | Interleave = InTurn()
+    if contiguity is None and len(units) > UNITS_MIN:
+        kinds.append(units_kind(len(units)))
+        policy = Interleave(InTurn(), "units", UNITS_EVERY)
+    stats = search(hoods, kinds, deadline=budget.deadline,
+                   workers=sub_workers(budget.workers), policy=policy,
+                   on_improve=on_improve)
+    return rs.choice, {**rs.stats, "region_units": stats.sizes["near"]}

@@ -12,7 +12,13 @@ import pytest
 from allocator import generate_scenario, parse_scenario
 from allocator.model.budget import Budget
 from allocator.pipeline.prepare import prepare
-from allocator.students.regions import RegionSearch, RegionSize, improve_by_regions
+from allocator.students.regions import (
+    RegionSearch,
+    cheapest_arcs,
+    improve_by_regions,
+    region_kinds,
+    units_kind,
+)
 from allocator.students.repair import Loads, loads_cost, search_penalties
 from allocator.students.search import WHOLE_TIME_UNITS
 from tests.conftest import block, scenario, school, solve_students
@@ -90,13 +96,19 @@ def test_a_region_fixes_a_class_one_pupil_over_the_cap():
     assert r.status == "optimal" and r.objective == pytest.approx(rs.cost() / 100)
 
 
-def test_regions_double_up_to_their_largest_size():
-    size = RegionSize(150, 400)
-    assert size.units == 150
-    assert size.grow() and size.units == 300
-    assert size.grow() and size.units == 400
-    assert not size.grow() and size.units == 400
-    assert RegionSize(150, 40).units == 40  # never above the plan's units
+def test_regions_double_after_a_sweep_without_gain_up_to_their_largest_size():
+    near, mixed = region_kinds(150, 400, n_schools=3)
+    assert near.size == 150 and mixed.size == 400
+    for _ in range(3):  # a sweep is one region per school: three here
+        assert near.size == 150
+        near.record(0, "optimal")
+    assert near.size == 300 and near.idle == 0
+    near.record(0, "feasible")  # a region cut by its time limit: no gain, never a shrink
+    near.record(0, "skipped")
+    near.record(0, "optimal")
+    assert near.size == 400
+    assert not near.grow() and near.size == 400
+    assert region_kinds(150, 40, n_schools=3)[0].size == 40  # never above the plan's units
 
 
 def test_regions_never_return_a_worse_plan_and_stop_when_proven():
@@ -122,3 +134,24 @@ def test_a_solve_keeps_its_time_limit(limit):
     wall = time.perf_counter() - t
     assert r.status in ("optimal", "feasible")
     assert wall <= limit + max(2.0, 0.05 * limit), wall
+
+
+def test_freed_units_move_over_their_cheapest_arcs_and_prove_nothing():
+    inst, units, arcs = parts(_one_pupil_over())
+    start = arcs.start(len(units))
+    at_a = np.array([start[u] + int(np.flatnonzero(arcs.school[start[u]: start[u + 1]]
+                                                  == 0)[0]) for u in range(len(units))])
+    cheap = cheapest_arcs(arcs, len(units), k=1)
+    assert np.bincount(arcs.unit[cheap], minlength=len(units)).tolist() == [1] * len(units)
+    one = int(np.flatnonzero(np.asarray(inst.block_ids)[units.block] == "one")[0])
+    rs = RegionSearch(inst, units, arcs, at_a, strict=False, seed=0)
+    only_one = np.zeros(len(units), dtype=bool)  # "one" and a2 free (a region needs two)
+    only_one[[one, int(np.flatnonzero(np.asarray(inst.block_ids)[units.block] == "a2")[0])]] = True
+    b_arc = np.zeros(len(arcs), dtype=bool)
+    b_arc[start[one] + np.flatnonzero(arcs.school[start[one]: start[one + 1]] == 1)] = True
+    # the freed unit may use only the arcs given: at its cheapest (school A) it stays put
+    assert rs.solve_region(np.array([0, 1]), 5, 1, movers=only_one, arc_ok=cheap)[0] == 0
+    gain, status, _ = rs.solve_region(np.array([0, 1]), 5, 1, movers=only_one, arc_ok=b_arc)
+    assert gain > 0 and arcs.school[rs.choice[one]] == 1
+    assert not rs.is_proven(np.array([0, 1]))  # a restricted sub-solve proves nothing
+    assert units_kind(500).size == 30 and units_kind(20).high == 20
