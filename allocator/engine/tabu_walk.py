@@ -21,8 +21,8 @@ from .elite import Elite, TabuStats, restart_plan
 
 CHUNK_S = 0.005  # seconds of walking between clock checks
 FULL_PAIRS = 400  # up to this many job pairs every swap is priced each iteration
-SWAP_ROWS = 16  # else the swaps of this many jobs (on overloaded agents first)
-RESTART = 100  # idle iterations before a restart
+SWAP_ROWS = 48  # else the swaps of this many jobs (on overloaded agents first)
+RESTART = 50  # idle iterations before a restart
 TENURE = (3, 5)  # a job moved off an agent stays off it this many iterations (drawn)
 RATE = 1.1  # penalty weights change by this factor per iteration
 
