@@ -118,9 +118,7 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     `compiled` None: the compiled walk (`tabu_kernel`, its own move counts, restart and
     tenure settings; `walkers` walks in threads) when it is compiled already, else this
     numpy walk; True / False force one (True waits for the compilation)."""
-    if compiled is None:
-        compiled = tabu_kernel.ready()
-    if compiled:
+    if tabu_kernel.ready() if compiled is None else compiled:
         return kernel_search(core, arcs, assign, deadline=deadline, seed=seed, target=target,
                              should_stop=should_stop, walkers=walkers)
     rng = np.random.default_rng(seed)

@@ -93,6 +93,82 @@ def _price_swap(C, W, cap, load, ex, wt, tabu, a, j, k, it, tex, cost, best, bv)
 
 
 @njit(cache=True, nogil=True)
+def _best_shift(C, W, cap, usable, a, load, count, ex, wt, tabu, it, tex, cost, best,
+                facilities):
+    """(value, job, agent) of the best allowed shift (ties at random); job -1 when none."""
+    m, n = C.shape
+    bv, bj, bi, ties = np.inf, -1, -1, 0
+    for j in range(n):
+        p = a[j]
+        if facilities and count[p] <= 1:
+            continue
+        dsrc = max(0, load[p] - W[p, j] - cap[p]) - ex[p]
+        vsrc = wt[p] * dsrc
+        for i in range(m):
+            if i == p or not usable[i, j]:
+                continue
+            ddst = max(0, load[i] + W[i, j] - cap[i]) - ex[i]
+            dc = C[i, j] - C[p, j]
+            v = dc + vsrc + wt[i] * ddst
+            if v > bv:
+                continue
+            if tabu[i, j] > it and not (tex + dsrc + ddst == 0 and cost + dc < best):
+                continue
+            if v < bv:
+                bv, bj, bi, ties = v, j, i, 1
+            else:
+                ties += 1
+                if np.random.randint(0, ties) == 0:
+                    bj, bi = j, i
+    return bv, bj, bi
+
+
+@njit(cache=True, nogil=True)
+def _best_swap(C, W, cap, usable, a, load, ex, wt, tabu, it, tex, cost, best, full,
+               swap_rows, bound):
+    """(value, job, job) of the best allowed swap among every pair (`full`) or the rows of
+    `_swap_rows` against every job, if one is worth at most `bound` (the best shift's
+    value, which counts as one of the ties drawn from at random); jobs -1 when none."""
+    n = a.size
+    rows = np.arange(n) if full else _swap_rows(a, load, cap, swap_rows)
+    bv, bj, bk, ties = bound, -1, -1, 1 if bound < np.inf else 0
+    for j in rows:
+        for k in range(j + 1 if full else 0, n):
+            if a[j] == a[k] or not usable[a[k], j] or not usable[a[j], k]:
+                continue
+            v = _price_swap(C, W, cap, load, ex, wt, tabu, a, j, k, it, tex, cost, best, bv)
+            if v < bv:
+                bv, bj, bk, ties = v, j, k, 1
+            elif v == bv and v < np.inf:
+                ties += 1
+                if np.random.randint(0, ties) == 0:
+                    bj, bk = j, k
+    return bv, bj, bk
+
+
+@njit(cache=True, nogil=True)
+def _make_move(C, W, a, load, count, tabu, until, swap, j, k):
+    """Shift job j to agent k, or (`swap`) exchange the agents of jobs j and k; the moved
+    jobs may not return before iteration `until`. Returns the arc cost change."""
+    p = a[j]
+    tabu[p, j] = until
+    if not swap:
+        load[p] -= W[p, j]
+        load[k] += W[k, j]
+        count[p] -= 1
+        count[k] += 1
+        a[j] = k
+        return C[k, j] - C[p, j]
+    q = a[k]
+    tabu[q, k] = until
+    load[p] += W[p, k] - W[p, j]
+    load[q] += W[q, j] - W[q, k]
+    a[j] = q
+    a[k] = p
+    return C[q, j] + C[p, k] - C[p, j] - C[q, k]
+
+
+@njit(cache=True, nogil=True)
 def walk_chunk(C, W, cap, usable, a, load, count, wt, tabu, best_a, run_a, st, iters,
                restart, tenure_lo, tenure_hi, rate, down, lo, hi, full_pairs, swap_rows,
                facilities, seed):
@@ -105,84 +181,25 @@ def walk_chunk(C, W, cap, usable, a, load, count, wt, tabu, best_a, run_a, st, i
     m, n = C.shape
     ex = np.zeros(m, dtype=np.int64)
     it, idle, cost, best = st[IT], st[IDLE], st[COST], st[BEST]
-    pairs = n * (n - 1) // 2
+    full = n * (n - 1) // 2 <= full_pairs
+    why = DONE
     for _ in range(iters):
         it += 1
         tex = 0
         for i in range(m):
             ex[i] = max(0, load[i] - cap[i])
             tex += ex[i]
-        bv, bj, bk, ties, kind = np.inf, -1, -1, 0, 0
-        for j in range(n):  # shifts: job j to agent i
-            p = a[j]
-            if facilities and count[p] <= 1:
-                continue
-            dsrc = max(0, load[p] - W[p, j] - cap[p]) - ex[p]
-            vsrc = wt[p] * dsrc
-            for i in range(m):
-                if i == p or not usable[i, j]:
-                    continue
-                ddst = max(0, load[i] + W[i, j] - cap[i]) - ex[i]
-                dc = C[i, j] - C[p, j]
-                v = dc + vsrc + wt[i] * ddst
-                if v > bv:
-                    continue
-                if tabu[i, j] > it and not (tex + dsrc + ddst == 0 and cost + dc < best):
-                    continue
-                if v < bv:
-                    bv, bj, bk, ties = v, j, i, 1
-                else:
-                    ties += 1
-                    if np.random.randint(0, ties) == 0:
-                        bj, bk = j, i
-        if pairs <= full_pairs:
-            for j in range(n - 1):
-                for k in range(j + 1, n):
-                    if a[j] == a[k] or not usable[a[k], j] or not usable[a[j], k]:
-                        continue
-                    v = _price_swap(C, W, cap, load, ex, wt, tabu, a, j, k, it, tex, cost,
-                                    best, bv)
-                    if v < bv:
-                        bv, bj, bk, ties, kind = v, j, k, 1, 1
-                    elif v == bv and v < np.inf:
-                        ties += 1
-                        if np.random.randint(0, ties) == 0:
-                            bj, bk, kind = j, k, 1
-        else:
-            for j in _swap_rows(a, load, cap, swap_rows):
-                for k in range(n):
-                    if a[j] == a[k] or not usable[a[k], j] or not usable[a[j], k]:
-                        continue
-                    v = _price_swap(C, W, cap, load, ex, wt, tabu, a, j, k, it, tex, cost,
-                                    best, bv)
-                    if v < bv:
-                        bv, bj, bk, ties, kind = v, j, k, 1, 1
-                    elif v == bv and v < np.inf:
-                        ties += 1
-                        if np.random.randint(0, ties) == 0:
-                            bj, bk, kind = j, k, 1
-        if bj < 0:
-            st[IT], st[IDLE], st[COST], st[BEST] = it, idle, cost, best
-            return STUCK
-        hold = np.random.randint(tenure_lo, tenure_hi + 1)
-        p = a[bj]
-        if kind == 0:  # shift bj to agent bk
-            tabu[p, bj] = it + hold
-            load[p] -= W[p, bj]
-            load[bk] += W[bk, bj]
-            count[p] -= 1
-            count[bk] += 1
-            cost += C[bk, bj] - C[p, bj]
-            a[bj] = bk
-        else:  # swap the agents of bj and bk
-            q = a[bk]
-            tabu[p, bj] = it + hold
-            tabu[q, bk] = it + hold
-            load[p] += W[p, bk] - W[p, bj]
-            load[q] += W[q, bj] - W[q, bk]
-            cost += C[q, bj] + C[p, bk] - C[p, bj] - C[q, bk]
-            a[bj] = q
-            a[bk] = p
+        sv, sj, si = _best_shift(C, W, cap, usable, a, load, count, ex, wt, tabu, it, tex,
+                                 cost, best, facilities)
+        wv, wj, wk = _best_swap(C, W, cap, usable, a, load, ex, wt, tabu, it, tex, cost,
+                                best, full, swap_rows, sv)
+        if sj < 0 and wj < 0:
+            why = STUCK
+            break
+        swap = wj >= 0
+        until = it + np.random.randint(tenure_lo, tenure_hi + 1)
+        cost += _make_move(C, W, a, load, count, tabu, until, swap, wj if swap else sj,
+                           wk if swap else si)
         over = _adapt(wt, load, cap, rate, down, lo, hi)
         if not over and cost < st[RUN_BEST]:
             st[RUN_BEST] = cost
@@ -195,10 +212,10 @@ def walk_chunk(C, W, cap, usable, a, load, count, wt, tabu, best_a, run_a, st, i
             continue
         idle += 1
         if restart > 0 and idle % restart == 0:
-            st[IT], st[IDLE], st[COST], st[BEST] = it, idle, cost, best
-            return RESTART
+            why = RESTART
+            break
     st[IT], st[IDLE], st[COST], st[BEST] = it, idle, cost, best
-    return DONE
+    return why
 
 
 _state = {"ready": False, "thread": None, "error": None}
