@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import lagrange
+from . import lagrange, tabu_kernel
 from .construct import (
     choose_open,
     construct_plan,
@@ -117,6 +117,8 @@ def solve_assignment(
     run = _Run(problem, build_core(problem, scale), time.perf_counter(), time_limit, k,
                workers, seed, log or (lambda _m: None))
     core, stats, say = run.core, run.stats, run.say
+    if not core.facilities:
+        tabu_kernel.warm_up()  # compiles (or loads) the tabu kernel while the bounds run
     dense = int(core.allowed.sum()) <= DENSE_ARCS
     start = core.allowed.copy() if dense else cheapest_arcs(core, k)
     # facilities: one pricing round; the Lagrangian bound (over every arc) does the rest.

@@ -12,31 +12,28 @@ better than the best. Restarts start from a plan relinked between the best plan 
 elite plan (half their differences taken from the other), or, with one elite plan, from the
 best plan with a few random shifts. The best feasible plan seen is returned. For facilities,
 jobs move only among open agents and never empty one.
+
+This numpy walk prices every move with array operations (about 1,000-2,000 iterations per
+second on 20 x 100); `tabu_search` hands over to the compiled walk of `tabu_walk` /
+`tabu_kernel` (the same moves and penalties, 10-30 times the iterations) once that is
+compiled, and keeps this one for the first solves of a process whose kernel is still
+compiling (`tabu_kernel.warm_up` compiles it in the background; numba caches the result).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import tabu_kernel
 from .core import Core, is_feasible, loads, opened, plan_cost
+from .elite import Elite, TabuStats, restart_plan
+from .tabu_walk import kernel_search
 
 BIG = np.float64(1e18)
-ELITE = 6  # elite plans kept for relinking
-KICK = 0.03  # share of jobs shifted at random when a restart has no second elite plan
-
-
-@dataclass
-class TabuStats:
-    """Counters of a tabu search."""
-
-    iterations: int = 0
-    improved: int = 0
-    best: int = 0
-    restarts: int = 0
 
 
 def shift_deltas(C, W, cap, load, a, jobs, wt):
@@ -105,32 +102,25 @@ class Walk:
         self.a[j], self.a[k] = q, p
 
 
-@dataclass
-class _Elite:
-    """The best distinct feasible plans seen (cost, plan), cheapest first."""
-
-    plans: list = field(default_factory=list)
-
-    def offer(self, cost: int, plan: np.ndarray) -> None:
-        """Keep `plan` when it is new and among the `ELITE` cheapest."""
-        if any(c == cost and np.array_equal(p, plan) for c, p in self.plans):
-            return
-        self.plans.append((cost, plan.copy()))
-        self.plans.sort(key=lambda t: t[0])
-        del self.plans[ELITE:]
-
-
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,
                 seed: int = 0, target: int | None = None, max_idle: int = 20000,
                 swap_rows: int = 32, restart: int = 100, tenure: int = 3,
                 alpha_rate: float = 1.1, should_stop: Callable[[], bool] | None = None,
+                compiled: bool | None = None, walkers: int = 1,
                 ) -> tuple[np.ndarray, TabuStats]:
     """Improve the complete feasible plan `assign` until `deadline` (perf_counter), a plan of
     cost <= `target`, or `max_idle` iterations without a better feasible plan. Returns the
     best feasible plan seen (never worse than `assign`). Moves use `arcs` only; every
     `restart` idle iterations the walk restarts from a relinked or kicked elite plan; a job
     moved off an agent stays off it for 3 to 3 + `tenure` iterations; penalty weights change
-    by `alpha_rate`. `should_stop()` is polled every few iterations."""
+    by `alpha_rate`. `should_stop()` is polled every few iterations.
+
+    `compiled` None: the compiled walk (`tabu_kernel`, its own move counts, restart and
+    tenure settings; `walkers` walks in threads) when it is compiled already, else this
+    numpy walk; True / False force one (True waits for the compilation)."""
+    if tabu_kernel.ready() if compiled is None else compiled:
+        return kernel_search(core, arcs, assign, deadline=deadline, seed=seed, target=target,
+                             should_stop=should_stop, walkers=walkers)
     rng = np.random.default_rng(seed)
     open_ = opened(core, assign) if core.facilities else np.ones(core.m, dtype=bool)
     usable = arcs & core.allowed & open_[:, None]
@@ -138,7 +128,7 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     walk = Walk.of(core, C, assign)
     best, best_cost = assign.copy(), plan_cost(core, assign)
     fixed = best_cost - walk.cost  # opening costs do not change: agents never open or close
-    stats, elite = TabuStats(best=best_cost), _Elite()
+    stats, elite = TabuStats(best=best_cost), Elite()
     elite.offer(best_cost, best)
     tabu = np.zeros((core.m, core.n), dtype=np.int64)
     base = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
@@ -164,7 +154,7 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
         if restart and idle % restart == 0:
             if not over.any():
                 elite.offer(int(round(walk.cost + fixed)), walk.a)
-            walk = Walk.of(core, C, _restart_plan(core, usable, elite, rng))
+            walk = Walk.of(core, C, restart_plan(core, usable, elite, rng))
             tabu[:] = 0
             stats.restarts += 1
     stats.iterations, stats.best = it, best_cost
@@ -181,26 +171,6 @@ def _adapt(wt: np.ndarray, over: np.ndarray, rate: float, base: float) -> None:
     else:
         wt /= rate
     np.clip(wt, 1e-3 * base, 1e6 * base, out=wt)
-
-
-def _restart_plan(core: Core, usable: np.ndarray, elite: _Elite,
-                  rng: np.random.Generator) -> np.ndarray:
-    """A start between the best elite plan and another (half of their differing jobs take
-    the other's agent), or the best plan with `KICK` of its jobs moved to random usable
-    agents (facilities: the best plan itself)."""
-    plan = elite.plans[0][1].copy()
-    if core.facilities:
-        return plan
-    if len(elite.plans) > 1:
-        other = elite.plans[int(rng.integers(1, len(elite.plans)))][1]
-        diff = np.flatnonzero(plan != other)
-        take = diff[rng.random(diff.size) < 0.5]
-        plan[take] = other[take]
-        return plan
-    for j in rng.choice(core.n, max(1, int(KICK * core.n)), replace=False):
-        agents = np.flatnonzero(usable[:, j])
-        plan[j] = agents[int(rng.integers(agents.size))]
-    return plan
 
 
 def _swap_rows(walk: Walk, cap: np.ndarray, n: int, rows: int,

@@ -97,9 +97,11 @@ def race(core: Core, rel: Relaxation, arc_lb: np.ndarray, assign: np.ndarray, ub
                 dict(time_limit=round_end - now, workers=cp_workers, seed=seed + r,
                      stop_at=bound, stopper=stopper)))
             thread.start()
+        # large models: the compiled walk (when ready) walks twice, in two threads
         found, tstats = tabu_search(
             core, work, assign, deadline=round_end, seed=seed + r, target=bound,
-            should_stop=None if thread is None else (lambda t=thread: not t.is_alive()))
+            should_stop=None if thread is None else (lambda t=thread: not t.is_alive()),
+            walkers=2 if n_work > RACE_ONE_WORKER_ARCS and workers >= 2 else 1)
         tabu_its += tstats.iterations
         tabu_better += tstats.improved
         if thread is not None:
