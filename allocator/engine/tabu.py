@@ -34,6 +34,7 @@ from .elite import Elite, TabuStats, restart_plan
 from .tabu_walk import kernel_search
 
 BIG = np.float64(1e18)
+NUMPY_MAX_IDLE = 20000  # iterations without a better plan after which the numpy walk ends
 
 
 def shift_deltas(C, W, cap, load, a, jobs, wt):
@@ -103,13 +104,15 @@ class Walk:
 
 
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,
-                seed: int = 0, target: int | None = None, max_idle: int = 20000,
+                seed: int = 0, target: int | None = None, max_idle: int | None = None,
                 swap_rows: int = 32, restart: int = 100, tenure: int = 3,
                 alpha_rate: float = 1.1, should_stop: Callable[[], bool] | None = None,
                 compiled: bool | None = None, walkers: int = 1,
                 ) -> tuple[np.ndarray, TabuStats]:
     """Improve the complete feasible plan `assign` until `deadline` (perf_counter), a plan of
-    cost <= `target`, or `max_idle` iterations without a better feasible plan. Returns the
+    cost <= `target`, or `max_idle` iterations without a better feasible plan (None: the
+    numpy walk stops after `NUMPY_MAX_IDLE`, the compiled walk only at the deadline, the
+    target or `should_stop`; its restarts keep it moving). Returns the
     best feasible plan seen (never worse than `assign`). Moves use `arcs` only; every
     `restart` idle iterations the walk restarts from a relinked or kicked elite plan; a job
     moved off an agent stays off it for 3 to 3 + `tenure` iterations; penalty weights change
@@ -120,7 +123,7 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     numpy walk; True / False force one (True waits for the compilation)."""
     if tabu_kernel.ready() if compiled is None else compiled:
         return kernel_search(core, arcs, assign, deadline=deadline, seed=seed, target=target,
-                             should_stop=should_stop, walkers=walkers)
+                             max_idle=max_idle, should_stop=should_stop, walkers=walkers)
     rng = np.random.default_rng(seed)
     open_ = opened(core, assign) if core.facilities else np.ones(core.m, dtype=bool)
     usable = arcs & core.allowed & open_[:, None]
@@ -134,7 +137,8 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     base = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
     wt = np.full(core.m, base)
     it, idle = 0, 0
-    while idle < max_idle and (target is None or best_cost > target):
+    most_idle = NUMPY_MAX_IDLE if max_idle is None else max_idle
+    while idle < most_idle and (target is None or best_cost > target):
         if it % 16 == 0 and (time.perf_counter() >= deadline or (
                 should_stop is not None and should_stop())):
             break
