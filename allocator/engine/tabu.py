@@ -111,12 +111,10 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
                 ) -> tuple[np.ndarray, TabuStats]:
     """Improve the complete feasible plan `assign` until `deadline` (perf_counter), a plan of
     cost <= `target`, or `max_idle` iterations without a better feasible plan (None: the
-    numpy walk stops after `NUMPY_MAX_IDLE`, the compiled walk only at the deadline, the
-    target or `should_stop`; its restarts keep it moving). Returns the
-    best feasible plan seen (never worse than `assign`). Moves use `arcs` only; every
-    `restart` idle iterations the walk restarts from a relinked or kicked elite plan; a job
-    moved off an agent stays off it for 3 to 3 + `tenure` iterations; penalty weights change
-    by `alpha_rate`. `should_stop()` is polled every few iterations.
+    numpy walk stops after `NUMPY_MAX_IDLE`, the compiled one does not). Returns the best
+    feasible plan seen (never worse than `assign`). Moves use `arcs` only; every `restart`
+    idle iterations the walk restarts from a relinked or kicked elite plan; a job moved off
+    an agent stays off it for 3 to 3 + `tenure` iterations; weights change by `alpha_rate`.
 
     `compiled` None: the compiled walk (`tabu_kernel`, its own move counts, restart and
     tenure settings; `walkers` walks in threads) when it is compiled already, else this
@@ -137,8 +135,8 @@ def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: f
     base = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
     wt = np.full(core.m, base)
     it, idle = 0, 0
-    most_idle = NUMPY_MAX_IDLE if max_idle is None else max_idle
-    while idle < most_idle and (target is None or best_cost > target):
+    max_idle = NUMPY_MAX_IDLE if max_idle is None else max_idle
+    while idle < max_idle and (target is None or best_cost > target):
         if it % 16 == 0 and (time.perf_counter() >= deadline or (
                 should_stop is not None and should_stop())):
             break
