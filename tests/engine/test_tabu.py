@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.engine import AssignmentProblem, evaluate
 from allocator.engine.core import build_core, is_feasible, loads, plan_cost
 from allocator.engine.tabu import Walk, shift_deltas, swap_deltas, tabu_search
-
-
-def _gap(seed: int, m: int, n: int, tight: float) -> AssignmentProblem:
-    rng = np.random.default_rng(seed)
-    w = rng.integers(1, 20, size=(m, n))
-    c = rng.integers(5, 60, size=(m, n))
-    cap = np.full(m, max(int(w.max()), int(tight * w.sum() / m)))
-    return AssignmentProblem(cost=c, weight=w, capacity=cap, name=f"t{seed}")
+from tests.engine.gap_cases import feasible_plans, small_gap
 
 
 def _overload(core, a) -> int:
@@ -35,7 +26,7 @@ def _cost(core, a) -> float:
        moves=st.lists(st.tuples(st.booleans(), st.integers(0, 10_000), st.integers(0, 10_000)),
                       min_size=1, max_size=25))
 def test_deltas_and_walk_match_full_re_evaluation(seed, m, n, moves):
-    core = build_core(_gap(seed, m, n, 0.6))
+    core = build_core(small_gap(seed, m, n, 0.6))
     rng = np.random.default_rng(seed)
     walk = Walk.of(core, core.C.astype(float), rng.integers(0, m, size=n))
     C, W = core.C.astype(float), core.W.astype(np.int64)
@@ -68,21 +59,12 @@ def test_deltas_and_walk_match_full_re_evaluation(seed, m, n, moves):
         assert np.isclose(fresh.cost, walk.cost)
 
 
-def _all_feasible(p: AssignmentProblem) -> list[tuple[float, tuple[int, ...]]]:
-    out = []
-    for a in itertools.product(range(p.m), repeat=p.n):
-        ev = evaluate(p, np.array(a))
-        if ev.feasible:
-            out.append((ev.objective, a))
-    return sorted(out)
-
-
 def test_tabu_reaches_the_optimum_from_the_worst_plan():
     """Tight 3 x 9 instances: from the most expensive feasible plan to the brute-force
     optimum, moves through overloaded plans allowed."""
     for seed in range(4):
-        p = _gap(seed, 3, 9, 0.85)
-        plans = _all_feasible(p)
+        p = small_gap(seed, 3, 9, 0.85)
+        plans = feasible_plans(p)
         assert plans, "the instance must have a feasible plan"
         core = build_core(p)
         worst = np.array(plans[-1][1])
@@ -95,7 +77,7 @@ def test_tabu_reaches_the_optimum_from_the_worst_plan():
 
 
 def test_tabu_never_returns_a_worse_plan_and_keeps_its_deadline():
-    p = _gap(5, 10, 120, 0.8)
+    p = small_gap(5, 10, 120, 0.8)
     core = build_core(p)
     # a feasible start: each job on its lightest agent, capacities loose enough by design
     start = np.argmin(core.W, axis=0)

@@ -3,47 +3,22 @@ by the independent GAP checker."""
 
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
 import pytest
 
-from allocator.engine import AssignmentProblem, evaluate
+from allocator.engine import AssignmentProblem
 from allocator.engine import tabu_kernel as kern
 from allocator.engine.core import build_core, is_feasible, loads, opened, plan_cost
 from allocator.engine.tabu import tabu_search
 from allocator.engine.tabu_walk import kernel_search
 from benchmarks.checkers import checker
+from benchmarks.generate import type_d_gap
 from benchmarks.published import default_data_dir
+from tests.engine.gap_cases import feasible_plans, small_gap
 
 DATA = default_data_dir()
-
-
-def _gap(seed: int, m: int, n: int, tight: float) -> AssignmentProblem:
-    rng = np.random.default_rng(seed)
-    w = rng.integers(1, 20, size=(m, n))
-    c = rng.integers(5, 60, size=(m, n))
-    cap = np.full(m, max(int(w.max()), int(tight * w.sum() / m)))
-    return AssignmentProblem(cost=c, weight=w, capacity=cap, name=f"k{seed}")
-
-
-def _type_d(seed: int, m: int, n: int) -> AssignmentProblem:
-    """Chu & Beasley's type D recipe: tight capacities, costs falling as weights rise."""
-    rng = np.random.default_rng(seed)
-    w = rng.integers(1, 101, size=(m, n))
-    c = 111 - w + rng.integers(-10, 11, size=(m, n))
-    cap = np.full(m, int(0.8 * w.sum() / m))
-    return AssignmentProblem(cost=c, weight=w, capacity=cap, name=f"d{seed}")
-
-
-def _brute_force(p: AssignmentProblem) -> list[tuple[float, tuple[int, ...]]]:
-    plans = []
-    for a in itertools.product(range(p.m), repeat=p.n):
-        ev = evaluate(p, np.array(a))
-        if ev.feasible:
-            plans.append((ev.objective, a))
-    return sorted(plans)
 
 
 def test_the_kernel_compiles_and_says_so():
@@ -54,7 +29,7 @@ def test_the_kernel_compiles_and_says_so():
 def test_chunks_keep_loads_counts_and_cost_exact():
     """After every chunk the walked plan's loads, job counts and cost equal a fresh count,
     and the kept best plan is overload-free at the recorded cost."""
-    core = build_core(_gap(3, 4, 30, 0.7))
+    core = build_core(small_gap(3, 4, 30, 0.7, "k"))
     C, W, cap = core.C.astype(np.int64), core.W.astype(np.int64), core.cap.astype(np.int64)
     rng = np.random.default_rng(3)
     a = rng.integers(0, core.m, size=core.n).astype(np.int64)
@@ -79,8 +54,8 @@ def test_chunks_keep_loads_counts_and_cost_exact():
 def test_the_kernel_reaches_the_optimum_from_the_worst_plan(seed):
     """Tight 3 x 9 instances: from the most expensive feasible plan to the brute-force
     optimum."""
-    p = _gap(seed, 3, 9, 0.85)
-    plans = _brute_force(p)
+    p = small_gap(seed, 3, 9, 0.85, "k")
+    plans = feasible_plans(p)
     core = build_core(p)
     found, stats = kernel_search(core, core.allowed, np.array(plans[-1][1]),
                                  deadline=time.perf_counter() + 10, seed=seed,
@@ -91,7 +66,7 @@ def test_the_kernel_reaches_the_optimum_from_the_worst_plan(seed):
 
 def test_a_restricted_arc_set_is_kept():
     """Jobs move only along the given arcs (the plan's own included)."""
-    p = _gap(11, 4, 40, 0.8)
+    p = small_gap(11, 4, 40, 0.8, "k")
     core = build_core(p)
     start = np.argmin(core.W, axis=0)
     core.cap[:] = np.maximum(core.cap, loads(core, start))
@@ -103,7 +78,7 @@ def test_a_restricted_arc_set_is_kept():
 
 
 def test_the_deadline_is_kept_and_the_plan_never_worse():
-    p = _type_d(5, 20, 400)
+    p = type_d_gap(20, 400, seed=5)
     core = build_core(p)
     start = np.argmin(core.W, axis=0)  # lightest agents: feasible with the caps raised
     core.cap[:] = np.maximum(core.cap, loads(core, start))
@@ -118,7 +93,7 @@ def test_the_deadline_is_kept_and_the_plan_never_worse():
 
 
 def test_should_stop_ends_the_walk():
-    core = build_core(_type_d(6, 10, 200))
+    core = build_core(type_d_gap(10, 200, seed=6))
     start = np.argmin(core.W, axis=0)
     core.cap[:] = np.maximum(core.cap, loads(core, start))
     t0 = time.perf_counter()
@@ -145,7 +120,7 @@ def test_facility_plans_keep_every_open_agent():
 @pytest.mark.skipif(not (DATA / "check_gap.py").is_file(),
                     reason=f"shared benchmark folder not found at {DATA}")
 def test_the_independent_checker_agrees_on_a_type_d_plan():
-    p = _type_d(7, 10, 100)
+    p = type_d_gap(10, 100, seed=7)
     core = build_core(p)
     start = np.argmin(core.W, axis=0)
     core.cap[:] = np.maximum(core.cap, loads(core, start))
