@@ -1,4 +1,5 @@
-"""What both tabu walks share: their counters, the elite plans and the restart plans."""
+"""What both tabu walks share: their counters, the walked plan, the elite plans and the
+restart plans."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .core import Core
+from .core import Core, loads
 
 ELITE = 6  # elite plans kept for relinking
 KICK = 0.03  # share of jobs shifted at random when a restart has no second elite plan
@@ -55,3 +56,39 @@ def restart_plan(core: Core, usable: np.ndarray, elite: Elite,
         agents = np.flatnonzero(usable[:, j])
         plan[j] = agents[int(rng.integers(agents.size))]
     return plan
+
+
+@dataclass
+class Walk:
+    """The current plan of a tabu walk: agent per job, loads, job counts, arc cost."""
+
+    a: np.ndarray
+    load: np.ndarray
+    count: np.ndarray
+    cost: float
+
+    @classmethod
+    def of(cls, core: Core, C: np.ndarray, assign: np.ndarray) -> Walk:
+        """The walk at plan `assign` (loads, counts and cost computed from scratch; agent
+        per job, loads and counts as contiguous int64, as the compiled walk needs them)."""
+        a = np.array(assign, dtype=np.int64)
+        return cls(a, loads(core, a), np.bincount(a, minlength=core.m).astype(np.int64),
+                   float(C[a, np.arange(core.n)].sum()))
+
+    def shift(self, C: np.ndarray, W: np.ndarray, j: int, i: int) -> None:
+        """Move job j to agent i, keeping loads, counts and cost exact."""
+        src = self.a[j]
+        self.load[src] -= W[src, j]
+        self.load[i] += W[i, j]
+        self.count[src] -= 1
+        self.count[i] += 1
+        self.cost += float(C[i, j] - C[src, j])
+        self.a[j] = i
+
+    def swap(self, C: np.ndarray, W: np.ndarray, j: int, k: int) -> None:
+        """Exchange the agents of jobs j and k, keeping loads, counts and cost exact."""
+        p, q = self.a[j], self.a[k]
+        self.load[p] += W[p, k] - W[p, j]
+        self.load[q] += W[q, j] - W[q, k]
+        self.cost += float(C[q, j] + C[p, k] - C[p, j] - C[q, k])
+        self.a[j], self.a[k] = q, p

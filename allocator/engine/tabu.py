@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import tabu_kernel
-from .core import Core, is_feasible, loads, opened, plan_cost
-from .elite import Elite, TabuStats, restart_plan
+from .core import Core, is_feasible, opened, plan_cost
+from .elite import Elite, TabuStats, Walk, restart_plan
 from .tabu_walk import kernel_search
 
 BIG = np.float64(1e18)
@@ -66,41 +65,6 @@ def swap_deltas(C, W, cap, load, a, js, wt):
     xk = np.maximum(0, new_ak - cap[a][None, :]) - ex[a][None, :]
     dc = cj_at_k + ck_at_j - own_c[js][:, None] - own_c[None, :]
     return dc, wt[aj][:, None] * xj + wt[a][None, :] * xk, xj + xk
-
-
-@dataclass
-class Walk:
-    """The current plan of a tabu walk: agent per job, loads, job counts, arc cost."""
-
-    a: np.ndarray
-    load: np.ndarray
-    count: np.ndarray
-    cost: float
-
-    @classmethod
-    def of(cls, core: Core, C: np.ndarray, assign: np.ndarray) -> Walk:
-        """The walk at plan `assign` (loads, counts and cost computed from scratch)."""
-        a = assign.copy()
-        return cls(a, loads(core, a), np.bincount(a, minlength=core.m),
-                   float(C[a, np.arange(core.n)].sum()))
-
-    def shift(self, C: np.ndarray, W: np.ndarray, j: int, i: int) -> None:
-        """Move job j to agent i, keeping loads, counts and cost exact."""
-        src = self.a[j]
-        self.load[src] -= W[src, j]
-        self.load[i] += W[i, j]
-        self.count[src] -= 1
-        self.count[i] += 1
-        self.cost += float(C[i, j] - C[src, j])
-        self.a[j] = i
-
-    def swap(self, C: np.ndarray, W: np.ndarray, j: int, k: int) -> None:
-        """Exchange the agents of jobs j and k, keeping loads, counts and cost exact."""
-        p, q = self.a[j], self.a[k]
-        self.load[p] += W[p, k] - W[p, j]
-        self.load[q] += W[q, j] - W[q, k]
-        self.cost += float(C[q, j] + C[p, k] - C[p, j] - C[q, k])
-        self.a[j], self.a[k] = q, p
 
 
 def tabu_search(core: Core, arcs: np.ndarray, assign: np.ndarray, *, deadline: float,

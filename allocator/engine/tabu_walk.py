@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import tabu_kernel as kern
-from .core import Core, is_feasible, loads, opened, plan_cost
-from .elite import Elite, TabuStats, restart_plan
+from .core import Core, is_feasible, opened, plan_cost
+from .elite import Elite, TabuStats, Walk, restart_plan
 
 CHUNK_S = 0.005  # seconds of walking between clock checks
 FULL_PAIRS = 400  # up to this many job pairs every swap is priced each iteration
@@ -88,13 +88,13 @@ def _walk(core: Core, usable: np.ndarray, assign: np.ndarray, deadline: float, s
     C = np.ascontiguousarray(core.C, dtype=np.int64)
     W = np.ascontiguousarray(core.W, dtype=np.int64)
     cap = np.ascontiguousarray(core.cap, dtype=np.int64)
-    walk = _State.at(core, C, assign)
+    walk = Walk.of(core, C, assign)
     best_cost = plan_cost(core, assign)
-    fixed = best_cost - walk.cost  # opening costs do not change: agents never open or close
+    fixed = best_cost - int(walk.cost)  # opening costs do not change: agents never open or close
     elite, stats = Elite(), TabuStats(best=best_cost)
     elite.offer(best_cost, assign)
     best_a = walk.a.copy()
-    st = np.array([0, 0, walk.cost, walk.cost, 0, np.iinfo(np.int64).max], dtype=np.int64)
+    st = np.array([0, 0, int(walk.cost), int(walk.cost), 0, np.iinfo(np.int64).max], dtype=np.int64)
     run_a = walk.a.copy()
     tabu = np.zeros((m, n), dtype=np.int64)
     base = max(1.0, float(np.abs(C[usable]).mean() / max(1.0, W[usable].mean())))
@@ -123,28 +123,15 @@ def _walk(core: Core, usable: np.ndarray, assign: np.ndarray, deadline: float, s
         if why == kern.RESTART:
             if st[kern.RUN_BEST] < np.iinfo(np.int64).max:
                 elite.offer(int(st[kern.RUN_BEST] + fixed), run_a)
-            walk = _State.at(core, C, restart_plan(core, usable, elite, rng))
-            st[kern.COST] = walk.cost
+            walk = Walk.of(core, C, restart_plan(core, usable, elite, rng))
+            st[kern.COST] = int(walk.cost)
             st[kern.RUN_BEST] = np.iinfo(np.int64).max
             tabu[:] = 0
             stats.restarts += 1
-    best = best_a if st[kern.BEST] + fixed < plan_cost(core, assign) else assign.copy()
+    best = best_a if st[kern.BEST] + fixed < best_cost else assign.copy()
     stats.iterations, stats.improved = int(st[kern.IT]), improved
     stats.best = plan_cost(core, best)
     if not is_feasible(core, best):  # cannot happen: only overload-free plans are kept
         raise RuntimeError("the compiled tabu search kept an infeasible plan")
     return best, stats
 
-
-class _State:
-    """A plan walked by the kernel: agent per job, loads, job counts, arc cost (int64)."""
-
-    def __init__(self, a: np.ndarray, load: np.ndarray, count: np.ndarray, cost: int):
-        self.a, self.load, self.count, self.cost = a, load, count, cost
-
-    @classmethod
-    def at(cls, core: Core, C: np.ndarray, assign: np.ndarray) -> _State:
-        """The walk at plan `assign` (loads, counts and cost computed from scratch)."""
-        a = np.ascontiguousarray(assign, dtype=np.int64).copy()
-        return cls(a, loads(core, a), np.bincount(a, minlength=core.m).astype(np.int64),
-                   int(C[a, np.arange(core.n)].sum()))
