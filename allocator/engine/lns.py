@@ -10,6 +10,12 @@ at a plan of cost <= `target`, when `on_improve` asks, when every kind is exhaus
 size, `patience` attempts in a row without gain) under the `alternate` policy, or when the
 neighbourhoods say the plan is settled (proven optimal as it stands).
 
+With `lanes` > 1 (`search_lanes`) up to that many sub-solves run at once in threads (CP-SAT
+releases the GIL while it solves): a `Concurrent` search splits its sub-solve into `prepare`
+(read the plan, in the calling thread), `Job.run` (the solve, in a lane, touching no shared
+state) and `commit` (apply when still better, in the calling thread). Jobs in flight never
+share a school (`Job.footprint`), so each one's sub-model stays exact until it commits.
+
 The generic engine (`neighbourhood.py`: agents / split / jobs neighbourhoods of GAP and
 p-median) and the planner's student search (`students/regions.py`: school regions) both run
 on it; the engine knows no domain package, so the students import it, never the reverse.
@@ -21,6 +27,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,7 +41,10 @@ class Kind:
     """Adaptive size of one kind of neighbourhood (in the search's own unit: agents, jobs,
     pupils' units). The size stays within [low, high]: it grows (by `step`, or times
     `factor`, whichever is larger) after `patience` attempts in a row without gain, and
-    with `shrink` it drops by `step` when a sub-solve stops on its time limit."""
+    with `shrink` it drops by `step` when a sub-solve stops on its time limit. With `fast`
+    > 0 the size also follows how hard the sub-solves without gain are: times `scale` after
+    one proven optimal within `fast` of its time limit (the neighbourhood was easy and
+    held nothing better), divided by `scale` after one stopped by it."""
 
     name: str
     size: int
@@ -44,6 +54,8 @@ class Kind:
     step: int = 1
     factor: float = 1.0
     shrink: bool = True
+    fast: float = 0.0
+    scale: float = 1.25
     idle: int = 0
     tries: int = 0
     wins: int = 0
@@ -66,12 +78,15 @@ class Kind:
         self.size = min(self.high, bigger)
         return True
 
-    def record(self, gain: int, status: str) -> None:
+    def record(self, gain: int, status: str, share: float | None = None) -> None:
         """Count an attempt: a gain resets the idle count; a sub-solve stopped by its time
         shrinks the size (with `shrink`); any other attempt without gain counts as idle,
-        and `patience` of them in a row grow the size (the count restarts)."""
+        and `patience` of them in a row grow the size (the count restarts). `share`: the
+        part of its time limit the sub-solve used (for `fast`)."""
         if status != "skipped":
             self.tries += 1
+        if self.fast > 0 and share is not None and gain == 0:
+            self.follow_hardness(status, share)
         if gain > 0:
             self.wins += 1
             self.idle = 0
@@ -81,6 +96,15 @@ class Kind:
             self.idle += 1
             if self.idle >= self.patience and self.grow():
                 self.idle = 0
+
+    def follow_hardness(self, status: str, share: float) -> None:
+        """After a sub-solve without gain: size times `scale` when it was proven optimal
+        within `fast` of its time, divided by `scale` when it stopped on its time (within
+        [low, high])."""
+        if status == "optimal" and share < self.fast:
+            self.size = min(self.high, math.ceil(self.size * self.scale))
+        elif status in TIMED_OUT:
+            self.size = max(self.low, math.floor(self.size / self.scale))
 
 
 class Neighbourhoods(Protocol):
@@ -103,6 +127,25 @@ class Neighbourhoods(Protocol):
 
     def settled(self) -> bool:
         """True when no neighbourhood can improve the plan any more (proven optimal)."""
+
+
+class Job(Protocol):
+    """A prepared sub-solve: the schools (or agents) it may change and the solve itself."""
+
+    footprint: np.ndarray
+
+    def run(self) -> object:
+        """Solve the sub-model (in a lane thread: reads nothing that a commit changes)."""
+
+
+class Concurrent(Neighbourhoods, Protocol):
+    """Neighbourhoods whose sub-solve is split for `search_lanes`."""
+
+    def prepare(self, hood: object, time_limit: float, workers: int) -> Job | None:
+        """The sub-solve of `hood` from the current plan (None: nothing to solve)."""
+
+    def commit(self, job: Job, outcome: object) -> tuple[int, str]:
+        """Apply `job`'s outcome when it lowers the cost: (gain >= 0, status)."""
 
 
 @dataclass
@@ -199,9 +242,11 @@ def search(
         left = deadline - time.perf_counter()
         if left <= min_left:
             break
-        gain, status = hoods.solve(hood, min(hoods.time_for(kind), left), workers)
+        limit = min(hoods.time_for(kind), left)
+        t = time.perf_counter()
+        gain, status = hoods.solve(hood, limit, workers)
         stats.solved += status != "skipped"
-        kind.record(gain, status)
+        kind.record(gain, status, (time.perf_counter() - t) / max(limit, 1e-9))
         if gain > 0:
             stats.improved += 1
             cost = hoods.cost()
@@ -212,3 +257,80 @@ def search(
             break
     stats.sizes = {k.name: k.size for k in kinds}
     return stats
+
+
+def timed(job: Job) -> tuple[object, float]:
+    """`job.run()` and its wall time in seconds."""
+    t = time.perf_counter()
+    return job.run(), time.perf_counter() - t
+
+
+class _Flight:
+    """The jobs in flight of `search_lanes` and what committing them does."""
+
+    def __init__(self, hoods: Concurrent, on_improve: Callable[[int], bool | None] | None):
+        self.hoods, self.on_improve = hoods, on_improve
+        self.jobs: dict[Future, tuple[Job, Kind, float]] = {}
+        self.stats, self.stop, self.t0 = LnsStats(), False, time.perf_counter()
+
+    def settle(self, block: bool) -> None:
+        """Commit the finished jobs (with `block`, wait for one first)."""
+        done, _ = wait(list(self.jobs), timeout=None if block else 0,
+                       return_when=FIRST_COMPLETED)
+        for fut in done:
+            job, kind, limit = self.jobs.pop(fut)
+            outcome, seconds = fut.result()
+            gain, status = self.hoods.commit(job, outcome)
+            self.stats.solved += status != "skipped"
+            kind.record(gain, status, seconds / max(limit, 1e-9))
+            if gain > 0:
+                self.stats.improved += 1
+                cost = self.hoods.cost()
+                self.stats.trace.append((round(time.perf_counter() - self.t0, 3), cost))
+                self.stop |= bool(self.on_improve is not None and self.on_improve(cost))
+            elif kind.exhausted and self.hoods.settled():
+                self.stop = True
+
+    def prepare_clear(self, kind: Kind, hood: object, deadline: float, workers: int,
+                      min_left: float) -> tuple[Job | None, float]:
+        """The job of `hood`, prepared again after each job in flight sharing a school
+        with it has committed (None: nothing to solve, or no time left)."""
+        while True:
+            limit = min(self.hoods.time_for(kind), deadline - time.perf_counter())
+            job = None if limit <= min_left else self.hoods.prepare(hood, limit, workers)
+            if job is None or not any(np.intersect1d(job.footprint, j.footprint).size
+                                      for j, _, _ in self.jobs.values()):
+                return job, limit
+            self.settle(block=True)
+
+
+def search_lanes(
+    hoods: Concurrent, kinds: Sequence[Kind], *, deadline: float, workers: int, lanes: int,
+    policy: Policy = alternate, min_left: float = 0.05,
+    on_improve: Callable[[int], bool | None] | None = None,
+) -> LnsStats:
+    """`search` with up to `lanes` sub-solves at once (threads), ending on the same
+    conditions but `target`. A neighbourhood sharing a school with one in flight waits for
+    it to commit; each job is limited to the time left when it starts and all have
+    committed on return. The plan never gets worse; the result depends on thread timing."""
+    fl = _Flight(hoods, on_improve)
+    turn = 0
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        while not fl.stop and time.perf_counter() < deadline - min_left:
+            if len(fl.jobs) >= lanes:
+                fl.settle(block=True)
+                continue
+            kind = policy(kinds, turn, hoods.rng)
+            if kind is None:
+                break
+            turn += 1
+            job, limit = fl.prepare_clear(kind, hoods.pick(kind), deadline, workers, min_left)
+            if job is None:
+                kind.record(0, "skipped")
+            elif not fl.stop:
+                fl.jobs[pool.submit(timed, job)] = (job, kind, limit)
+            fl.settle(block=False)
+        while fl.jobs:
+            fl.settle(block=True)
+    fl.stats.sizes = {k.name: k.size for k in kinds}
+    return fl.stats

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.engine.lns import Interleave, InTurn, Kind, search, sub_workers
+from allocator.engine.lns import Interleave, InTurn, Kind, search, search_lanes, sub_workers
 from allocator.model.budget import Budget
 
 from .arcs import Arcs, Units, subset_units
-from .contiguity import ContiguityRule, region_clauses
-from .cpsat import solve_students
+from .contiguity import Clauses, ContiguityRule, region_clauses
+from .cpsat import StudentSolve, solve_students
 from .instance import Instance
 from .repair import Loads, loads_cost, search_penalties
 
@@ -52,7 +53,35 @@ def school_neighbours(inst: Instance, m: int) -> np.ndarray:
     return np.asarray(idx).reshape(inst.n_schools, k)
 
 
+@dataclass
+class RegionJob:
+    """A region's sub-model, ready to solve in any thread (`run` reads only its own
+    arrays and the read-only instance)."""
+
+    footprint: np.ndarray  # the region's schools
+    idx: np.ndarray  # the units in the sub-model (global numbers)
+    global_of: np.ndarray  # sub-model arc -> global arc
+    whole: bool  # every unit free over every arc (an optimal solve proves the region)
+    inst: Instance
+    units: Units
+    arcs: Arcs
+    hint: np.ndarray
+    time_limit: float
+    workers: int
+    seed: int
+    pen: dict[str, int]
+    clauses: Clauses | None
+
+    def run(self) -> StudentSolve:
+        """CP-SAT on the sub-model from its hint (the current plan)."""
+        return solve_students(self.inst, self.units, self.arcs, self.hint, strict=False,
+                              time_limit=self.time_limit, workers=self.workers,
+                              seed=self.seed, penalties=self.pen, clauses=self.clauses)
+
+
 MAX_REGION_UNITS = 400  # measured: CP-SAT improved no region of 430-1,226 units in 5 s
+REGION_LOW = 100  # "near" regions never shrink below this many units
+REGION_FAST = 0.3  # a region proven optimal within this share of its time: the next is larger
 MIXED_DROP = 0.3  # regions of other shapes pass over a near school with this probability
 
 
@@ -86,18 +115,28 @@ class RegionSearch:
                      movers: np.ndarray | None = None, arc_ok: np.ndarray | None = None,
                      ) -> tuple[int, str, float]:
         """Re-solve the units attending `schools` among those schools; returns the gain,
-        CP-SAT's status ("skipped" when there was nothing to solve) and its wall time.
+        CP-SAT's status ("skipped" when there was nothing to solve) and its wall time
+        (`prepare_region`, then `commit_region`)."""
+        job = self.prepare_region(schools, time_limit, workers, movers, arc_ok)
+        if job is None:
+            return 0, "skipped", 0.0
+        return self.commit_region(job, job.run())
+
+    def prepare_region(self, schools: np.ndarray, time_limit: float, workers: int,
+                       movers: np.ndarray | None = None, arc_ok: np.ndarray | None = None,
+                       ) -> RegionJob | None:
+        """The sub-model of the units attending `schools` among those schools, from the
+        current plan (None: nothing to solve, or a region proven optimal as it stands).
 
         Every unit attending a region school enters the sub-model, so its schools' loads are
         exact; units that may not move (locked, linked to a segment outside the region, or
         outside the `movers` mask when given) keep only their current arc there; with
-        `arc_ok` a moving unit uses only those arcs (and its current one). The plan changes
-        only when the sub-solution is strictly better. Only a region solved with every unit
-        free and every arc counts as proven optimal.
+        `arc_ok` a moving unit uses only those arcs (and its current one). Only a region
+        solved with every unit free and every arc counts as proven optimal.
         """
         whole = movers is None and arc_ok is None
         if whole and self.is_proven(schools):
-            return 0, "skipped", 0.0
+            return None
         arcs, units = self.arcs, self.units
         in_region = np.zeros(self.inst.n_schools, dtype=bool)
         in_region[schools] = True
@@ -109,7 +148,7 @@ class RegionSearch:
             if any(not free[p] for p in self.partner[u]):
                 free[u] = False
         if free.sum() < 2:
-            return 0, "skipped", 0.0
+            return None
         idx = np.flatnonzero(inside)
         pos = np.full(len(units), -1, dtype=np.int64)
         pos[idx] = np.arange(len(idx))
@@ -123,14 +162,21 @@ class RegionSearch:
         local[global_of] = np.arange(len(global_of))
         clauses = (None if self.contiguity is None else
                    region_clauses(self.contiguity, arcs, self.choice, free, local, in_region))
-        sol = solve_students(self.inst, subset_units(units, idx), subset_arcs(arcs, keep, pos),
-                             local[self.choice[idx]], strict=False, time_limit=time_limit,
-                             workers=workers, seed=int(self.rng.integers(1 << 30)),
-                             penalties=self.pen, clauses=clauses)
+        return RegionJob(
+            footprint=np.asarray(schools), idx=idx, global_of=global_of, whole=whole,
+            inst=self.inst, units=subset_units(units, idx), arcs=subset_arcs(arcs, keep, pos),
+            hint=local[self.choice[idx]], time_limit=time_limit, workers=workers,
+            seed=int(self.rng.integers(1 << 30)), pen=self.pen, clauses=clauses)
+
+    def commit_region(self, job: RegionJob, sol: StudentSolve) -> tuple[int, str, float]:
+        """Apply the sub-solution `sol` of `job` when it lowers the cost (no job sharing a
+        school may have committed since `job` was prepared); returns the gain, CP-SAT's
+        status and its wall time."""
         self.stats["regions_solved"] += 1
-        gain = 0 if sol.choice is None else self.accept(schools, idx, global_of[sol.choice])
-        if sol.status == "optimal" and self.contiguity is None and whole:
-            key = np.sort(schools)
+        gain = (0 if sol.choice is None
+                else self.accept(job.footprint, job.idx, job.global_of[sol.choice]))
+        if sol.status == "optimal" and self.contiguity is None and job.whole:
+            key = np.sort(job.footprint)
             self.proven[key.tobytes()] = self.version[key].tobytes()
         return gain, sol.status, sol.wall_s
 
@@ -181,18 +227,23 @@ def region_time(target_units: int, left: float = math.inf) -> float:
 
 def region_kinds(start: int, high: int, n_schools: int) -> list[Kind]:
     """The region sizes (units) of the search, taken in turn (`lns.InTurn`): "near"
-    (a school and its nearest schools) from `start` units, doubled after a sweep (one region
-    per school) without gain up to `high`; then "mixed" (other shapes, `MIXED_DROP`) at
-    `high`; the two alternate after each sweep without gain. Sizes never shrink.
+    (a school and its nearest schools) from `start` units, following how hard its regions
+    without gain are (`Kind.fast`: x1.25 after one proven optimal within `REGION_FAST` of
+    its time, /1.25 after one cut by its time, within `REGION_LOW`..`high`) and doubled
+    after a sweep (one region per school) without gain; then "mixed" (other shapes,
+    `MIXED_DROP`) at `high`; the two alternate after each sweep without gain.
 
-    Measured (regions alone from the same warm start, load 6-11 on 2 cores): letting sizes
-    of 150, 300 and 400 units compete by their gain per second won on M (523,686 in 40 s)
-    and lost on S-tight (186,705 against 183,330 with 150 units in 35 s); regions of 300
-    units won on rural-county (187,517 against 189,612 in 18 s). Regions of 150 units that
-    grow only when a sweep finds nothing are the choice that was never far behind."""
+    Measured on 2 cores (load 1-2), regions alone from the same warm start, fixed 150 units
+    (growing only after an idle sweep) against following hardness: M 40 s 521,567 ->
+    515,322; rural-county 25 s 188,009 -> 185,188; S-tight 50 s 181,610 -> 179,926; S 45 s
+    126,390 -> 126,441; gen-60-1500-s11 45 s 188,203 -> 188,409; M-tight 45 s 651,212 ->
+    660,083 (650,429 with two lanes, 650,822 fixed). Fixed sizes: M was best at 400 units
+    (515,678; 600: 524,046), rural-county and S-tight at 300, S, gen-60 and M-tight at 150:
+    no one size wins, and growing on every region proven fast (with or without gain) lost
+    on M-tight (667,827)."""
     sweep = max(1, n_schools)
-    return [Kind("near", start, start, high, patience=sweep, step=0, factor=2.0,
-                 shrink=False),
+    return [Kind("near", start, min(start, REGION_LOW), high, patience=sweep, step=0,
+                 factor=2.0, shrink=False, fast=REGION_FAST),
             Kind("mixed", high, high, high, patience=sweep, shrink=False)]
 
 
@@ -239,7 +290,7 @@ class Regions:
     def __init__(self, rs: RegionSearch, neigh: np.ndarray):
         self.rs, self.neigh, self.rng = rs, neigh, rs.rng
         self.queue: list[int] = []
-        self.shape: tuple[str, int] = ("", 0)
+        self.shape = ""
         self.all_schools = np.arange(rs.inst.n_schools)
         self.cheap = cheapest_arcs(rs.arcs, len(rs.units))
 
@@ -269,9 +320,9 @@ class Regions:
         for kind "units" random units over their cheapest arcs (`pick_units`)."""
         if kind.name == "units":
             return self.pick_units(kind.size)
-        if not self.queue or self.shape != (kind.name, kind.size):
+        if not self.queue or self.shape != kind.name:
             self.queue = sweep_order(self.rs).tolist()[::-1]
-            self.shape = (kind.name, kind.size)
+            self.shape = kind.name
         drop = MIXED_DROP if kind.name == "mixed" else 0.0
         return pick_region(self.rs, self.queue.pop(), self.neigh, kind.size, drop), None
 
@@ -282,10 +333,20 @@ class Regions:
     def solve(self, hood: tuple[np.ndarray, np.ndarray | None], time_limit: float,
               workers: int) -> tuple[int, str]:
         """`RegionSearch.solve_region` of the region `hood`."""
+        job = self.prepare(hood, time_limit, workers)
+        return (0, "skipped") if job is None else self.commit(job, job.run())
+
+    def prepare(self, hood: tuple[np.ndarray, np.ndarray | None], time_limit: float,
+                workers: int) -> RegionJob | None:
+        """`RegionSearch.prepare_region` of the region `hood` (a "units" hood keeps only
+        the movers' cheapest arcs)."""
         schools, movers = hood
-        gain, status, _ = self.rs.solve_region(
-            schools, time_limit, workers, movers=movers,
-            arc_ok=None if movers is None else self.cheap)
+        return self.rs.prepare_region(schools, time_limit, workers, movers=movers,
+                                      arc_ok=None if movers is None else self.cheap)
+
+    def commit(self, job: RegionJob, sol: StudentSolve) -> tuple[int, str]:
+        """`RegionSearch.commit_region`: (gain, status)."""
+        gain, status, _ = self.rs.commit_region(job, sol)
         return gain, status
 
     def settled(self) -> bool:
@@ -297,6 +358,7 @@ def improve_by_regions(
     inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray, *, strict: bool,
     budget: Budget, target_units: int = 150, max_units: int = MAX_REGION_UNITS,
     on_improve: Callable[[int], bool] | None = None, contiguity: ContiguityRule | None = None,
+    lanes: int = 1,
 ) -> tuple[np.ndarray, dict]:
     """Regional LNS from `choice` on the shared driver (`lns.search`) until the budget's
     deadline (checked before every region; a region's solve is limited to the time left);
@@ -312,7 +374,9 @@ def improve_by_regions(
     optimality is skipped, and the search ends before the deadline only when the whole plan
     is one region proven optimal. `on_improve(cost)` is called after each improvement (cost
     in search-penalty units); returning True stops the search. With `contiguity`, every
-    region sub-model keeps the closer-neighbour rule (`choice` must obey it already).
+    region sub-model keeps the closer-neighbour rule (`choice` must obey it already). With
+    `lanes` > 1 that many regions (sharing no school) are solved at once, one CP-SAT
+    worker each (`lns.search_lanes`).
     """
     rs = RegionSearch(inst, units, arcs, choice, strict, budget.seed, contiguity)
     hoods = Regions(rs, school_neighbours(inst, inst.n_schools))
@@ -321,7 +385,11 @@ def improve_by_regions(
     if contiguity is None and len(units) > UNITS_MIN:
         kinds.append(units_kind(len(units)))
         policy = Interleave(InTurn(), "units", UNITS_EVERY)
-    stats = search(hoods, kinds, deadline=budget.deadline,
-                   workers=sub_workers(budget.workers), policy=policy,
-                   on_improve=on_improve)
+    if lanes > 1:
+        stats = search_lanes(hoods, kinds, deadline=budget.deadline, workers=1, lanes=lanes,
+                             policy=policy, on_improve=on_improve)
+    else:
+        stats = search(hoods, kinds, deadline=budget.deadline,
+                       workers=sub_workers(budget.workers), policy=policy,
+                       on_improve=on_improve)
     return rs.choice, {**rs.stats, "region_units": stats.sizes["near"]}

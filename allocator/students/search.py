@@ -53,12 +53,13 @@ def search_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
 
 def search_plan(
     inst: Instance, units: Units, arcs: Arcs, hint: np.ndarray, *, bound: int, strict: bool,
-    budget: Budget, contiguity: ContiguityRule | None = None,
+    budget: Budget, contiguity: ContiguityRule | None = None, lanes: int = 1,
 ) -> Outcome:
     """Improve `hint` until the budget's deadline or its target gap to `bound`; every
     improvement is reported as a "search" progress event.
 
     With `contiguity` every model keeps the closer-neighbour rule (`hint` must obey it).
+    `lanes` regions are solved at once (`regions.improve_by_regions`).
     """
     clauses = None if contiguity is None else whole_clauses(contiguity)
     pen = search_penalties(inst, strict)
@@ -94,7 +95,7 @@ def search_plan(
         t0 = time.perf_counter()
         out.choice, region_stats = improve_by_regions(
             inst, units, arcs, out.choice, strict=strict, budget=budget,
-            on_improve=lambda c: report("regions", c), contiguity=contiguity)
+            on_improve=lambda c: report("regions", c), contiguity=contiguity, lanes=lanes)
         out.stats.update(region_stats, regions_s=round(time.perf_counter() - t0, 3))
     if strict and len(units) <= STRICT_FINAL_UNITS:
         left = budget.remaining()

@@ -10,6 +10,7 @@ that no excluded arc can appear in a better plan.
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from .problem import StudentProblem
 from .rows import build_schools
 from .search import WHOLE_TIME_UNITS, search_plan
 
+MAX_LANES = 4  # regions solved at once at most (`region_lanes`)
 RACE_MARGIN = 0.3  # seconds before the deadline at which SCIP is told to stop
 CLASS_BOUND_MAX_UNITS = 3000  # choose's decomposition by school runs up to this
 # The county relaxation raced beside the search, measured on generated counties (25 s of
@@ -72,6 +74,16 @@ def all_arcs_present(inst: Instance, units: Units, arcs: Arcs) -> bool:
     z = np.zeros((inst.n_schools, 2), dtype=np.int64)
     best, _ = price_units(inst, units, z, z, exclude=arcs)
     return bool((best < 0).all())
+
+
+def region_lanes(workers: int, racing: bool) -> int:
+    """Regions solved at once: one per core the bound race leaves free (at least one), at
+    most `workers` and `MAX_LANES`.
+
+    Measured on 2 cores, 20 regions of 300 units of M at 1 s each: 8.4 s one after the
+    other, 4.6 s in two threads."""
+    free = (os.cpu_count() or 1) - (1 if racing else 0)
+    return max(1, min(workers, free, MAX_LANES))
 
 
 def bound_skip_reason(problem: StudentProblem, rel: FlowRelaxation, upper: int,
@@ -141,7 +153,8 @@ def search_students(problem: StudentProblem, arcs: Arcs, rel: FlowRelaxation, *,
                 deadline=budget.deadline - RACE_MARGIN))
         budget.say("search", f"improving, {budget.remaining():.0f} s left")
         found = search_plan(inst, units, arcs, hint, bound=rel.bound, strict=strict,
-                            budget=budget, contiguity=rule)
+                            budget=budget, contiguity=rule,
+                            lanes=region_lanes(budget.workers, racing=race is not None))
         laps("search")
         bound, stats = raced_bound(race, rel, stats)
         laps("class_bound")

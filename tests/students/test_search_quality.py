@@ -51,14 +51,15 @@ def _line_county(n_schools: int = 10, per_school: int = 40):
     return scenario(schools, blocks)
 
 
-def test_the_search_reaches_the_optimum_of_a_county_from_a_poor_plan():
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_the_search_reaches_the_optimum_of_a_county_from_a_poor_plan(lanes):
     inst, units, arcs = parts(_line_county())
     assert len(units) > WHOLE_TIME_UNITS  # the regional search does the work
     poor = second_plan(units, arcs)
     assert cost_of(inst, units, arcs, poor) > 0
     budget = Budget(time_limit=20.0, workers=2, seed=0).started()
     plan, stats = improve_by_regions(inst, units, arcs, poor, strict=False, budget=budget,
-                                     on_improve=lambda c: c == 0)
+                                     on_improve=lambda c: c == 0, lanes=lanes)
     assert cost_of(inst, units, arcs, plan) == 0
     sidx = inst.school_index()
     own = np.array([sidx["S" + inst.block_ids[b].split("_")[0][1:]] for b in units.block])
@@ -103,7 +104,7 @@ def test_regions_double_after_a_sweep_without_gain_up_to_their_largest_size():
         assert near.size == 150
         near.record(0, "optimal")
     assert near.size == 300 and near.idle == 0
-    near.record(0, "feasible")  # a region cut by its time limit: no gain, never a shrink
+    near.record(0, "feasible")  # a region cut by its time limit (share not given): no shrink
     near.record(0, "skipped")
     near.record(0, "optimal")
     assert near.size == 400
