@@ -18,7 +18,7 @@ from allocator.model.findings import ScenarioError
 from allocator.model.policy import resolve_policy
 from allocator.students.arcs import build_candidates, build_units
 from allocator.students.choose.model import arc_index, build_choose_model, choose_arcs, needy_units
-from allocator.students.choose.search import OpenRegions, improve_open_regions
+from allocator.students.choose.regions import OpenRegions, improve_open_regions
 from allocator.students.problem import lock_map
 from allocator.verification import verify_result
 from tests.conftest import block, by_block, doc, instance_of, scenario, school, solve_students

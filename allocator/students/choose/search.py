@@ -22,19 +22,17 @@ Solver objects stay in `students`; this module handles arrays.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from allocator.model.budget import Budget
 from allocator.rules.objective import SCALE, relative_gap
-from allocator.students.arcs import Arcs, Units, subset_units
+from allocator.students.arcs import Arcs, Units
 from allocator.students.class_bound import flow_multipliers
 from allocator.students.cpsat import solve_students
 from allocator.students.flow_bound import FlowRelaxation
 from allocator.students.instance import Instance
-from allocator.students.regions import school_neighbours, subset_arcs
 from allocator.students.repair import Loads, search_penalties
 from allocator.students.search import FULL_MODEL_UNITS, WHOLE_TIME_UNITS
 from allocator.students.stage import CLASS_BOUND_MAX_UNITS
@@ -45,7 +43,6 @@ from .model import (
     ChooseModel,
     arc_index,
     choose_arcs,
-    complete_in_region,
     complete_open,
     fixed_cost_of,
     keep_values,
@@ -55,6 +52,7 @@ from .model import (
     open_groups,
     repair_cover,
 )
+from .regions import OpenRegions, improve_open_regions
 from .swaps import SwapState, improve_by_swaps, plan_on
 
 SWAP_SHARE = 0.1  # of the time left: open/closed swaps after the bound
@@ -84,116 +82,6 @@ def open_plan_cost(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
     fixed = fixed_cost_of(cm, opened) if opened is not None else 1 << 50
     return int(arcs.cost[choice].sum() + Loads(inst, units, arcs, choice, pen).penalty.sum()
                + fixed)
-
-
-class OpenRegions:
-    """State of the regional search over plans and open sets."""
-
-    def __init__(self, inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
-                 cm: ChooseModel, strict: bool, seed: int):
-        self.inst, self.units, self.arcs, self.cm = inst, units, arcs, cm
-        self.choice = choice.copy()
-        self.rng = np.random.default_rng(seed)
-        self.pen = search_penalties(inst, strict)
-        self.loads = Loads(inst, units, arcs, self.choice, self.pen)
-        used = np.zeros(inst.n_schools, dtype=bool)
-        used[arcs.school[self.choice]] = True
-        self.open = complete_open(cm, used)
-        self.stats = {"regions_solved": 0, "regions_improved": 0, "open_changes": 0}
-        self.partner: list[list[int]] = [[] for _ in range(len(units))]
-        for lo, hi in units.links:
-            self.partner[lo].append(hi)
-            self.partner[hi].append(lo)
-
-    def cost(self) -> int:
-        return int(self.arcs.cost[self.choice].sum() + self.loads.penalty.sum()
-                   + fixed_cost_of(self.cm, self.open))
-
-    def solve_region(self, schools: np.ndarray, time_limit: float, workers: int) -> int:
-        """Re-solve the units attending `schools` among them, with their candidates free to
-        open or close; returns the gain (search-penalty units)."""
-        arcs, units, cm = self.arcs, self.units, self.cm
-        region = np.zeros(self.inst.n_schools, dtype=bool)
-        region[schools] = True
-        free = region[arcs.school[self.choice]] & (units.locked < 0)
-        for u in np.flatnonzero(free):
-            if any(not free[p] for p in self.partner[u]):
-                free[u] = False
-        idx = np.flatnonzero(free)
-        if len(idx) < 2:
-            return 0
-        pos = np.full(len(units), -1, dtype=np.int64)
-        pos[idx] = np.arange(len(idx))
-        keep = (pos[arcs.unit] >= 0) & region[arcs.school]
-        sub_arcs = subset_arcs(arcs, keep, pos)
-        global_of = np.flatnonzero(keep)
-        local = np.full(len(arcs), -1, dtype=np.int64)
-        local[global_of] = np.arange(len(global_of))
-        in_cand = region & cm.is_cand
-        groups = open_groups(cm, self.open, region)
-        before = int(arcs.cost[self.choice[idx]].sum() + self.loads.penalty[schools].sum()
-                     + cm.fc[self.open & in_cand].sum())
-        sol = solve_students(self.inst, subset_units(units, idx), sub_arcs,
-                             local[self.choice[idx]], strict=False, time_limit=time_limit,
-                             workers=workers, seed=int(self.rng.integers(1 << 30)),
-                             penalties=self.pen,
-                             extend=open_extension(groups, sub_arcs.school, cm.fc, self.open))
-        self.stats["regions_solved"] += 1
-        if sol.choice is None:
-            return 0
-        trial = self.choice.copy()
-        trial[idx] = global_of[sol.choice]
-        used = np.zeros(self.inst.n_schools, dtype=bool)
-        used[arcs.school[trial]] = True
-        opened = complete_in_region(cm, self.open, used, region)
-        if opened is None:
-            return 0
-        loads = Loads(self.inst, units, arcs, trial, self.pen)
-        after = int(arcs.cost[trial[idx]].sum() + loads.penalty[schools].sum()
-                    + cm.fc[opened & in_cand].sum())
-        if after >= before:
-            return 0
-        self.stats["regions_improved"] += 1
-        self.stats["open_changes"] += int((opened != self.open).sum())
-        self.choice, self.loads, self.open = trial, loads, opened
-        return before - after
-
-
-def region_around(counts: np.ndarray, row: np.ndarray, target_units: int) -> np.ndarray:
-    """The first schools of `row` (a school and its nearest) holding `target_units` units."""
-    k = int(np.searchsorted(np.cumsum(counts[row]), target_units)) + 1
-    return row[: max(2, min(k, len(row)))]
-
-
-def improve_open_regions(rs: OpenRegions, deadline: float, workers: int,
-                         on_improve: Callable[[int], bool], target_units: int = 150,
-                         max_schools: int = 12, sub_time: float = 1.0) -> None:
-    """Regional search until `deadline`; `on_improve(cost)` returning True stops it."""
-    inst = rs.inst
-    neigh = school_neighbours(inst, max_schools)
-    target = target_units
-    while time.perf_counter() < deadline:
-        gained = 0
-        hot = np.flatnonzero(rs.loads.penalty > 0)
-        order = np.concatenate([hot, rs.rng.permutation(np.setdiff1d(
-            np.arange(inst.n_schools), hot))])
-        for center in order:
-            left = deadline - time.perf_counter()
-            if left <= 0.05:
-                return
-            counts = np.bincount(rs.arcs.school[rs.choice], minlength=inst.n_schools)
-            g = rs.solve_region(region_around(counts, neigh[int(center)], target),
-                                min(sub_time, left), workers)
-            if g > 0:
-                gained += g
-                if on_improve(rs.cost()):
-                    return
-        if gained == 0:
-            if target >= len(rs.units) and max_schools >= inst.n_schools:
-                return
-            target *= 2
-            max_schools = min(inst.n_schools, max_schools * 2)
-            neigh = school_neighbours(inst, max_schools)
 
 
 @dataclass
