@@ -18,10 +18,10 @@ cache when this folder is read-only) and `nogil=True` (CP-SAT's thread keeps run
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from numba import njit
+
+from .compiled import Warm
 
 # st (int64 state array) slots
 IT, IDLE, COST, BEST, IMPROVED, RUN_BEST = range(6)
@@ -218,42 +218,20 @@ def walk_chunk(C, W, cap, usable, a, load, count, wt, tabu, best_a, run_a, st, i
     return why
 
 
-_state = {"ready": False, "thread": None, "error": None}
-_lock = threading.Lock()
-
-
 def _compile() -> None:
     """Compile (or load from the cache) `walk_chunk` by running it on a 2 x 3 instance."""
-    try:
-        C = np.array([[1, 2, 3], [3, 2, 1]], dtype=np.int64)
-        W = np.ones((2, 3), dtype=np.int64)
-        cap = np.array([2, 2], dtype=np.int64)
-        usable = np.ones((2, 3), dtype=np.bool_)
-        a = np.array([0, 0, 1], dtype=np.int64)
-        load = np.array([2, 1], dtype=np.int64)
-        count = np.array([2, 1], dtype=np.int64)
-        st = np.array([0, 0, 6, 6, 0, 6], dtype=np.int64)
-        walk_chunk(C, W, cap, usable, a, load, count, np.ones(2), np.zeros((2, 3), np.int64),
-                   a.copy(), a.copy(), st, 4, 0, 1, 2, 1.1, 1.1, 1e-3, 1e6, 100, 4, False, 0)
-        _state["ready"] = True
-    except Exception as exc:  # noqa: BLE001 - any failure leaves the numpy search in place
-        _state["error"] = repr(exc)
+    C = np.array([[1, 2, 3], [3, 2, 1]], dtype=np.int64)
+    W = np.ones((2, 3), dtype=np.int64)
+    cap = np.array([2, 2], dtype=np.int64)
+    usable = np.ones((2, 3), dtype=np.bool_)
+    a = np.array([0, 0, 1], dtype=np.int64)
+    load = np.array([2, 1], dtype=np.int64)
+    count = np.array([2, 1], dtype=np.int64)
+    st = np.array([0, 0, 6, 6, 0, 6], dtype=np.int64)
+    walk_chunk(C, W, cap, usable, a, load, count, np.ones(2), np.zeros((2, 3), np.int64),
+               a.copy(), a.copy(), st, 4, 0, 1, 2, 1.1, 1.1, 1e-3, 1e6, 100, 4, False, 0)
 
 
-def warm_up(background: bool = True) -> None:
-    """Compile the kernel once per process (in a daemon thread when `background`);
-    calling again does nothing."""
-    with _lock:
-        if _state["ready"] or _state["thread"] is not None:
-            started = _state["thread"]
-        else:
-            started = None
-            _state["thread"] = threading.Thread(target=_compile, daemon=True)
-            _state["thread"].start()
-    if not background:
-        (started or _state["thread"]).join()
-
-
-def ready() -> bool:
-    """Whether the kernel is compiled (a call runs at once)."""
-    return bool(_state["ready"])
+_warm = Warm(_compile)
+warm_up = _warm.warm_up  # compile in the background (or wait, background=False)
+ready = _warm.ready  # whether a call runs without compiling

@@ -14,6 +14,7 @@ from allocator.model.budget import Budget
 from allocator.model.result import Result, Violation
 from allocator.model.sections import SolverStats
 from allocator.rules.objective import SCALE
+from allocator.students import repair_kernel
 from allocator.students.choose.model import check_choose_cover
 from allocator.students.choose.stage import search_open_set
 from allocator.students.day_radius import describe_stranded, harden_day_radius
@@ -61,6 +62,7 @@ def run_student_stage(prepared: PreparedScenario, budget: Budget, strict: bool) 
             return explain_infeasible(prepared, reason, budget, {}, laps.timings)
     inst, units = problem.instance, problem.units
     budget.say("bound", f"{len(units)} units, {len(problem.arcs)} arcs: flow relaxation")
+    repair_kernel.warm_up()  # the warm start's compiled moves, ready after the relaxation
     rel, arcs = relax_with_pricing(inst, units, problem.arcs, elastic=not strict,
                                    deadline=budget.at(0.3))
     laps("bound")

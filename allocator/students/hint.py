@@ -5,7 +5,9 @@ whose boarders exceed the beds). Each round takes the excess off those schools' 
 the flow and solves it again, so the flow itself moves whole chains of pupils elsewhere;
 the best rounded and repaired plan of all rounds is kept. One round without improvement
 ends the rounds: measured (rural-county, S-tight), the rounds after the first gain nothing
-and cost 1-7 s that the regional search uses better.
+and cost 1-7 s that the regional search uses better. With the compiled moves
+(`repair_kernel`) eight rounds cost 0.1-1.4 s, and still gained nothing on rural-county,
+S-tight and M-tight (M: 0.08 %).
 """
 
 from __future__ import annotations

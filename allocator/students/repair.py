@@ -16,6 +16,7 @@ import numpy as np
 
 from allocator.rules.classes import load_penalty, plan_classes
 
+from . import repair_kernel
 from .arcs import Arcs, Units
 from .instance import Instance
 from .invest import rule_prices
@@ -112,59 +113,96 @@ def improve_plan(inst: Instance, units: Units, arcs: Arcs, choice: np.ndarray,
                  strict: bool, max_passes: int = 20, deadline: float = math.inf) -> np.ndarray:
     """Local search over single-unit moves; returns a plan whose cost is no higher.
 
-    Units in segment links are left as they are (their moves must be joint). Stops at
-    `deadline` (perf_counter, checked every 64 moves) with the plan reached so far.
+    Each pass moves the units of schools with a penalty (most pupils first) to the arc that
+    lowers the objective most while their school still has a penalty. Units in segment
+    links are left as they are (their moves must be joint). Stops at `deadline`
+    (perf_counter, checked every `CHUNK` movers) with the plan reached so far. The moves are
+    the compiled kernel's (`repair_kernel.move_units`) once it is compiled, else the same
+    moves in Python (`move_units`): one result either way.
     """
     pen = search_penalties(inst, strict)
     loads = Loads(inst, units, arcs, choice, pen)
-    start = arcs.start(len(units))
     linked = np.zeros(len(units), dtype=bool)
     linked[units.links.ravel()] = True
+    move = kernel_mover(inst, units, arcs, loads) if repair_kernel.ready() else None
     for _ in range(max_passes):
         hot = np.flatnonzero(loads.penalty > 0)
         if len(hot) == 0:
             break
-        s_of = arcs.school[choice]
-        movers = np.flatnonzero(np.isin(s_of, hot) & ~linked & (units.locked < 0))
+        movers = np.flatnonzero(np.isin(arcs.school[choice], hot) & ~linked
+                                & (units.locked < 0))
         movers = movers[np.argsort(-units.total[movers], kind="stable")]
         improved = False
-        for t, u in enumerate(movers):
-            if t % 64 == 0 and time.perf_counter() > deadline:
+        for t in range(0, len(movers), CHUNK):
+            if time.perf_counter() > deadline:
                 return choice
-            a = choice[u]
-            j = arcs.school[a]
-            if loads.penalty[j] == 0:
-                continue
-            pu = units.pupils[u]
-            Pj = loads.P[j] - pu
-            Bj = loads.Bd[j] - arcs.boarders[a]
-            cost_j = loads.school_cost(j, Pj, Bj)
-            best_delta, best = 0, -1
-            best_cost_k = 0
-            for b in range(start[u], start[u + 1]):
-                k = arcs.school[b]
-                if k == j:
-                    continue
-                Pk = loads.P[k] + pu
-                Bk = loads.Bd[k] + arcs.boarders[b]
-                cost_k = loads.school_cost(k, Pk, Bk)
-                delta = (arcs.cost[b] - arcs.cost[a] + cost_j - loads.penalty[j]
-                         + cost_k - loads.penalty[k])
-                if delta < best_delta:
-                    best_delta, best, best_cost_k = delta, b, cost_k
-            if best >= 0:
-                k = arcs.school[best]
-                loads.P[j] -= pu
-                loads.P[k] += pu
-                loads.Bd[j] -= arcs.boarders[a]
-                loads.Bd[k] += arcs.boarders[best]
-                loads.penalty[j] = cost_j
-                loads.penalty[k] = best_cost_k
-                choice[u] = best
-                improved = True
+            chunk = movers[t: t + CHUNK]
+            improved |= (move(chunk, choice) if move is not None
+                         else move_units(loads, arcs, units, chunk, choice))
         if not improved:
             break
     return choice
+
+
+CHUNK = 64  # movers between two looks at the clock
+
+
+def kernel_mover(inst: Instance, units: Units, arcs: Arcs, loads: Loads):
+    """`repair_kernel.move_units` on these arrays (int64 copies taken once), updating
+    `loads` in place: a function (movers, choice) -> moved."""
+    i64 = np.int64
+    start = arcs.start(len(units)).astype(i64)
+    school, cost = arcs.school.astype(i64), arcs.cost.astype(i64)
+    bd, pupils = arcs.boarders.astype(i64), units.pupils.astype(i64)
+    cap, rooms = inst.class_cap.astype(i64), inst.rooms.astype(i64)
+    rl, size_cap = inst.rooms_level.astype(i64), inst.size_cap.astype(i64)
+    beds = inst.beds.astype(i64)
+    p = loads.pen
+    w = np.array([p["class_size_cap"], p["classrooms"], p["school_size_cap"],
+                  p["boarding_beds"]], dtype=i64)
+
+    def move(movers: np.ndarray, choice: np.ndarray) -> bool:
+        return bool(repair_kernel.move_units(movers.astype(i64), choice, loads.P, loads.Bd,
+                                             loads.penalty, start, school, cost, bd, pupils,
+                                             cap, rooms, rl, size_cap, beds, w))
+    return move
+
+
+def move_units(loads: Loads, arcs: Arcs, units: Units, movers: np.ndarray,
+               choice: np.ndarray) -> bool:
+    """Python twin of `repair_kernel.move_units`: each mover in turn (while its school has
+    a penalty) to its candidate arc that lowers the objective most; `choice` and `loads`
+    change in place. Returns whether any unit moved."""
+    start = arcs.start(len(units))
+    moved = False
+    for u in movers:
+        a = choice[u]
+        j = arcs.school[a]
+        if loads.penalty[j] == 0:
+            continue
+        pu = units.pupils[u]
+        cost_j = loads.school_cost(j, loads.P[j] - pu, loads.Bd[j] - arcs.boarders[a])
+        best_delta, best, best_cost_k = 0, -1, 0
+        for b in range(start[u], start[u + 1]):
+            k = arcs.school[b]
+            if k == j:
+                continue
+            cost_k = loads.school_cost(k, loads.P[k] + pu, loads.Bd[k] + arcs.boarders[b])
+            delta = (arcs.cost[b] - arcs.cost[a] + cost_j - loads.penalty[j]
+                     + cost_k - loads.penalty[k])
+            if delta < best_delta:
+                best_delta, best, best_cost_k = delta, b, cost_k
+        if best >= 0:
+            k = arcs.school[best]
+            loads.P[j] -= pu
+            loads.P[k] += pu
+            loads.Bd[j] -= arcs.boarders[a]
+            loads.Bd[k] += arcs.boarders[best]
+            loads.penalty[j] = cost_j
+            loads.penalty[k] = best_cost_k
+            choice[u] = best
+            moved = True
+    return moved
 
 
 def shrink_for(loads: Loads) -> np.ndarray:
