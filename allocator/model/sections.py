@@ -126,6 +126,9 @@ class SolverStats(Section):
     class_bound_s: float | None = Field(None, description="seconds the whole-class bound took")
     class_bound_arcs: int | None = Field(None, description="arcs in the whole-class bound's "
                                          "model (after pricing)")
+    class_bound_unfinished: bool | None = Field(None, description="the whole-class bound's "
+                                                "solver was still running after its grace "
+                                                "period: no whole-class bound is reported")
     unplaced_blocks_by_township: dict[str, int] | None = None
     contiguity_constrained_arcs: int | None = None
     contiguity_forbidden_arcs: int | None = None
@@ -141,7 +144,7 @@ class SolverStats(Section):
     regions_solved: int | None = None
     regions_improved: int | None = None
     open_changes: int | None = None
-    region_units: int | None = None
+    region_units: int | None = Field(None, description="size of the last regions (units)")
     regions_s: float | None = None
     needy_units: int | None = None
     candidates: int | None = None
