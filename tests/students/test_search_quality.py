@@ -156,3 +156,16 @@ def test_freed_units_move_over_their_cheapest_arcs_and_prove_nothing():
     assert gain > 0 and arcs.school[rs.choice[one]] == 1
     assert not rs.is_proven(np.array([0, 1]))  # a restricted sub-solve proves nothing
     assert units_kind(500).size == 30 and units_kind(20).high == 20
+
+
+def test_regions_take_the_cores_the_bound_race_leaves(monkeypatch):
+    from allocator.students import stage
+
+    monkeypatch.setattr(stage.os, "cpu_count", lambda: 2)
+    assert stage.region_lanes(8, racing=False) == 2
+    assert stage.region_lanes(8, racing=True) == 1  # SCIP has the other core
+    assert stage.region_lanes(1, racing=False) == 1  # never more than the workers asked
+    monkeypatch.setattr(stage.os, "cpu_count", lambda: 16)
+    assert stage.region_lanes(8, racing=True) == stage.MAX_LANES
+    monkeypatch.setattr(stage.os, "cpu_count", lambda: None)
+    assert stage.region_lanes(8, racing=False) == 1
